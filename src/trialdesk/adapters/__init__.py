@@ -1,0 +1,1 @@
+"""Implementations of the service ports: database, audit log, protocol files, exports."""

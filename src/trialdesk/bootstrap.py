@@ -1,0 +1,1 @@
+"""Composition root: the one place that picks concrete adapters and hands them to entrypoints."""

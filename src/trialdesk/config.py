@@ -1,0 +1,21 @@
+"""Settings read from the environment; the only module that reads environment variables."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """trialdesk settings; every field can be set as ``TRIALDESK_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIALDESK_", extra="ignore")
+
+    #: Database used when a command gets no ``--db``.
+    database_url: str = "sqlite:///trialdesk.db"
+
+
+def get_settings() -> Settings:
+    """Read the settings afresh (cheap; keeps tests free to change the environment)."""
+    return Settings()

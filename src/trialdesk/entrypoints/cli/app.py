@@ -1,0 +1,59 @@
+"""The ``trialdesk`` command: one Typer application with a sub-application per command group.
+
+Each command group lives in its own module (built with :func:`output.new_app`) and is registered
+below. Command functions stay thin: parse, call the domain or a service, print. Errors raised as
+:class:`TrialdeskError` become a message on stderr and the error's exit code; anything else is a
+bug, reported in one line unless ``TRIALDESK_DEBUG=1`` asks for the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from trialdesk import __version__
+from trialdesk.entrypoints.cli.output import TrialdeskGroup
+
+app = typer.Typer(
+    name="trialdesk",
+    help="Run the NCT04738981 trial (or any trial described by a protocol file) end to end.",
+    cls=TrialdeskGroup,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"trialdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """trialdesk: the protocol is executable."""
+
+
+# Command groups register here, one line each:
+# app.add_typer(<module>.app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except Exception as error:  # a bug, not a user error: say so in one line
+        if os.environ.get("TRIALDESK_DEBUG") == "1":
+            raise
+        sys.stderr.write(
+            f"internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in trialdesk; run again with TRIALDESK_DEBUG=1 for details.\n"
+        )
+        sys.exit(70)

@@ -1,0 +1,104 @@
+"""Shared output conventions of the command line.
+
+``--json`` prints exactly one JSON document on stdout; human output goes through rich; errors go
+to stderr as one readable message (or one JSON document with ``--json``) and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+import math
+import sys
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from typer import _click as _typer_click  # the Context type TyperGroup.invoke declares
+from typer.core import TyperGroup
+
+from trialdesk.domain.errors import TrialdeskError
+
+__all__ = ["JsonOption", "TrialdeskGroup", "console", "emit", "fail", "new_app", "to_jsonable"]
+
+_JSON_KEY = "trialdesk.json"
+
+
+def _remember_json(ctx: typer.Context, value: bool) -> bool:
+    # ctx.meta is shared by every nested context, so the group that catches an error can see
+    # whether the failing command was asked for JSON.
+    ctx.meta[_JSON_KEY] = value
+    return value
+
+
+#: The ``--json`` option every computing command takes.
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print exactly one JSON document on stdout.", callback=_remember_json
+    ),
+]
+
+console = Console()
+_err_console = Console(stderr=True)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert dataclasses, enums, dates, numpy scalars and mappings into plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays, without importing numpy here
+        return to_jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity
+    return value
+
+
+def emit(data: Any, *, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
+    """Print one result: a single JSON document, or the human rendering."""
+    if as_json or render is None:
+        sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    else:
+        render(data)
+
+
+def fail(error: TrialdeskError, *, as_json: bool = False) -> NoReturn:
+    """Report a user error on stderr and exit with the error family's exit code."""
+    if as_json:
+        sys.stderr.write(json.dumps(error.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        _err_console.print(f"[bold red]error:[/] {error.message}", highlight=False, markup=True)
+    raise typer.Exit(code=error.exit_code)
+
+
+class TrialdeskGroup(TyperGroup):
+    """Command group that turns a :class:`TrialdeskError` into a message and an exit code."""
+
+    def invoke(self, ctx: _typer_click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrialdeskError as error:
+            fail(error, as_json=bool(ctx.meta.get(_JSON_KEY, False)))
+
+
+def new_app(name: str, help_text: str) -> typer.Typer:
+    """A command group with trialdesk's conventions (no pretty tracebacks, error translation)."""
+    return typer.Typer(
+        name=name,
+        help=help_text,
+        cls=TrialdeskGroup,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )

@@ -1,0 +1,1 @@
+"""Whole-trial simulation through the real protocol and domain rules."""

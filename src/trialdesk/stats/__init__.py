@@ -1,0 +1,1 @@
+"""Estimators, hypothesis tests, analysis datasets and reports."""
