@@ -1,0 +1,1 @@
+"""Randomization: allocation methods and their settings (the random generator is always passed in)."""
