@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint bench format clean venv system-deps
 
+# Source trees that ruff checks; bench/ may not exist on a branch without benchmarks.
+LINT_PATHS := $(wildcard src tests bench)
+
 # The venv is rebuilt whenever the project's dependency declaration changes.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,14 +43,14 @@ test: $(STAMP) system-deps
 	$(BIN)/python -m coverage report --include='*/trialdesk/domain/*' --fail-under=95
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

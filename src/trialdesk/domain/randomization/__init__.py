@@ -1,1 +1,1 @@
-"""Randomization: allocation methods and their settings (the random generator is always passed in)."""
+"""Randomization: allocation methods and their settings; the random generator is passed in."""
