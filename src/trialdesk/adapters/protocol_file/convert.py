@@ -1,0 +1,196 @@
+"""Conversion of a checked protocol document into the frozen domain objects."""
+
+from __future__ import annotations
+
+from trialdesk.adapters.protocol_file.schema import (
+    ArmModel,
+    CriterionModel,
+    FactorModel,
+    ProtocolDocument,
+    RandomizationModel,
+)
+from trialdesk.domain.gvhd.types import GradingSystem, Response, ResponseRuleSet
+from trialdesk.domain.protocol import (
+    Amendment,
+    AnalysisPlan,
+    AnalysisPopulation,
+    Arm,
+    ArmType,
+    AssessmentRules,
+    Assumption,
+    Attestation,
+    Comparison,
+    CourseRules,
+    Criterion,
+    CriterionKind,
+    Design,
+    DoseBasis,
+    Endpoint,
+    EndpointKind,
+    FieldType,
+    Identification,
+    Intervention,
+    Population,
+    Protocol,
+    ProtocolVersion,
+    Rule,
+    SafetyReporting,
+    ScreeningField,
+    Sex,
+    StopRule,
+    Visit,
+    VisitPhase,
+    WeightLimits,
+)
+from trialdesk.domain.randomization.spec import (
+    ImbalanceMeasure,
+    MinimizationFactor,
+    MinimizationSpec,
+    RandomizationMethod,
+    RandomizationSpec,
+    StratificationFactor,
+    StratumLevel,
+)
+
+__all__ = ["to_protocol"]
+
+
+def to_protocol(doc: ProtocolDocument) -> Protocol:
+    """The domain protocol for a document that passed the schema and ``check_document``."""
+    course = doc.course
+    return Protocol(
+        version=ProtocolVersion(
+            version=doc.version,
+            effective_date=doc.effective_date,
+            amendments=tuple(
+                Amendment(a.version, a.effective_date, a.note) for a in doc.amendments
+            ),
+        ),
+        identification=Identification(
+            **doc.identification.model_dump(exclude={"conditions"}),
+            conditions=tuple(doc.identification.conditions),
+        ),
+        design=Design(**doc.design.model_dump()),
+        population=Population(
+            **doc.population.model_dump(exclude={"sex"}), sex=Sex(doc.population.sex)
+        ),
+        arms=tuple(_arm(a) for a in doc.arms),
+        course=CourseRules(
+            length_days=course.length_days,
+            max_courses=course.max_courses,
+            decision_visit=course.decision_visit,
+            repeat_on=frozenset(Response(r) for r in course.repeat_on),
+            stop_rules=tuple(
+                StopRule(
+                    code=r.code,
+                    responses=frozenset(Response(x) for x in r.responses),
+                    visits=tuple(r.visits),
+                    reason=r.reason,
+                )
+                for r in course.stop_rules
+            ),
+        ),
+        weight_limits=WeightLimits(doc.dosing.weight_kg_min, doc.dosing.weight_kg_max),
+        screening_fields=tuple(
+            ScreeningField(f.name, f.label, FieldType(f.type), f.unit, f.min, f.max)
+            for f in doc.screening_fields
+        ),
+        criteria=tuple(_criterion(c) for c in doc.criteria),
+        randomization=_randomization(doc.randomization),
+        visits=tuple(
+            Visit(
+                code=v.code,
+                label=v.label,
+                phase=VisitPhase(v.phase),
+                day=v.day,
+                window_before=v.window_before,
+                window_after=v.window_after,
+                assessments=tuple(v.assessments),
+            )
+            for v in doc.visits
+        ),
+        endpoints=tuple(
+            Endpoint(e.code, EndpointKind(e.kind), e.label, e.time_frame, e.day, e.visit)
+            for e in doc.endpoints
+        ),
+        assessment=AssessmentRules(
+            grading_system=GradingSystem(doc.assessment.grading_system),
+            response_rules=ResponseRuleSet(doc.assessment.response_rules),
+        ),
+        analysis=AnalysisPlan(
+            **doc.analysis.model_dump(exclude={"populations"}),
+            populations=tuple(
+                AnalysisPopulation(p.code, p.label, p.definition) for p in doc.analysis.populations
+            ),
+        ),
+        safety=SafetyReporting(**doc.safety.model_dump()),
+        assumptions=tuple(Assumption(a.path, a.choice, a.reason) for a in doc.assumptions),
+    )
+
+
+def _arm(arm: ArmModel) -> Arm:
+    return Arm(
+        code=arm.code,
+        label=arm.label,
+        type=ArmType(arm.type),
+        description=arm.description,
+        interventions=tuple(
+            Intervention(
+                code=iv.code,
+                name=iv.name,
+                dose=iv.dose,
+                dose_basis=DoseBasis(iv.dose_basis),
+                unit=iv.unit,
+                route=iv.route,
+                days=tuple(iv.days),
+                window_days=iv.window_days,
+                min_gap_days=iv.min_gap_days,
+            )
+            for iv in arm.interventions
+        ),
+    )
+
+
+def _criterion(criterion: CriterionModel) -> Criterion:
+    rule = criterion.rule
+    attestation = criterion.attestation
+    return Criterion(
+        id=criterion.id,
+        kind=CriterionKind(criterion.kind),
+        text=criterion.text,
+        rule=None
+        if rule is None
+        else Rule(rule.field, Comparison(rule.op), rule.value, rule.low, rule.high),
+        attestation=None
+        if attestation is None
+        else Attestation(attestation.field, attestation.statement),
+    )
+
+
+def _factor(factor: FactorModel) -> StratificationFactor:
+    return StratificationFactor(
+        code=factor.code,
+        label=factor.label,
+        source_field=factor.source_field,
+        levels=tuple(StratumLevel(lv.code, lv.label, tuple(lv.values)) for lv in factor.levels),
+    )
+
+
+def _randomization(rand: RandomizationModel) -> RandomizationSpec:
+    factors = {f.code: _factor(f) for f in rand.factors}
+    minimization = None
+    if rand.minimization is not None:
+        minimization = MinimizationSpec(
+            factors=tuple(
+                MinimizationFactor(factors[w.factor], w.weight) for w in rand.minimization.factors
+            ),
+            imbalance=ImbalanceMeasure(rand.minimization.imbalance),
+            p_preferred=rand.minimization.p_preferred,
+        )
+    return RandomizationSpec(
+        method=RandomizationMethod(rand.method),
+        ratio=tuple(rand.ratio.items()),
+        block_sizes=tuple(rand.block_sizes),
+        strata=tuple(factors[code] for code in rand.strata),
+        minimization=minimization,
+    )

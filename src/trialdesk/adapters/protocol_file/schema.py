@@ -1,0 +1,242 @@
+"""The protocol file's schema (pydantic v2): shape and single-field limits, nothing else.
+
+Unknown keys are refused everywhere (``extra="forbid"``), so a misspelt key is an error rather
+than a silently ignored setting. Checks that need more than one field live in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ProtocolDocument"]
+
+Code = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
+Text = Annotated[str, Field(min_length=1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+PositiveInt = Annotated[int, Field(gt=0)]
+ResponseCode = Literal["CR", "PR", "MR", "NR", "PD"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AmendmentModel(_Strict):
+    version: Text
+    effective_date: dt.date
+    note: Text
+
+
+class IdentificationModel(_Strict):
+    nct_id: Annotated[str, Field(pattern=r"^NCT\d{8}$")]
+    sponsor_protocol_id: Text
+    title: Text
+    official_title: Text
+    sponsor: Text
+    phase: Text
+    status: Text
+    conditions: Annotated[list[Text], Field(min_length=1)]
+    study_type: Text
+    funder_type: Text
+
+
+class DesignModel(_Strict):
+    allocation: Text
+    model: Text
+    masking: Text
+    primary_purpose: Text
+    multicenter: bool
+
+
+class PopulationModel(_Strict):
+    target_enrollment: PositiveInt
+    min_age_years: NonNegativeInt
+    max_age_years: PositiveInt
+    sex: Literal["all", "female", "male"]
+    healthy_volunteers: bool
+
+
+class InterventionModel(_Strict):
+    code: Code
+    name: Text
+    dose: Annotated[float, Field(gt=0)]
+    dose_basis: Literal["fixed", "per_kg"]
+    unit: Text
+    route: Text
+    days: Annotated[list[PositiveInt], Field(min_length=1)]
+    window_days: NonNegativeInt
+    min_gap_days: NonNegativeInt = 0
+
+
+class ArmModel(_Strict):
+    code: Code
+    label: Text
+    type: Literal[
+        "experimental", "active_comparator", "placebo_comparator", "no_intervention", "other"
+    ]
+    description: Text
+    interventions: list[InterventionModel]
+
+
+class StopRuleModel(_Strict):
+    code: Code
+    responses: Annotated[list[ResponseCode], Field(min_length=1)]
+    visits: Annotated[list[Code], Field(min_length=1)]
+    reason: Text
+
+
+class CourseModel(_Strict):
+    length_days: PositiveInt
+    max_courses: PositiveInt
+    decision_visit: Code
+    repeat_on: list[ResponseCode]
+    stop_rules: list[StopRuleModel]
+
+
+class DosingModel(_Strict):
+    weight_kg_min: Annotated[float, Field(gt=0)]
+    weight_kg_max: Annotated[float, Field(gt=0)]
+
+
+class ScreeningFieldModel(_Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Text
+    type: Literal["number", "integer", "boolean"]
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+
+
+class RuleModel(_Strict):
+    field: Text
+    op: Literal[">=", ">", "<=", "<", "==", "!=", "between"]
+    value: bool | float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+class AttestationModel(_Strict):
+    field: Text
+    statement: Text
+
+
+class CriterionModel(_Strict):
+    id: Code
+    kind: Literal["inclusion", "exclusion"]
+    text: Text
+    rule: RuleModel | None = None
+    attestation: AttestationModel | None = None
+
+
+class LevelModel(_Strict):
+    code: Text
+    label: Text
+    values: list[Text] = []
+
+
+class FactorModel(_Strict):
+    code: Code
+    label: Text
+    source_field: Text
+    levels: list[LevelModel] = []
+
+
+class WeightedFactorModel(_Strict):
+    factor: Code
+    weight: Annotated[float, Field(gt=0)]
+
+
+class MinimizationModel(_Strict):
+    factors: Annotated[list[WeightedFactorModel], Field(min_length=1)]
+    imbalance: Literal["range", "variance", "sd"]
+    p_preferred: Annotated[float, Field(ge=0.5, le=1)]
+
+
+class RandomizationModel(_Strict):
+    method: Literal["stratified_blocks", "minimization"]
+    ratio: Annotated[dict[str, PositiveInt], Field(min_length=2)]
+    block_sizes: Annotated[list[PositiveInt], Field(min_length=1)]
+    factors: list[FactorModel] = []
+    strata: list[Code] = []
+    minimization: MinimizationModel | None = None
+
+
+class VisitModel(_Strict):
+    code: Code
+    label: Text
+    phase: Literal["screening", "course", "follow_up"]
+    day: int
+    window_before: NonNegativeInt = 0
+    window_after: NonNegativeInt = 0
+    assessments: list[Code] = []
+
+
+class EndpointModel(_Strict):
+    code: Code
+    kind: Literal["primary", "secondary"]
+    label: Text
+    time_frame: Text
+    day: int | None = None
+    visit: Code | None = None
+
+
+class AssessmentModel(_Strict):
+    grading_system: Literal["magic", "glucksberg"]
+    response_rules: Literal["csh", "international"]
+
+
+class PopulationSetModel(_Strict):
+    code: Code
+    label: Text
+    definition: Text
+
+
+class AnalysisModel(_Strict):
+    primary_endpoint: Code
+    test: Text
+    stratified_test: Text
+    alpha: Annotated[float, Field(gt=0, lt=1)]
+    sides: Literal[1, 2]
+    primary_population: Code
+    populations: Annotated[list[PopulationSetModel], Field(min_length=1)]
+
+
+class SafetyModel(_Strict):
+    terminology: Text
+    sae_to_sponsor_hours: PositiveInt
+    susar_fatal_days: PositiveInt
+    susar_other_days: PositiveInt
+    susar_follow_up_days: PositiveInt
+
+
+class AssumptionModel(_Strict):
+    path: Text
+    choice: Text
+    reason: Text
+
+
+class ProtocolDocument(_Strict):
+    """A whole protocol file."""
+
+    format: Literal[1]
+    version: Text
+    effective_date: dt.date
+    amendments: list[AmendmentModel] = []
+    identification: IdentificationModel
+    design: DesignModel
+    population: PopulationModel
+    arms: Annotated[list[ArmModel], Field(min_length=1)]
+    course: CourseModel
+    dosing: DosingModel
+    screening_fields: list[ScreeningFieldModel]
+    criteria: Annotated[list[CriterionModel], Field(min_length=1)]
+    randomization: RandomizationModel
+    visits: Annotated[list[VisitModel], Field(min_length=1)]
+    endpoints: Annotated[list[EndpointModel], Field(min_length=1)]
+    assessment: AssessmentModel
+    analysis: AnalysisModel
+    safety: SafetyModel
+    assumptions: list[AssumptionModel]

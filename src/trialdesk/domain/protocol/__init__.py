@@ -1,0 +1,76 @@
+"""The protocol model: one trial described completely as frozen data.
+
+Protocol files are read and checked by ``trialdesk.adapters.protocol_file``; everything else reads
+only these objects.
+"""
+
+from trialdesk.domain.protocol.criteria import (
+    Attestation,
+    Comparison,
+    Criterion,
+    CriterionKind,
+    FieldType,
+    Rule,
+    ScreeningField,
+)
+from trialdesk.domain.protocol.model import Protocol
+from trialdesk.domain.protocol.plan import (
+    AnalysisPlan,
+    AnalysisPopulation,
+    AssessmentRules,
+    Endpoint,
+    EndpointKind,
+    SafetyReporting,
+)
+from trialdesk.domain.protocol.schedule import Visit, VisitPhase
+from trialdesk.domain.protocol.study import (
+    Amendment,
+    Assumption,
+    Design,
+    Identification,
+    Population,
+    ProtocolVersion,
+    Sex,
+)
+from trialdesk.domain.protocol.treatment import (
+    Arm,
+    ArmType,
+    CourseRules,
+    DoseBasis,
+    Intervention,
+    StopRule,
+    WeightLimits,
+)
+
+__all__ = [
+    "Amendment",
+    "AnalysisPlan",
+    "AnalysisPopulation",
+    "Arm",
+    "ArmType",
+    "AssessmentRules",
+    "Assumption",
+    "Attestation",
+    "Comparison",
+    "CourseRules",
+    "Criterion",
+    "CriterionKind",
+    "Design",
+    "DoseBasis",
+    "Endpoint",
+    "EndpointKind",
+    "FieldType",
+    "Identification",
+    "Intervention",
+    "Population",
+    "Protocol",
+    "ProtocolVersion",
+    "Rule",
+    "SafetyReporting",
+    "ScreeningField",
+    "Sex",
+    "StopRule",
+    "Visit",
+    "VisitPhase",
+    "WeightLimits",
+]

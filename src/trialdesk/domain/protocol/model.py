@@ -1,0 +1,77 @@
+"""The protocol aggregate: one trial described completely as frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trialdesk.domain.errors import InputError
+from trialdesk.domain.protocol.criteria import Criterion, ScreeningField
+from trialdesk.domain.protocol.plan import (
+    AnalysisPlan,
+    AssessmentRules,
+    Endpoint,
+    EndpointKind,
+    SafetyReporting,
+)
+from trialdesk.domain.protocol.schedule import Visit, VisitPhase
+from trialdesk.domain.protocol.study import (
+    Assumption,
+    Design,
+    Identification,
+    Population,
+    ProtocolVersion,
+)
+from trialdesk.domain.protocol.treatment import Arm, CourseRules, WeightLimits
+from trialdesk.domain.randomization.spec import RandomizationSpec
+
+__all__ = ["Protocol"]
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """Everything the software needs to run one trial; built by the protocol-file reader."""
+
+    version: ProtocolVersion
+    identification: Identification
+    design: Design
+    population: Population
+    arms: tuple[Arm, ...]
+    course: CourseRules
+    weight_limits: WeightLimits
+    screening_fields: tuple[ScreeningField, ...]
+    criteria: tuple[Criterion, ...]
+    randomization: RandomizationSpec
+    visits: tuple[Visit, ...]
+    endpoints: tuple[Endpoint, ...]
+    assessment: AssessmentRules
+    analysis: AnalysisPlan
+    safety: SafetyReporting
+    assumptions: tuple[Assumption, ...]
+
+    @property
+    def ratio_label(self) -> str:
+        """Allocation ratio in protocol order, e.g. ``1:1``."""
+        return ":".join(str(weight) for _, weight in self.randomization.ratio)
+
+    @property
+    def primary_endpoint(self) -> Endpoint:
+        return next(e for e in self.endpoints if e.kind is EndpointKind.PRIMARY)
+
+    def arm(self, code: str) -> Arm:
+        """The arm with this code; an unknown code is an input error on the field ``arm``."""
+        for arm in self.arms:
+            if arm.code == code:
+                return arm
+        known = ", ".join(a.code for a in self.arms)
+        raise InputError.single("arm", f"unknown arm {code!r}; this protocol has {known}")
+
+    def screening_field(self, name: str) -> ScreeningField:
+        """The screening field with this name; unknown names are an input error."""
+        for field in self.screening_fields:
+            if field.name == name:
+                return field
+        raise InputError.single(name, "is not a screening field of this protocol")
+
+    def visits_in(self, phase: VisitPhase) -> tuple[Visit, ...]:
+        """Visits of one phase, in protocol order."""
+        return tuple(v for v in self.visits if v.phase is phase)

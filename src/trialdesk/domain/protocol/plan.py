@@ -1,0 +1,73 @@
+"""Endpoints, the statistical analysis plan, response assessment and adverse-event reporting."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from trialdesk.domain.gvhd.types import GradingSystem, ResponseRuleSet
+
+__all__ = [
+    "AnalysisPlan",
+    "AnalysisPopulation",
+    "AssessmentRules",
+    "Endpoint",
+    "EndpointKind",
+    "SafetyReporting",
+]
+
+
+class EndpointKind(enum.StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """An outcome measure and when it is measured (study day and/or visit, or a free time frame)."""
+
+    code: str
+    kind: EndpointKind
+    label: str
+    time_frame: str
+    day: int | None = None
+    visit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisPopulation:
+    code: str
+    label: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisPlan:
+    """The primary analysis: endpoint, test, stratified test, alpha and sidedness, population."""
+
+    primary_endpoint: str
+    test: str
+    stratified_test: str
+    alpha: float
+    sides: int
+    primary_population: str
+    populations: tuple[AnalysisPopulation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRules:
+    """Which grading system stages GVHD and which rule set derives response."""
+
+    grading_system: GradingSystem
+    response_rules: ResponseRuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyReporting:
+    """Adverse-event terminology and the expedited reporting clocks (from awareness)."""
+
+    terminology: str
+    sae_to_sponsor_hours: int
+    susar_fatal_days: int
+    susar_other_days: int
+    susar_follow_up_days: int
