@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
+
+from trialdesk.domain.errors import FieldError, InputError
 
 __all__ = ["GradingSystem", "Organ", "OrganStages", "Response", "ResponseRuleSet"]
 
@@ -45,12 +48,47 @@ class Response(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OrganStages:
-    """Stage 0–4 of each organ (upper GI is 0–1)."""
+    """Stage 0–4 of each organ (upper GI is 0–1).
+
+    Construction checks every stage and raises :class:`InputError` naming each organ whose stage
+    is not a whole number in its range, so an ``OrganStages`` in hand is always a possible one.
+    """
 
     skin: int
     liver: int
     upper_gi: int
     lower_gi: int
+
+    def __post_init__(self) -> None:
+        problems = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            highest = 1 if field.name == Organ.UPPER_GI else 4
+            try:
+                # operator.index accepts int and numpy integers but refuses floats and strings.
+                stage = operator.index(value)
+            except TypeError:
+                stage = None
+            if stage is None or isinstance(value, bool):
+                problems.append(FieldError(field.name, f"must be a whole number, got {value!r}"))
+            elif not 0 <= stage <= highest:
+                problems.append(
+                    FieldError(field.name, f"must be between 0 and {highest}, got {stage}")
+                )
+            else:
+                object.__setattr__(self, field.name, stage)
+        if problems:
+            raise InputError(problems)
+
+    @classmethod
+    def from_sequence(cls, stages: tuple[int, ...] | list[int]) -> OrganStages:
+        """Build from stages in the canonical order skin, liver, upper GI, lower GI."""
+        if len(stages) != len(Organ):
+            raise InputError.single(
+                "stages",
+                f"needs {len(Organ)} stages (skin, liver, upper GI, lower GI), got {len(stages)}",
+            )
+        return cls(*stages)
 
     def as_tuple(self) -> tuple[int, int, int, int]:
         """Stages in the canonical order skin, liver, upper GI, lower GI."""

@@ -1,0 +1,88 @@
+"""Acute GVHD: organ staging, overall grade, response and response endpoints.
+
+Every rule is written once on numpy arrays (any shape; the simulator passes millions of rows) and
+the one-patient functions call the same code with 0-d arrays. See ``docs/gvhd-rules.md``.
+"""
+
+from trialdesk.domain.gvhd.endpoints import (
+    NOT_EVALUABLE,
+    EndpointWindow,
+    TimedResponse,
+    TimepointResult,
+    durable_response,
+    durable_response_arrays,
+    overall_response_rate,
+    response_at,
+    response_at_arrays,
+    select_in_window,
+)
+from trialdesk.domain.gvhd.grading import GRADE_LABELS, grade, grade_arrays, grade_label
+from trialdesk.domain.gvhd.measurements import (
+    UMOL_L_PER_MG_DL,
+    BilirubinUnit,
+    MeasurementArrays,
+    OrganMeasurements,
+    bilirubin_mg_dl,
+)
+from trialdesk.domain.gvhd.response import (
+    RESPONSE_BY_CODE,
+    RESPONSE_CODE,
+    ResponseAssessment,
+    assess_response,
+    classify_response,
+    is_overall_response,
+)
+from trialdesk.domain.gvhd.staging import (
+    DRIVER_BY_CODE,
+    StageDriver,
+    StagingArrays,
+    StagingResult,
+    stage,
+    stage_arrays,
+)
+from trialdesk.domain.gvhd.types import (
+    GradingSystem,
+    Organ,
+    OrganStages,
+    Response,
+    ResponseRuleSet,
+)
+
+__all__ = [
+    "DRIVER_BY_CODE",
+    "GRADE_LABELS",
+    "NOT_EVALUABLE",
+    "RESPONSE_BY_CODE",
+    "RESPONSE_CODE",
+    "UMOL_L_PER_MG_DL",
+    "BilirubinUnit",
+    "EndpointWindow",
+    "GradingSystem",
+    "MeasurementArrays",
+    "Organ",
+    "OrganMeasurements",
+    "OrganStages",
+    "Response",
+    "ResponseAssessment",
+    "ResponseRuleSet",
+    "StageDriver",
+    "StagingArrays",
+    "StagingResult",
+    "TimedResponse",
+    "TimepointResult",
+    "assess_response",
+    "bilirubin_mg_dl",
+    "classify_response",
+    "durable_response",
+    "durable_response_arrays",
+    "grade",
+    "grade_arrays",
+    "grade_label",
+    "is_overall_response",
+    "overall_response_rate",
+    "response_at",
+    "response_at_arrays",
+    "select_in_window",
+    "stage",
+    "stage_arrays",
+]
