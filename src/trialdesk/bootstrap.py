@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from trialdesk.adapters.protocol_file import builtin_protocol_path, read_protocol_file
-from trialdesk.domain.protocol import Protocol
+from sqlalchemy import Engine
 
-__all__ = ["load_protocol"]
+from trialdesk.adapters.db.engine import create_db_engine
+from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from trialdesk.adapters.protocol_file import builtin_protocol_path, read_protocol_file
+from trialdesk.adapters.security import Argon2PasswordHasher, SystemClock
+from trialdesk.config import get_settings
+from trialdesk.domain.protocol import Protocol
+from trialdesk.services.ports import Clock, PasswordHasher, UnitOfWork
+
+__all__ = ["Store", "build_store", "database_url", "load_protocol"]
 
 
 def load_protocol(path: Path | None = None) -> Protocol:
     """The protocol in ``path``, or the built-in NCT04738981 protocol when ``path`` is None."""
     return read_protocol_file(builtin_protocol_path() if path is None else path)
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """A database and the factory of units of work the use cases run in."""
+
+    url: str
+    engine: Engine
+    new_uow: Callable[[], UnitOfWork]
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL given, else ``TRIALDESK_DATABASE_URL``, else ``sqlite:///trialdesk.db``."""
+    return url or get_settings().database_url
+
+
+def build_store(
+    url: str | None = None,
+    *,
+    clock: Clock | None = None,
+    passwords: PasswordHasher | None = None,
+) -> Store:
+    """Wire the engine and the unit-of-work factory for one database."""
+    resolved = database_url(url)
+    engine = create_db_engine(resolved)
+    the_clock = clock or SystemClock()
+    the_passwords = passwords or Argon2PasswordHasher()
+
+    def new_uow() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, clock=the_clock, passwords=the_passwords)
+
+    return Store(url=resolved, engine=engine, new_uow=new_uow)

@@ -1,0 +1,1 @@
+"""Relational storage: engine factory, tables, unit of work, audit writer and migrations."""

@@ -1,0 +1,378 @@
+"""The trial database schema as SQLAlchemy Core tables (one metadata for both engines).
+
+Migrations are the source of truth for existing databases; this module mirrors the latest
+migration so repositories can build statements. Every timestamp is stored in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+__all__ = ["TABLES", "UtcDateTime", "metadata"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every engine (SQLite keeps no offset, so UTC is implied there)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database; timestamps must be aware")
+        utc = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _subject_fk() -> Column[int]:
+    return Column("subject_id", Integer, ForeignKey("subjects.id"), nullable=False, index=True)
+
+
+def _created() -> list[Column[Any]]:
+    return [
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    ]
+
+
+sites = Table(
+    "sites",
+    metadata,
+    _id(),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    *_created(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", UtcDateTime, nullable=True),
+    Column("password_changed_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", Integer, nullable=True),
+)
+
+role_assignments = Table(
+    "role_assignments",
+    metadata,
+    _id(),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("role", String(32), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=True),
+    Column("is_active", Boolean, nullable=False),
+    *_created(),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    _id(),
+    Column("screening_number", String(32), nullable=False, unique=True),
+    Column("subject_code", String(32), nullable=True, unique=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False, index=True),
+    Column("state", String(32), nullable=False),
+    Column("birth_year", Integer, nullable=True),
+    Column("sex", String(8), nullable=True),
+    *_created(),
+)
+
+screening_records = Table(
+    "screening_records",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("screened_on", Date, nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("criteria_results", JSON, nullable=False),
+    Column("eligible", Boolean, nullable=False),
+    *_created(),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("consented_on", Date, nullable=False),
+    Column("form_version", String(32), nullable=False),
+    Column("obtained_by", String(200), nullable=False),
+    *_created(),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("visit_code", String(32), nullable=False),
+    Column("visit_date", Date, nullable=False),
+    *_created(),
+)
+
+dose_administrations = Table(
+    "dose_administrations",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("product", String(32), nullable=False),
+    Column("administered_on", Date, nullable=False),
+    Column("weight_kg", Float, nullable=True),
+    Column("dose_value", Float, nullable=False),
+    Column("dose_unit", String(32), nullable=False),
+    Column("planned_dose_value", Float, nullable=True),
+    *_created(),
+)
+
+gvhd_assessments = Table(
+    "gvhd_assessments",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("assessed_on", Date, nullable=False),
+    Column("measurements", JSON, nullable=False),
+    Column("skin_stage", Integer, nullable=False),
+    Column("liver_stage", Integer, nullable=False),
+    Column("upper_gi_stage", Integer, nullable=False),
+    Column("lower_gi_stage", Integer, nullable=False),
+    Column("grade", Integer, nullable=False),
+    Column("response", String(8), nullable=True),
+    Column("grading_system", String(32), nullable=False),
+    Column("response_rule_set", String(32), nullable=True),
+    Column("rules_version", String(64), nullable=False),
+    *_created(),
+)
+
+adverse_events = Table(
+    "adverse_events",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("term", String(200), nullable=False),
+    Column("ctcae_grade", Integer, nullable=False),
+    Column("onset_on", Date, nullable=False),
+    Column("aware_at", UtcDateTime, nullable=False),
+    Column("seriousness_criteria", JSON, nullable=False),
+    Column("serious", Boolean, nullable=False),
+    Column("related_to", JSON, nullable=False),
+    Column("expected", Boolean, nullable=False),
+    Column("derived", JSON, nullable=False),
+    *_created(),
+)
+
+therapies = Table(
+    "therapies",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("stopped_on", Date, nullable=True),
+    Column("indication", String(200), nullable=True),
+    *_created(),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("kind", String(32), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("cause", String(200), nullable=True),
+    Column("details", Text, nullable=True),
+    *_created(),
+)
+
+queries = Table(
+    "queries",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("entity", String(64), nullable=False),
+    Column("entity_id", Integer, nullable=False),
+    Column("field", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    *_created(),
+)
+
+query_messages = Table(
+    "query_messages",
+    metadata,
+    _id(),
+    Column("query_id", Integer, ForeignKey("queries.id"), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    *_created(),
+)
+
+signatures = Table(
+    "signatures",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("entity", String(64), nullable=False),
+    Column("entity_id", Integer, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("printed_name", String(200), nullable=False),
+    Column("meaning", String(200), nullable=False),
+    Column("signed_at", UtcDateTime, nullable=False),
+    Column("record_hash", String(64), nullable=False),
+    Column("is_valid", Boolean, nullable=False),
+    Column("invalidated_at", UtcDateTime, nullable=True),
+)
+
+locks = Table(
+    "locks",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("entity", String(64), nullable=False),
+    Column("entity_id", Integer, nullable=False),
+    Column("locked_at", UtcDateTime, nullable=False),
+    Column("locked_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("unlocked_at", UtcDateTime, nullable=True),
+    Column("unlocked_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("unlock_reason", Text, nullable=True),
+)
+
+# Allocation tables: created here, filled by the randomization use cases.
+randomization_lists = Table(
+    "randomization_lists",
+    metadata,
+    _id(),
+    Column("list_code", String(64), nullable=False, unique=True),
+    Column("is_production", Boolean, nullable=False),
+    Column("seed_hash", String(64), nullable=False),
+    Column("method", String(32), nullable=False),
+    *_created(),
+)
+
+randomization_list_entries = Table(
+    "randomization_list_entries",
+    metadata,
+    _id(),
+    Column("list_id", Integer, ForeignKey("randomization_lists.id"), nullable=False),
+    Column("stratum", String(128), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("block_number", Integer, nullable=False),
+    Column("block_size", Integer, nullable=False),
+    Column("arm", String(32), nullable=False),
+    Column("used_by_subject_id", Integer, ForeignKey("subjects.id"), nullable=True),
+    UniqueConstraint("list_id", "stratum", "position", name="uq_list_entries_position"),
+)
+
+allocations = Table(
+    "allocations",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("list_id", Integer, ForeignKey("randomization_lists.id"), nullable=True),
+    Column("stratum", String(128), nullable=False),
+    Column("position", Integer, nullable=True),
+    Column("arm", String(32), nullable=False),
+    Column("allocated_at", UtcDateTime, nullable=False),
+    Column("allocated_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("is_error", Boolean, nullable=False),
+    Column("error_reason", Text, nullable=True),
+)
+
+minimization_state = Table(
+    "minimization_state",
+    metadata,
+    _id(),
+    Column("list_id", Integer, ForeignKey("randomization_lists.id"), nullable=True),
+    Column("factor", String(64), nullable=False),
+    Column("level", String(64), nullable=False),
+    Column("arm", String(32), nullable=False),
+    Column("count", Integer, nullable=False),
+    UniqueConstraint("list_id", "factor", "level", "arm", name="uq_minimization_cell"),
+)
+
+audit_trail = Table(
+    "audit_trail",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("occurred_at", String(40), nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("entity", String(64), nullable=False),
+    Column("entity_id", String(64), nullable=True),
+    Column("field", String(64), nullable=True),
+    Column("old_value", Text, nullable=True),
+    Column("new_value", Text, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("subject_id", Integer, nullable=True, index=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+# One row (id = 1) holding the chain's tip; writers lock it to append in strict order.
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+#: Tables by name, for the generic record repository.
+TABLES: dict[str, Table] = dict(metadata.tables)

@@ -1,0 +1,213 @@
+"""SQLAlchemy implementations of the record repository, the audit log and the unit of work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Connection, Engine, RowMapping, Table, func, insert, select, update
+from sqlalchemy import delete as sql_delete
+
+from trialdesk.adapters.db.tables import TABLES, audit_chain_head, audit_trail
+from trialdesk.domain.audit import AuditAction, AuditEntry, chain_hash
+from trialdesk.services.ports import (
+    AuditDraft,
+    AuditLog,
+    Clock,
+    PasswordHasher,
+    Record,
+    RecordRepository,
+)
+
+__all__ = ["SqlAlchemyAuditLog", "SqlAlchemyRecordRepository", "SqlAlchemyUnitOfWork"]
+
+
+def _table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise LookupError(f"no table {name!r}") from None
+
+
+class SqlAlchemyRecordRepository:
+    """Rows as plain dicts; the audit tables are deliberately not reachable for writing."""
+
+    _PROTECTED = frozenset({audit_trail.name, audit_chain_head.name})
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _writable(self, name: str) -> Table:
+        if name in self._PROTECTED:
+            raise PermissionError(f"{name} is written only through the audit log")
+        return _table(name)
+
+    def add(self, table: str, values: Mapping[str, Any]) -> int:
+        result = self._connection.execute(insert(self._writable(table)).values(**values))
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def get(self, table: str, record_id: int) -> Record | None:
+        t = _table(table)
+        row = self._connection.execute(select(t).where(t.c.id == record_id)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def find(self, table: str, **equals: Any) -> list[Record]:
+        t = _table(table)
+        statement = select(t).where(*(t.c[k] == v for k, v in equals.items()))
+        statement = statement.order_by(*t.primary_key.columns)
+        return [dict(row) for row in self._connection.execute(statement).mappings()]
+
+    def update(self, table: str, record_id: int, values: Mapping[str, Any]) -> None:
+        t = self._writable(table)
+        self._connection.execute(update(t).where(t.c.id == record_id).values(**values))
+
+    def delete(self, table: str, record_id: int) -> None:
+        t = self._writable(table)
+        self._connection.execute(sql_delete(t).where(t.c.id == record_id))
+
+    def count(self, table: str) -> int:
+        t = _table(table)
+        return int(self._connection.execute(select(func.count()).select_from(t)).scalar_one())
+
+
+def _entry(row: RowMapping) -> AuditEntry:
+    return AuditEntry(
+        seq=row["seq"],
+        occurred_at=row["occurred_at"],
+        user_id=row["user_id"],
+        username=row["username"],
+        action=AuditAction(row["action"]),
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        field=row["field"],
+        old_value=row["old_value"],
+        new_value=row["new_value"],
+        reason=row["reason"],
+        subject_id=row["subject_id"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+class SqlAlchemyAuditLog:
+    """Insert-only writer of the hash-chained audit trail.
+
+    Appending locks the one-row chain head (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the
+    transaction already holds the write lock from ``BEGIN IMMEDIATE``), so concurrent writers
+    extend the chain one after another and never fork it.
+    """
+
+    def __init__(self, connection: Connection, clock: Clock) -> None:
+        self._connection = connection
+        self._clock = clock
+
+    def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+        if not drafts:
+            return []
+        head = self._connection.execute(
+            select(audit_chain_head.c.seq, audit_chain_head.c.hash)
+            .where(audit_chain_head.c.id == 1)
+            .with_for_update()
+        ).one()
+        seq, prev_hash = int(head.seq), str(head.hash)
+        occurred_at = self._clock.now().astimezone(dt.UTC).isoformat(timespec="microseconds")
+        written: list[AuditEntry] = []
+        for draft in drafts:
+            seq += 1
+            unsealed = AuditEntry(
+                seq=seq,
+                occurred_at=occurred_at,
+                user_id=draft.user_id,
+                username=draft.username,
+                action=draft.action,
+                entity=draft.entity,
+                entity_id=draft.entity_id,
+                field=draft.field,
+                old_value=draft.old_value,
+                new_value=draft.new_value,
+                reason=draft.reason,
+                subject_id=draft.subject_id,
+                prev_hash=prev_hash,
+                hash="",
+            )
+            sealed = AuditEntry(**{**_as_dict(unsealed), "hash": chain_hash(unsealed, prev_hash)})
+            written.append(sealed)
+            prev_hash = sealed.hash
+        self._connection.execute(
+            insert(audit_trail), [{**_as_dict(e), "action": str(e.action)} for e in written]
+        )
+        self._connection.execute(
+            update(audit_chain_head)
+            .where(audit_chain_head.c.id == 1)
+            .values(seq=seq, hash=prev_hash)
+        )
+        return written
+
+    def entries(self, *, subject_id: int | None = None) -> Iterator[AuditEntry]:
+        statement = select(audit_trail).order_by(audit_trail.c.seq)
+        if subject_id is not None:
+            statement = statement.where(audit_trail.c.subject_id == subject_id)
+        for row in self._connection.execute(statement).mappings():
+            yield _entry(row)
+
+    def head(self) -> tuple[int, str]:
+        row = self._connection.execute(
+            select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(
+                audit_chain_head.c.id == 1
+            )
+        ).one()
+        return int(row.seq), str(row.hash)
+
+
+def _as_dict(entry: AuditEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in AuditEntry.__slots__}
+
+
+class SqlAlchemyUnitOfWork:
+    """One database transaction; rolled back on leaving the block unless :meth:`commit` ran."""
+
+    records: RecordRepository
+    audit: AuditLog
+
+    def __init__(self, engine: Engine, *, clock: Clock, passwords: PasswordHasher) -> None:
+        self._engine = engine
+        self.clock = clock
+        self.passwords = passwords
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("a unit of work is not re-entrant")
+        self._connection = self._engine.connect()
+        self._connection.begin()
+        self.records = SqlAlchemyRecordRepository(self._connection)
+        self.audit = SqlAlchemyAuditLog(self._connection, self.clock)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+        finally:
+            connection.close()
+
+    def commit(self) -> None:
+        if self._connection is None:
+            raise RuntimeError("commit outside a unit of work")
+        self._connection.commit()
+
+    def rollback(self) -> None:
+        if self._connection is not None:
+            self._connection.rollback()

@@ -1,0 +1,131 @@
+"""Who may do what: roles × actions, password policy, lockout and session expiry (21 CFR 11.300).
+
+Roles are held per site (or study-wide when no site is given). The service layer asks
+:func:`role_allows` before touching a record and treats a refusal exactly like a missing record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from trialdesk.domain.errors import FieldError
+
+__all__ = [
+    "PERMISSIONS",
+    "Action",
+    "LockoutPolicy",
+    "PasswordPolicy",
+    "Role",
+    "SessionPolicy",
+    "role_allows",
+]
+
+
+class Role(enum.StrEnum):
+    SITE_COORDINATOR = "site_coordinator"
+    INVESTIGATOR = "investigator"
+    MONITOR = "monitor"
+    DATA_MANAGER = "data_manager"
+    STATISTICIAN = "statistician"
+    SPONSOR_ADMIN = "sponsor_admin"
+    DSMB_VIEWER = "dsmb_viewer"
+
+
+class Action(enum.StrEnum):
+    VIEW_SUBJECT = "view_subject"
+    ENTER_DATA = "enter_data"
+    RANDOMIZE = "randomize"
+    RAISE_QUERY = "raise_query"
+    ANSWER_QUERY = "answer_query"
+    CLOSE_QUERY = "close_query"
+    SIGN = "sign"
+    LOCK = "lock"
+    EXPORT_AUDIT = "export_audit"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_RANDOMIZATION_LISTS = "manage_randomization_lists"
+    VIEW_AGGREGATES = "view_aggregates"
+
+
+_A = Action
+#: The permission matrix. Site staff enter data; monitors and data managers review it; only the
+#: investigator signs; statisticians and the DSMB see aggregates, never a subject's record.
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.SITE_COORDINATOR: frozenset(
+        {_A.VIEW_SUBJECT, _A.ENTER_DATA, _A.RANDOMIZE, _A.ANSWER_QUERY}
+    ),
+    Role.INVESTIGATOR: frozenset(
+        {_A.VIEW_SUBJECT, _A.ENTER_DATA, _A.RANDOMIZE, _A.ANSWER_QUERY, _A.SIGN}
+    ),
+    Role.MONITOR: frozenset({_A.VIEW_SUBJECT, _A.RAISE_QUERY, _A.CLOSE_QUERY, _A.EXPORT_AUDIT}),
+    Role.DATA_MANAGER: frozenset(
+        {_A.VIEW_SUBJECT, _A.RAISE_QUERY, _A.CLOSE_QUERY, _A.LOCK, _A.EXPORT_AUDIT}
+    ),
+    Role.STATISTICIAN: frozenset({_A.MANAGE_RANDOMIZATION_LISTS, _A.VIEW_AGGREGATES}),
+    Role.SPONSOR_ADMIN: frozenset({_A.MANAGE_ACCOUNTS, _A.EXPORT_AUDIT}),
+    Role.DSMB_VIEWER: frozenset({_A.VIEW_AGGREGATES}),
+}
+
+
+def role_allows(roles: Iterable[Role], action: Action) -> bool:
+    """Whether any of the roles grants the action."""
+    return any(action in PERMISSIONS[role] for role in roles)
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """Minimum length and character variety; the password may not contain the username."""
+
+    min_length: int = 12
+    min_character_classes: int = 3
+
+    def problems(self, password: str, *, username: str) -> list[FieldError]:
+        """Every way the password falls short, as field errors on ``password``."""
+        found: list[FieldError] = []
+        if len(password) < self.min_length:
+            found.append(FieldError("password", f"must be at least {self.min_length} characters"))
+        classes = sum(
+            (
+                any(c.islower() for c in password),
+                any(c.isupper() for c in password),
+                any(c.isdigit() for c in password),
+                any(not c.isalnum() for c in password),
+            )
+        )
+        if classes < self.min_character_classes:
+            found.append(
+                FieldError(
+                    "password",
+                    f"must mix at least {self.min_character_classes} of: lower case, upper case,"
+                    " digits, symbols",
+                )
+            )
+        if username and username.lower() in password.lower():
+            found.append(FieldError("password", "must not contain the username"))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class LockoutPolicy:
+    """After ``max_failures`` consecutive failed logins the account is locked for a while."""
+
+    max_failures: int = 5
+    lock_duration: dt.timedelta = dt.timedelta(minutes=30)
+
+    def locked_until(self, failures: int, now: dt.datetime) -> dt.datetime | None:
+        """When a run of ``failures`` locks the account, the time the lock ends."""
+        return now + self.lock_duration if failures >= self.max_failures else None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    """Sessions end after a period of inactivity and, at the latest, after an absolute limit."""
+
+    idle_timeout: dt.timedelta = dt.timedelta(minutes=30)
+    absolute_timeout: dt.timedelta = dt.timedelta(hours=12)
+
+    def expires_at(self, *, started_at: dt.datetime, last_seen_at: dt.datetime) -> dt.datetime:
+        """The moment the session stops being valid unless it is used again before then."""
+        return min(last_seen_at + self.idle_timeout, started_at + self.absolute_timeout)

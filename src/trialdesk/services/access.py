@@ -1,0 +1,81 @@
+"""Who is acting, and whether they may touch a subject: enforced here, below every entrypoint.
+
+A subject the user may not see, or may not act on in the requested way, is reported exactly as a
+subject that does not exist, so the refusal leaks nothing about other sites' patients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trialdesk.domain.access import Action, Role, role_allows
+from trialdesk.domain.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from trialdesk.services.ports import Record, UnitOfWork
+
+__all__ = [
+    "SYSTEM_USERNAME",
+    "Actor",
+    "load_actor",
+    "require_action_anywhere",
+    "require_subject",
+    "subject_not_found",
+]
+
+#: Name recorded for administration done directly on the database (the command line).
+SYSTEM_USERNAME = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person (or the command-line operator, ``user_id=None``) a use case runs for."""
+
+    user_id: int | None
+    username: str
+    grants: tuple[tuple[Role, int | None], ...] = ()
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+    def roles_at(self, site_id: int) -> set[Role]:
+        """Roles held at this site, including study-wide roles (granted without a site)."""
+        return {role for role, site in self.grants if site is None or site == site_id}
+
+    def may(self, action: Action, site_id: int) -> bool:
+        return self.is_system or role_allows(self.roles_at(site_id), action)
+
+    def may_anywhere(self, action: Action) -> bool:
+        return self.is_system or role_allows((role for role, _ in self.grants), action)
+
+
+def load_actor(uow: UnitOfWork, user_id: int | None) -> Actor:
+    """The acting user with their current, active role grants; ``None`` is the CLI operator."""
+    if user_id is None:
+        return Actor(user_id=None, username=SYSTEM_USERNAME)
+    user = uow.records.get("users", user_id)
+    if user is None or not user["is_active"]:
+        raise AuthenticationError("unknown or deactivated user")
+    grants = tuple(
+        (Role(row["role"]), row["site_id"])
+        for row in uow.records.find("role_assignments", user_id=user_id, is_active=True)
+    )
+    return Actor(user_id=user_id, username=user["username"], grants=grants)
+
+
+def subject_not_found(subject_id: int) -> NotFoundError:
+    """The one refusal for a subject that is missing *or* out of the user's reach."""
+    return NotFoundError(f"subject {subject_id} not found")
+
+
+def require_subject(uow: UnitOfWork, actor: Actor, subject_id: int, action: Action) -> Record:
+    """The subject's row, if the actor may perform ``action`` on it; else "not found"."""
+    subject = uow.records.get("subjects", subject_id)
+    if subject is None or not actor.may(action, subject["site_id"]):
+        raise subject_not_found(subject_id)
+    return subject
+
+
+def require_action_anywhere(actor: Actor, action: Action) -> None:
+    """Study-level actions (account management, study-wide export) need the role somewhere."""
+    if not actor.may_anywhere(action):
+        raise PermissionDeniedError(f"your roles do not allow {action.value.replace('_', ' ')}")
