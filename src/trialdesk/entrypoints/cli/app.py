@@ -14,6 +14,7 @@ import sys
 import typer
 
 from trialdesk import __version__
+from trialdesk.entrypoints.cli import audit, db, sites, users
 from trialdesk.entrypoints.cli.output import TrialdeskGroup
 
 app = typer.Typer(
@@ -43,6 +44,10 @@ def _root(
 
 # Command groups register here, one line each:
 # app.add_typer(<module>.app)
+app.add_typer(db.app)
+app.add_typer(audit.app)
+app.add_typer(sites.app)
+app.add_typer(users.app)
 
 
 def main() -> None:

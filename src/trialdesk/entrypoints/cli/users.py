@@ -1,0 +1,116 @@
+"""``trialdesk user``: create personal accounts, grant and revoke roles, list users."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from trialdesk.bootstrap import build_store
+from trialdesk.domain.errors import InputError
+from trialdesk.entrypoints.cli import output
+from trialdesk.entrypoints.cli.db import DbOption
+from trialdesk.entrypoints.cli.output import JsonOption
+from trialdesk.services import accounts
+
+app = output.new_app("user", "Create accounts, grant and revoke roles, list users.")
+
+RoleOption = Annotated[
+    str,
+    typer.Option(
+        "--role",
+        help="site_coordinator, investigator, monitor, data_manager, statistician, "
+        "sponsor_admin or dsmb_viewer.",
+    ),
+]
+SiteOption = Annotated[
+    str | None, typer.Option("--site", help="Site code (omit for study-wide roles).")
+]
+
+
+def _render_user(user: accounts.UserRead) -> None:
+    roles = ", ".join(f"{g.role.value}@{g.site_code or 'study'}" for g in user.roles) or "-"
+    state = "active" if user.is_active else "inactive"
+    output.console.print(f"{user.username}\t{user.full_name}\t{state}\t{roles}", highlight=False)
+
+
+@app.command("add")
+def add_command(
+    username: Annotated[str, typer.Option("--username", help="Login name (never reused).")],
+    full_name: Annotated[str, typer.Option("--full-name", help="Printed name for signatures.")],
+    role: RoleOption,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    site: SiteOption = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Create a personal account with its first role (audited)."""
+    if not password_stdin:
+        raise InputError.single("password", "pass --password-stdin and pipe the password in")
+    password = sys.stdin.readline().rstrip("\r\n")
+    store = build_store(db)
+    try:
+        user = accounts.create_user(
+            store.new_uow(), username=username, full_name=full_name, password=password,
+            role=role, site_code=site, as_user=None,
+        )  # fmt: skip
+    finally:
+        store.close()
+    output.emit(user, as_json=json, render=_render_user)
+
+
+@app.command("grant")
+def grant_command(
+    username: Annotated[str, typer.Option("--username")],
+    role: RoleOption,
+    site: SiteOption = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Grant a user another role (audited)."""
+    store = build_store(db)
+    try:
+        user = accounts.grant_role(
+            store.new_uow(), username=username, role=role, site_code=site, as_user=None
+        )
+    finally:
+        store.close()
+    output.emit(user, as_json=json, render=_render_user)
+
+
+@app.command("revoke")
+def revoke_command(
+    username: Annotated[str, typer.Option("--username")],
+    role: RoleOption,
+    site: SiteOption = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Withdraw a role from a user (audited)."""
+    store = build_store(db)
+    try:
+        user = accounts.revoke_role(
+            store.new_uow(), username=username, role=role, site_code=site, as_user=None
+        )
+    finally:
+        store.close()
+    output.emit(user, as_json=json, render=_render_user)
+
+
+@app.command("list")
+def list_command(db: DbOption = None, json: JsonOption = False) -> None:
+    """List the accounts and their active roles."""
+    store = build_store(db)
+    try:
+        users = accounts.list_users(store.new_uow())
+    finally:
+        store.close()
+
+    def render(items: list[accounts.UserRead]) -> None:
+        for user in items:
+            _render_user(user)
+
+    output.emit(users, as_json=json, render=render)
