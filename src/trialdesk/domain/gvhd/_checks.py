@@ -13,6 +13,10 @@ from trialdesk.domain.errors import InputError
 
 __all__ = ["as_float_array", "as_stage_array", "reject_where"]
 
+# Stage arrays end in an organ axis in the canonical order of trialdesk.domain.gvhd.types.Organ.
+_ORGAN_NAMES = ("skin", "liver", "upper_gi", "lower_gi")
+_HIGHEST_STAGE = np.array([4, 4, 1, 4])
+
 
 def reject_where(
     bad: NDArray[np.bool_], field: str, message: str, values: NDArray[np.generic]
@@ -45,6 +49,12 @@ def as_stage_array(values: ArrayLike, field: str) -> NDArray[np.int8]:
         )
     if raw.dtype.kind not in "iu":
         raise InputError.single(field, f"stages must be whole numbers, got dtype {raw.dtype}")
-    highest = np.array([4, 4, 1, 4])
-    reject_where((raw < 0) | (raw > highest), field, "stage out of range (0–4, upper GI 0–1)", raw)
+    bad = (raw < 0) | (raw > _HIGHEST_STAGE)
+    if bad.any():
+        *row, organ = (int(i) for i in np.argwhere(bad)[0])
+        where = f"[{','.join(str(i) for i in row)}]" if row else ""
+        raise InputError.single(
+            f"{field}{where}.{_ORGAN_NAMES[organ]}",
+            f"must be between 0 and {_HIGHEST_STAGE[organ]}, got {raw[(*row, organ)].item()}",
+        )
     return raw.astype(np.int8, copy=False)
