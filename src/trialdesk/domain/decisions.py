@@ -94,14 +94,14 @@ def next_steps(
         hit = (
             (steps == _CONTINUE)
             & np.isin(visit_arr, list(rule.visits))
-            & np.isin(response_arr, sorted(r.value for r in rule.responses))
+            & np.isin(response_arr, [r.value for r in rule.responses])
         )
         steps[hit] = _SWITCH
         fired[hit] = index
     at_decision = (steps == _CONTINUE) & (visit_arr == rules.decision_visit)
     repeat = (
         at_decision
-        & np.isin(response_arr, sorted(r.value for r in rules.repeat_on))
+        & np.isin(response_arr, [r.value for r in rules.repeat_on])
         & (course_arr < rules.max_courses)
     )
     steps[repeat] = _REPEAT

@@ -79,11 +79,11 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
             length_days=course.length_days,
             max_courses=course.max_courses,
             decision_visit=course.decision_visit,
-            repeat_on=frozenset(Response(r) for r in course.repeat_on),
+            repeat_on=tuple(Response(r) for r in course.repeat_on),
             stop_rules=tuple(
                 StopRule(
                     code=r.code,
-                    responses=frozenset(Response(x) for x in r.responses),
+                    responses=tuple(Response(x) for x in r.responses),
                     visits=tuple(r.visits),
                     reason=r.reason,
                 )

@@ -40,6 +40,7 @@ from trialdesk.domain.protocol.treatment import (
     Intervention,
     StopRule,
     WeightLimits,
+    format_amount,
 )
 
 __all__ = [
@@ -73,4 +74,5 @@ __all__ = [
     "Visit",
     "VisitPhase",
     "WeightLimits",
+    "format_amount",
 ]

@@ -15,7 +15,16 @@ __all__ = [
     "Intervention",
     "StopRule",
     "WeightLimits",
+    "format_amount",
 ]
+
+
+def format_amount(amount: float) -> str:
+    """A dose amount for people: ``20``, ``0.5``, or ``6.5×10^7`` for cell counts."""
+    if abs(amount) < 1e5:
+        return f"{amount:g}"
+    mantissa, exponent = f"{amount:.4e}".split("e")
+    return f"{float(mantissa):g}×10^{int(exponent)}"
 
 
 class DoseBasis(enum.StrEnum):
@@ -54,9 +63,9 @@ class Intervention:
 
     @property
     def dose_label(self) -> str:
-        """Dose as prescribed, e.g. ``1e+06 cells/kg`` or ``20 mg``."""
+        """Dose as prescribed, e.g. ``1×10^6 cells/kg`` or ``20 mg``."""
         per = "/kg" if self.dose_basis is DoseBasis.PER_KG else ""
-        return f"{self.dose:g} {self.unit}{per}"
+        return f"{format_amount(self.dose)} {self.unit}{per}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +88,7 @@ class StopRule:
     """
 
     code: str
-    responses: frozenset[Response]
+    responses: tuple[Response, ...]
     visits: tuple[str, ...]
     reason: str
 
@@ -96,7 +105,7 @@ class CourseRules:
     length_days: int
     max_courses: int
     decision_visit: str
-    repeat_on: frozenset[Response]
+    repeat_on: tuple[Response, ...]
     stop_rules: tuple[StopRule, ...]
 
 

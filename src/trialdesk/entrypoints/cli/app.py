@@ -14,7 +14,7 @@ import sys
 import typer
 
 from trialdesk import __version__
-from trialdesk.entrypoints.cli import audit, db, sites, users
+from trialdesk.entrypoints.cli import audit, calendar, db, eligibility, protocol, sites, users
 from trialdesk.entrypoints.cli.output import TrialdeskGroup
 
 app = typer.Typer(
@@ -44,6 +44,9 @@ def _root(
 
 # Command groups register here, one line each:
 # app.add_typer(<module>.app)
+app.add_typer(protocol.app)
+app.command("calendar")(calendar.calendar)
+app.command("eligibility")(eligibility.eligibility)
 app.add_typer(db.app)
 app.add_typer(audit.app)
 app.add_typer(sites.app)
