@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from trialdesk.domain.randomization.spec import ImbalanceMeasure, RandomizationSpec
 from trialdesk.domain.randomization.strata import subject_levels
@@ -106,7 +107,7 @@ def assignment_probabilities(
     return np.asarray(np.where(all_tied, simple, biased))
 
 
-def choose_arms(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+def choose_arms(probabilities: np.ndarray, uniforms: npt.ArrayLike) -> np.ndarray:
     """Arm index drawn from ``probabilities`` (..., A) with one uniform in [0, 1) per row."""
     cumulative = np.cumsum(probabilities, axis=-1)
     chosen = (np.asarray(uniforms)[..., np.newaxis] >= cumulative).sum(axis=-1)
@@ -184,7 +185,7 @@ def minimize(
         level_counts, np.array([f.weight for f in settings.factors]), ratio, settings.imbalance
     )
     probabilities = assignment_probabilities(scores, ratio, settings.p_preferred)
-    arm_index = int(choose_arms(probabilities, np.asarray(rng.random())))
+    arm_index = int(choose_arms(probabilities, rng.random()))
     arms = state.arms
     preferred = scores <= scores.min() + _TIE_TOLERANCE
     return MinimizationDecision(
