@@ -87,6 +87,8 @@ CASES = [
     ("unchanged on day 8 only", 2.0, (), [(8, SAME)], "insufficient_data", []),
     ("not resolved on day 29", 2.0, (), [(6, BETTER), (29, BETTER)], "refractory", ["c"]),
     ("resolved on day 29", 2.0, (), [(6, BETTER), (29, GONE)], "not_established", []),
+    ("a taper after day 29 does not hide (c)", 2.0, ((40, 1.0),), [(6, BETTER), (29, BETTER)],
+     SteroidResponse.REFRACTORY, ["c"]),
     ("still active on day 28", 2.0, (), [(6, BETTER), (28, BETTER)], "not_established", []),
     ("low dose: (a) cannot fire", 1.0, (), [(3, PROG)], "insufficient_data", []),
     ("low dose, day 29 active", 1.0, (), [(29, SAME)], SteroidResponse.REFRACTORY, ["c"]),
