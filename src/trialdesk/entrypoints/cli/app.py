@@ -14,7 +14,17 @@ import sys
 import typer
 
 from trialdesk import __version__
-from trialdesk.entrypoints.cli import audit, calendar, db, eligibility, protocol, sites, users
+from trialdesk.entrypoints.cli import (
+    audit,
+    calendar,
+    db,
+    eligibility,
+    gvhd,
+    protocol,
+    randomization,
+    sites,
+    users,
+)
 from trialdesk.entrypoints.cli.output import TrialdeskGroup
 
 app = typer.Typer(
@@ -47,10 +57,12 @@ def _root(
 app.add_typer(protocol.app)
 app.command("calendar")(calendar.calendar)
 app.command("eligibility")(eligibility.eligibility)
+app.add_typer(gvhd.app)
 app.add_typer(db.app)
 app.add_typer(audit.app)
 app.add_typer(sites.app)
 app.add_typer(users.app)
+app.add_typer(randomization.app)
 
 
 def main() -> None:
