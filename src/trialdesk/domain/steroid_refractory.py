@@ -307,6 +307,11 @@ _RESULT_OF = {
 }
 
 
+# Doses reach us computed (mg ÷ kg × potency factor, split doses summed), so a dose meant to be
+# exactly at a threshold can arrive a rounding error under it; that still counts as reaching it.
+_DOSE_TOLERANCE = 1e-9
+
+
 def _in(window: tuple[int, int], day: int) -> bool:
     return window[0] <= day <= window[1]
 
@@ -320,7 +325,7 @@ def _refractory(
 ) -> bool:
     """Append the refractory criteria met; return whether (b) or (c) could be judged at all."""
     evaluable = False
-    if course.initial_mg_per_kg_day < d.min_dose_mg_per_kg_day:
+    if course.initial_mg_per_kg_day < d.min_dose_mg_per_kg_day - _DOSE_TOLERANCE:
         reasons.append(
             f"starting dose {course.initial_mg_per_kg_day:g} mg/kg/day is below "
             f"{d.min_dose_mg_per_kg_day:g}: criteria (a) and (b) do not apply"
@@ -381,10 +386,9 @@ def _dependent(
         day = (change.on - course.start).days
         if change.mg_per_kg_day < dose and taper_day is None and day >= d.min_successful_days:
             taper_day = day
-        went_below = went_below or change.mg_per_kg_day < d.dependence_dose_mg_per_kg_day
-        raised_back = dose < change.mg_per_kg_day and (
-            change.mg_per_kg_day >= d.dependence_dose_mg_per_kg_day
-        )
+        threshold = d.dependence_dose_mg_per_kg_day - _DOSE_TOLERANCE
+        went_below = went_below or change.mg_per_kg_day < threshold
+        raised_back = dose < change.mg_per_kg_day and (change.mg_per_kg_day >= threshold)
         if taper_day is not None and went_below and raised_back:
             criteria.append(RefractoryCriterion.DEPENDENT_TAPER_FAILED)
             reasons.append(

@@ -123,6 +123,27 @@ def test_the_2018_definition_classifies_each_reference_history(
     assert result.screening_aid
 
 
+@pytest.mark.parametrize(
+    ("drug", "mg"),
+    [
+        (Corticosteroid.METHYLPREDNISOLONE, 1.6),
+        (Corticosteroid.DEXAMETHASONE, 0.3),
+        (Corticosteroid.HYDROCORTISONE, 8.0),
+    ],
+)
+def test_a_converted_dose_at_the_threshold_counts_as_reaching_it(drug, mg) -> None:
+    converted = SteroidCourse(START, prednisone_equivalent(drug, mg))
+    result = classify_steroid_response(converted, statuses((4, PROG)))
+    assert result.criterion is RefractoryCriterion.A_PROGRESSION
+
+
+def test_a_dose_a_rounding_error_under_the_threshold_counts_as_reaching_it() -> None:
+    result = classify_steroid_response(course(2.0 - 1e-12), statuses((4, PROG)))
+    assert result.criterion is RefractoryCriterion.A_PROGRESSION
+    clearly_under = classify_steroid_response(course(1.99), statuses((4, PROG)))
+    assert clearly_under.criterion is None
+
+
 def test_every_criterion_met_is_reported_and_the_first_one_decides() -> None:
     result = classify_steroid_response(
         course(2.0, intolerance="psychosis"), statuses((4, PROG), (6, PROG), (30, PROG))
