@@ -39,7 +39,7 @@ run: $(STAMP)
 	$(BIN)/trialdesk --help
 
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest --cov --cov-report= $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov --cov-context=test --cov-report= $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report --include='*/trialdesk/domain/*' --fail-under=95
 
 lint: $(STAMP)
