@@ -1,0 +1,355 @@
+"""Clinical records: visits, doses, GVHD assessments, adverse events, therapies and outcomes.
+
+Derived values (planned dose, organ stages, grade, response, seriousness, SUSAR status and
+reporting deadlines) come from the domain at save time and are never accepted as input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import math
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from trialdesk import __version__
+from trialdesk.domain.access import Action
+from trialdesk.domain.calendar import dose_for_weight
+from trialdesk.domain.errors import FieldError, InputError
+from trialdesk.domain.gvhd import (
+    BilirubinUnit,
+    OrganMeasurements,
+    OrganStages,
+    assess_response,
+    grade,
+    stage,
+)
+from trialdesk.domain.lifecycle import SubjectState
+from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.protocol.treatment import Intervention
+from trialdesk.domain.safety.adverse_event import AdverseEvent, AeOutcome
+from trialdesk.domain.safety.clocks import reporting_clocks
+from trialdesk.domain.safety.seriousness import (
+    Causality,
+    ProductAssessment,
+    SeriousnessCriterion,
+    is_serious,
+    susar_products,
+)
+from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.recording import insert_audited
+from trialdesk.services.subjects import apply_transition, not_in_future
+
+__all__ = [
+    "MEASUREMENT_FIELDS",
+    "OutcomeKind",
+    "TherapyKind",
+    "derive_gvhd",
+    "find_intervention",
+    "record_dose",
+    "record_gvhd_assessment",
+    "record_outcome",
+    "record_therapy",
+    "record_visit",
+    "report_adverse_event",
+    "stages_of",
+]
+
+#: The raw measurements a GVHD assessment accepts; anything else (a stage, a grade) is refused.
+MEASUREMENT_FIELDS = frozenset(f.name for f in dataclasses.fields(OrganMeasurements))
+
+
+class TherapyKind(enum.StrEnum):
+    OTHER = "other"
+    RESCUE = "rescue"
+
+
+class OutcomeKind(enum.StrEnum):
+    DEATH = "death"
+    RELAPSE = "relapse"
+    CHRONIC_GVHD = "chronic_gvhd"
+    END_OF_STUDY_TREATMENT = "end_of_study_treatment"
+    WITHDRAWAL = "withdrawal"
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up"
+
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+#: Outcomes that also move the subject through the lifecycle.
+_OUTCOME_STATES = {
+    OutcomeKind.DEATH: SubjectState.DIED,
+    OutcomeKind.END_OF_STUDY_TREATMENT: SubjectState.OFF_STUDY_TREATMENT,
+    OutcomeKind.WITHDRAWAL: SubjectState.WITHDRAWN,
+    OutcomeKind.LOST_TO_FOLLOW_UP: SubjectState.LOST_TO_FOLLOW_UP,
+}
+
+
+def _enum(kind: type[_E], value: str, field: str) -> _E:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in kind)
+        raise InputError.single(field, f"unknown value {value!r}; use one of: {allowed}") from None
+
+
+def record_visit(
+    uow: UnitOfWork, *, as_user: int, subject_id: int, visit_code: str, visit_date: dt.date
+) -> int:
+    """Record that a visit took place."""
+    if not visit_code.strip():
+        raise InputError.single("visit_code", "must not be empty")
+    with uow:
+        actor = load_actor(uow, as_user)
+        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "visit_date", visit_date)
+        visit_id = insert_audited(
+            uow, actor, "visits",
+            {"subject_id": subject_id, "visit_code": visit_code.strip(), "visit_date": visit_date},
+            subject_id=subject_id,
+        )  # fmt: skip
+        uow.commit()
+    return visit_id
+
+
+def find_intervention(protocol: Protocol, product: str) -> Intervention:
+    """The protocol's study product with this code."""
+    for arm in protocol.arms:
+        for intervention in arm.interventions:
+            if intervention.code == product:
+                return intervention
+    known = sorted({i.code for arm in protocol.arms for i in arm.interventions})
+    raise InputError.single("product", f"unknown product {product!r}; use one of: {known}")
+
+
+def record_dose(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    product: str,
+    administered_on: dt.date,
+    weight_kg: float,
+    dose_value: float,
+    dose_unit: str,
+    protocol: Protocol,
+) -> int:
+    """Record one administration; the planned dose for the weight comes from the protocol."""
+    intervention = find_intervention(protocol, product)
+    errors = []
+    if dose_unit != intervention.unit:
+        errors.append(
+            FieldError("dose_unit", f"{product} is dosed in {intervention.unit}, not {dose_unit}")
+        )
+    if not math.isfinite(dose_value) or dose_value <= 0:
+        errors.append(FieldError("dose_value", f"must be > 0, not {dose_value:g}"))
+    if errors:
+        raise InputError(errors)
+    planned = dose_for_weight(intervention, weight_kg, protocol.weight_limits)
+    with uow:
+        actor = load_actor(uow, as_user)
+        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "administered_on", administered_on)
+        dose_id = insert_audited(
+            uow, actor, "dose_administrations",
+            {"subject_id": subject_id, "product": product, "administered_on": administered_on,
+             "weight_kg": weight_kg, "dose_value": dose_value, "dose_unit": dose_unit,
+             "planned_dose_value": planned.amount},
+            subject_id=subject_id,
+        )  # fmt: skip
+        uow.commit()
+    return dose_id
+
+
+def _measurements(raw: Mapping[str, Any]) -> OrganMeasurements:
+    unknown = sorted(set(raw) - MEASUREMENT_FIELDS)
+    if unknown:
+        raise InputError(
+            FieldError(
+                f"measurements.{name}", "not a raw measurement (derived values are computed)"
+            )
+            for name in unknown
+        )
+    values = dict(raw)
+    if "bilirubin_unit" in values:
+        values["bilirubin_unit"] = BilirubinUnit.parse(str(values["bilirubin_unit"]))
+    try:
+        return OrganMeasurements(**values)
+    except TypeError as error:  # a required measurement is missing
+        raise InputError.single("measurements", str(error)) from None
+
+
+def derive_gvhd(
+    raw: Mapping[str, Any], baseline: OrganStages | None, protocol: Protocol
+) -> dict[str, Any]:
+    """Stages, grade and (against the baseline) response of one assessment, with their rules."""
+    rules = protocol.assessment
+    staged = stage(_measurements(raw), rules.grading_system)
+    response = (
+        None
+        if baseline is None
+        else assess_response(baseline, staged.stages, rules.response_rules).response.value
+    )
+    return {
+        "skin_stage": staged.stages.skin,
+        "liver_stage": staged.stages.liver,
+        "upper_gi_stage": staged.stages.upper_gi,
+        "lower_gi_stage": staged.stages.lower_gi,
+        "grade": grade(staged.stages, rules.grading_system),
+        "response": response,
+        "grading_system": rules.grading_system.value,
+        "response_rule_set": None if baseline is None else rules.response_rules.value,
+        "rules_version": f"trialdesk {__version__}; protocol {protocol.version.version}",
+    }
+
+
+def stages_of(row: Mapping[str, Any]) -> OrganStages:
+    """The organ stages stored in an assessment row."""
+    return OrganStages(
+        row["skin_stage"], row["liver_stage"], row["upper_gi_stage"], row["lower_gi_stage"]
+    )
+
+
+def record_gvhd_assessment(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    assessed_on: dt.date,
+    measurements: Mapping[str, Any],
+    protocol: Protocol,
+) -> int:
+    """Record raw organ measurements; the first assessment is the baseline for response."""
+    with uow:
+        actor = load_actor(uow, as_user)
+        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "assessed_on", assessed_on)
+        earlier = uow.records.find("gvhd_assessments", subject_id=subject_id)
+        baseline = (
+            stages_of(min(earlier, key=lambda r: (r["assessed_on"], r["id"]))) if earlier else None
+        )
+        derived = derive_gvhd(measurements, baseline, protocol)
+        assessment_id = insert_audited(
+            uow, actor, "gvhd_assessments",
+            {"subject_id": subject_id, "assessed_on": assessed_on,
+             "measurements": dict(measurements), **derived},
+            subject_id=subject_id,
+        )  # fmt: skip
+        uow.commit()
+    return assessment_id
+
+
+def report_adverse_event(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    term: str,
+    ctcae_grade: int,
+    onset_on: dt.date,
+    aware_at: dt.datetime,
+    outcome: str,
+    seriousness: frozenset[str] = frozenset(),
+    products: Mapping[str, tuple[str, bool]] | None = None,
+) -> int:
+    """Record an AE; seriousness, SUSAR status and reporting deadlines are derived.
+
+    ``products`` maps a product code to (investigator causality, expected).
+    """
+    criteria = frozenset(_enum(SeriousnessCriterion, c, "seriousness") for c in seriousness)
+    assessments = tuple(
+        ProductAssessment(code, _enum(Causality, causality, f"products.{code}"), expected)
+        for code, (causality, expected) in (products or {}).items()
+    )
+    event = AdverseEvent(
+        term=term, grade=ctcae_grade, onset=onset_on, aware_at=aware_at,
+        outcome=_enum(AeOutcome, outcome, "outcome"), seriousness=criteria, products=assessments,
+    )  # fmt: skip
+    clocks = reporting_clocks(criteria, assessments, aware_at=aware_at)
+    derived = {
+        "susar_products": list(susar_products(criteria, assessments)),
+        "deadlines": {c.kind.value: c.due_at.isoformat() for c in clocks},
+        "outcome": event.outcome.value,
+    }
+    with uow:
+        actor = load_actor(uow, as_user)
+        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "onset_on", onset_on)
+        if aware_at > uow.clock.now():
+            raise InputError.single("aware_at", f"{aware_at.isoformat()} is in the future")
+        event_id = insert_audited(
+            uow, actor, "adverse_events",
+            {"subject_id": subject_id, "term": event.term, "ctcae_grade": event.grade,
+             "onset_on": onset_on, "aware_at": aware_at,
+             "seriousness_criteria": sorted(c.value for c in criteria),
+             "serious": is_serious(criteria),
+             "related_to": {a.product: a.causality.value for a in assessments},
+             "expected": all(a.expected for a in assessments), "derived": derived},
+            subject_id=subject_id,
+        )  # fmt: skip
+        uow.commit()
+    return event_id
+
+
+def record_therapy(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    kind: str,
+    name: str,
+    started_on: dt.date,
+    stopped_on: dt.date | None = None,
+    indication: str | None = None,
+) -> int:
+    """Record another (concomitant) or a rescue therapy."""
+    therapy_kind = _enum(TherapyKind, kind, "kind")
+    if not name.strip():
+        raise InputError.single("name", "must not be empty")
+    if stopped_on is not None and stopped_on < started_on:
+        raise InputError.single("stopped_on", "must not be before started_on")
+    with uow:
+        actor = load_actor(uow, as_user)
+        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "started_on", started_on)
+        if stopped_on is not None:
+            not_in_future(uow, "stopped_on", stopped_on)
+        therapy_id = insert_audited(
+            uow, actor, "therapies",
+            {"subject_id": subject_id, "kind": therapy_kind.value, "name": name.strip(),
+             "started_on": started_on, "stopped_on": stopped_on, "indication": indication},
+            subject_id=subject_id,
+        )  # fmt: skip
+        uow.commit()
+    return therapy_id
+
+
+def record_outcome(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    kind: str,
+    occurred_on: dt.date,
+    cause: str | None = None,
+    details: str | None = None,
+) -> int:
+    """Record an outcome; death, withdrawal, loss and end of treatment also move the lifecycle."""
+    outcome = _enum(OutcomeKind, kind, "kind")
+    if outcome is OutcomeKind.DEATH and not (cause or "").strip():
+        raise InputError.single("cause", "a death needs its cause")
+    with uow:
+        actor = load_actor(uow, as_user)
+        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "occurred_on", occurred_on)
+        outcome_id = insert_audited(
+            uow, actor, "outcomes",
+            {"subject_id": subject_id, "kind": outcome.value, "occurred_on": occurred_on,
+             "cause": cause, "details": details},
+            subject_id=subject_id,
+        )  # fmt: skip
+        if outcome in _OUTCOME_STATES:
+            apply_transition(uow, actor, subject, _OUTCOME_STATES[outcome], f"outcome: {kind}")
+        uow.commit()
+    return outcome_id

@@ -1,0 +1,115 @@
+"""Corrections and deletions of saved clinical records: always with a reason, always audited.
+
+Derived values are recomputed from the corrected raw values through the same domain functions
+used at first save; a correction to a signed record invalidates the signature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from trialdesk.domain.access import Action
+from trialdesk.domain.calendar import dose_for_weight
+from trialdesk.domain.errors import FieldError, InputError, NotFoundError
+from trialdesk.domain.protocol import Protocol
+from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.clinical import derive_gvhd, find_intervention, stages_of
+from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.recording import delete_audited, require_reason, update_audited
+from trialdesk.services.subjects import not_in_future
+
+__all__ = ["EDITABLE_FIELDS", "correct_record", "delete_record", "load_subject_record"]
+
+#: What may be corrected in each kind of record; everything else is derived or bookkeeping.
+EDITABLE_FIELDS: Mapping[str, frozenset[str]] = {
+    "consents": frozenset({"consented_on", "form_version", "obtained_by"}),
+    "visits": frozenset({"visit_code", "visit_date"}),
+    "dose_administrations": frozenset({"administered_on", "weight_kg", "dose_value"}),
+    "gvhd_assessments": frozenset({"assessed_on", "measurements"}),
+    "adverse_events": frozenset({"term", "onset_on"}),
+    "therapies": frozenset({"name", "started_on", "stopped_on", "indication"}),
+    "outcomes": frozenset({"occurred_on", "cause", "details"}),
+}
+
+
+def load_subject_record(
+    uow: UnitOfWork, actor: Actor, entity: str, record_id: int, action: Action
+) -> Record:
+    """A record of a subject the actor may act on; otherwise "not found", whatever the cause."""
+    if entity not in EDITABLE_FIELDS:
+        raise InputError.single("entity", f"unknown record type {entity!r}")
+    record = uow.records.get(entity, record_id)
+    try:
+        if record is None:
+            raise NotFoundError("missing")
+        require_subject(uow, actor, record["subject_id"], action)
+    except NotFoundError:
+        raise NotFoundError(f"{entity} {record_id} not found") from None
+    return record
+
+
+def _rederive(
+    uow: UnitOfWork, entity: str, record: Record, merged: dict[str, Any], protocol: Protocol
+) -> None:
+    if entity == "gvhd_assessments":
+        others = [
+            r
+            for r in uow.records.find("gvhd_assessments", subject_id=record["subject_id"])
+            if r["id"] != record["id"]
+        ]
+        first = min([*others, merged], key=lambda r: (r["assessed_on"], r["id"]))
+        baseline = None if first is merged else stages_of(first)
+        merged.update(derive_gvhd(merged["measurements"], baseline, protocol))
+    elif entity == "dose_administrations":
+        intervention = find_intervention(protocol, record["product"])
+        if merged["dose_value"] <= 0:
+            raise InputError.single("dose_value", f"must be > 0, not {merged['dose_value']:g}")
+        planned = dose_for_weight(intervention, merged["weight_kg"], protocol.weight_limits)
+        merged["planned_dose_value"] = planned.amount
+
+
+def correct_record(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    entity: str,
+    record_id: int,
+    changes: Mapping[str, Any],
+    reason: str | None,
+    protocol: Protocol,
+) -> dict[str, tuple[Any, Any]]:
+    """Correct fields of a saved record; returns each changed field's (old, new) value."""
+    why = require_reason(reason)
+    with uow:
+        actor = load_actor(uow, as_user)
+        record = load_subject_record(uow, actor, entity, record_id, Action.ENTER_DATA)
+        not_editable = sorted(set(changes) - EDITABLE_FIELDS[entity])
+        if not_editable:
+            raise InputError(
+                FieldError(name, f"cannot be changed in {entity}") for name in not_editable
+            )
+        for name, value in changes.items():
+            if isinstance(value, dt.date):
+                not_in_future(uow, name, value)
+        merged = {**record, **changes}
+        _rederive(uow, entity, record, merged, protocol)
+        diff = update_audited(
+            uow, actor, entity, record, {k: merged[k] for k in merged if k != "id"},
+            reason=why, subject_id=record["subject_id"],
+        )  # fmt: skip
+        uow.commit()
+    return diff
+
+
+def delete_record(
+    uow: UnitOfWork, *, as_user: int, entity: str, record_id: int, reason: str | None
+) -> None:
+    """Delete a record entered in error; the audit trail keeps its full content."""
+    why = require_reason(reason)
+    with uow:
+        actor = load_actor(uow, as_user)
+        record = load_subject_record(uow, actor, entity, record_id, Action.ENTER_DATA)
+        delete_audited(uow, actor, entity, record, reason=why, subject_id=record["subject_id"])
+        uow.commit()

@@ -1,0 +1,248 @@
+"""Data review: queries (discrepancies) with their thread, e-signatures and record locks.
+
+Signatures follow 21 CFR 11.50/11.70/11.200: the signer re-enters their password, the manifest
+holds printed name, UTC time and meaning, and the signature is bound to a hash of the exact
+record version; any later edit invalidates it (see :mod:`trialdesk.services.recording`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from trialdesk.domain.access import Action
+from trialdesk.domain.audit import AuditAction, record_fingerprint
+from trialdesk.domain.errors import InputError, NotFoundError, StateError
+from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.accounts import verify_password
+from trialdesk.services.corrections import load_subject_record
+from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.recording import audit_event, insert_audited, require_reason, update_audited
+
+__all__ = [
+    "QueryStatus",
+    "SignatureRead",
+    "check_signature",
+    "close_query",
+    "lock_record",
+    "raise_query",
+    "reply_to_query",
+    "sign_record",
+    "unlock_record",
+]
+
+
+class QueryStatus(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+def _require_text(field: str, text: str) -> str:
+    if not text.strip():
+        raise InputError.single(field, "must not be empty")
+    return text.strip()
+
+
+def raise_query(
+    uow: UnitOfWork, *, as_user: int, entity: str, record_id: int, field: str | None, message: str
+) -> int:
+    """Open a query on a record (monitors and data managers)."""
+    body = _require_text("message", message)
+    with uow:
+        actor = load_actor(uow, as_user)
+        record = load_subject_record(uow, actor, entity, record_id, Action.RAISE_QUERY)
+        subject_id = record["subject_id"]
+        query_id = insert_audited(
+            uow, actor, "queries",
+            {"subject_id": subject_id, "entity": entity, "entity_id": record_id, "field": field,
+             "status": QueryStatus.OPEN.value},
+            subject_id=subject_id,
+        )  # fmt: skip
+        insert_audited(
+            uow, actor, "query_messages", {"query_id": query_id, "body": body},
+            subject_id=subject_id,
+        )  # fmt: skip
+        uow.commit()
+    return query_id
+
+
+def _load_query(uow: UnitOfWork, query_id: int) -> Record:
+    query = uow.records.get("queries", query_id)
+    if query is None:
+        raise NotFoundError(f"query {query_id} not found")
+    return query
+
+
+def reply_to_query(uow: UnitOfWork, *, as_user: int, query_id: int, message: str) -> QueryStatus:
+    """Add to a query's thread; a site's answer marks it answered, a reviewer's reopens it."""
+    body = _require_text("message", message)
+    with uow:
+        actor = load_actor(uow, as_user)
+        query = _load_query(uow, query_id)
+        subject = uow.records.get("subjects", query["subject_id"])
+        assert subject is not None
+        if actor.may(Action.ANSWER_QUERY, subject["site_id"]):
+            status = QueryStatus.ANSWERED
+        elif actor.may(Action.RAISE_QUERY, subject["site_id"]):
+            status = QueryStatus.OPEN
+        else:
+            raise NotFoundError(f"query {query_id} not found")
+        if query["status"] == QueryStatus.CLOSED:
+            raise StateError(f"query {query_id} is closed")
+        insert_audited(
+            uow, actor, "query_messages", {"query_id": query_id, "body": body},
+            subject_id=subject["id"],
+        )  # fmt: skip
+        update_audited(
+            uow, actor, "queries", query, {"status": status.value}, reason="query reply",
+            subject_id=subject["id"], require_reason_for_change=False,
+        )  # fmt: skip
+        uow.commit()
+    return status
+
+
+def close_query(uow: UnitOfWork, *, as_user: int, query_id: int, message: str) -> None:
+    """Close a query with a closing note (monitors and data managers)."""
+    body = _require_text("message", message)
+    with uow:
+        actor = load_actor(uow, as_user)
+        query = _load_query(uow, query_id)
+        try:
+            require_subject(uow, actor, query["subject_id"], Action.CLOSE_QUERY)
+        except NotFoundError:
+            raise NotFoundError(f"query {query_id} not found") from None
+        if query["status"] == QueryStatus.CLOSED:
+            raise StateError(f"query {query_id} is already closed")
+        insert_audited(
+            uow, actor, "query_messages", {"query_id": query_id, "body": body},
+            subject_id=query["subject_id"],
+        )  # fmt: skip
+        update_audited(
+            uow, actor, "queries", query, {"status": QueryStatus.CLOSED.value}, reason=body,
+            subject_id=query["subject_id"], require_reason_for_change=False,
+        )  # fmt: skip
+        uow.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureRead:
+    """The signature manifest (21 CFR 11.50) and whether it still holds."""
+
+    id: int
+    printed_name: str
+    signed_at: dt.datetime
+    meaning: str
+    is_valid: bool
+
+
+def _fingerprint(record: Record, entity: str) -> str:
+    return record_fingerprint(entity, record)
+
+
+def sign_record(
+    uow: UnitOfWork, *, as_user: int, entity: str, record_id: int, password: str, meaning: str
+) -> SignatureRead:
+    """Sign a record: re-enter the password; the signature binds to this record version."""
+    why = _require_text("meaning", meaning)
+    if not password:
+        raise InputError.single("password", "signing requires re-entering your password")
+    with uow:
+        actor = load_actor(uow, as_user)
+        record = load_subject_record(uow, actor, entity, record_id, Action.SIGN)
+        user = uow.records.get("users", as_user)
+        assert user is not None
+        verify_password(uow, user, password)
+        signed_at = uow.clock.now()
+        values = {
+            "subject_id": record["subject_id"], "entity": entity, "entity_id": record_id,
+            "user_id": as_user, "printed_name": user["full_name"], "meaning": why,
+            "signed_at": signed_at, "record_hash": _fingerprint(record, entity),
+            "is_valid": True, "invalidated_at": None,
+        }  # fmt: skip
+        signature_id = uow.records.add("signatures", values)
+        audit_event(
+            uow, actor, AuditAction.SIGN, entity, record_id, subject_id=record["subject_id"],
+            new={"signature": signature_id, "printed_name": user["full_name"], "meaning": why,
+                 "record_hash": values["record_hash"]},
+        )  # fmt: skip
+        uow.commit()
+    return SignatureRead(signature_id, user["full_name"], signed_at, why, True)
+
+
+def check_signature(uow: UnitOfWork, *, as_user: int, signature_id: int) -> SignatureRead:
+    """A signature holds only while the signed record still hashes to the signed value."""
+    with uow:
+        actor = load_actor(uow, as_user)
+        signature = uow.records.get("signatures", signature_id)
+        if signature is None:
+            raise NotFoundError(f"signature {signature_id} not found")
+        try:
+            record = load_subject_record(
+                uow, actor, signature["entity"], signature["entity_id"], Action.VIEW_SUBJECT
+            )
+        except NotFoundError:
+            raise NotFoundError(f"signature {signature_id} not found") from None
+        holds = bool(signature["is_valid"]) and signature["record_hash"] == _fingerprint(
+            record, signature["entity"]
+        )
+        return SignatureRead(
+            signature_id, signature["printed_name"], signature["signed_at"],
+            signature["meaning"], holds,
+        )  # fmt: skip
+
+
+def _lock_target(uow: UnitOfWork, as_user: int, entity: str, record_id: int) -> tuple[Record, int]:
+    actor = load_actor(uow, as_user)
+    if entity == "subjects":
+        subject = require_subject(uow, actor, record_id, Action.LOCK)
+        return subject, record_id
+    record = load_subject_record(uow, actor, entity, record_id, Action.LOCK)
+    return record, int(record["subject_id"])
+
+
+def lock_record(uow: UnitOfWork, *, as_user: int, entity: str, record_id: int) -> int:
+    """Lock a record (or a whole subject with ``entity="subjects"``) against edits."""
+    with uow:
+        actor = load_actor(uow, as_user)
+        _, subject_id = _lock_target(uow, as_user, entity, record_id)
+        if any(
+            lock["unlocked_at"] is None
+            for lock in uow.records.find("locks", entity=entity, entity_id=record_id)
+        ):
+            raise StateError(f"{entity} {record_id} is already locked")
+        lock_id = uow.records.add(
+            "locks",
+            {"subject_id": subject_id, "entity": entity, "entity_id": record_id,
+             "locked_at": uow.clock.now(), "locked_by": as_user, "unlocked_at": None,
+             "unlocked_by": None, "unlock_reason": None},
+        )  # fmt: skip
+        audit_event(uow, actor, AuditAction.LOCK, entity, record_id, subject_id=subject_id)
+        uow.commit()
+    return lock_id
+
+
+def unlock_record(
+    uow: UnitOfWork, *, as_user: int, entity: str, record_id: int, reason: str | None
+) -> None:
+    """Lift a lock; a reason is required and recorded."""
+    why = require_reason(reason)
+    with uow:
+        actor = load_actor(uow, as_user)
+        _, subject_id = _lock_target(uow, as_user, entity, record_id)
+        active = [
+            lock
+            for lock in uow.records.find("locks", entity=entity, entity_id=record_id)
+            if lock["unlocked_at"] is None
+        ]
+        if not active:
+            raise StateError(f"{entity} {record_id} is not locked")
+        uow.records.update(
+            "locks", active[0]["id"],
+            {"unlocked_at": uow.clock.now(), "unlocked_by": as_user, "unlock_reason": why},
+        )  # fmt: skip
+        audit_event(
+            uow, actor, AuditAction.UNLOCK, entity, record_id, subject_id=subject_id, reason=why
+        )
+        uow.commit()

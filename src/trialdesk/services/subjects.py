@@ -1,0 +1,217 @@
+"""Subjects: registration at screening, screening with eligibility, consent, lifecycle moves.
+
+Status changes go through the domain state machine (:mod:`trialdesk.domain.lifecycle`), which
+names both states when it refuses; the sequencing rules of 21 CFR 11.10(f) sit on top: a subject
+becomes eligible only with an eligible screening record and consent on file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from trialdesk.domain.access import Action
+from trialdesk.domain.eligibility import evaluate_eligibility
+from trialdesk.domain.errors import InputError, NotFoundError, StateError
+from trialdesk.domain.lifecycle import SubjectState, transition
+from trialdesk.domain.protocol import Protocol
+from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.recording import insert_audited, update_audited
+
+__all__ = [
+    "SubjectRead",
+    "change_state",
+    "get_subject",
+    "list_subjects",
+    "not_in_future",
+    "record_consent",
+    "record_screening",
+    "register_subject",
+]
+
+_SCREENING_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRead:
+    id: int
+    screening_number: str
+    subject_code: str | None
+    site_code: str
+    state: SubjectState
+
+
+def not_in_future(uow: UnitOfWork, field: str, day: dt.date) -> dt.date:
+    """Refuse a clinical date after today (UTC): data describe what has happened."""
+    if day > uow.clock.now().astimezone(dt.UTC).date():
+        raise InputError.single(field, f"{day.isoformat()} is in the future")
+    return day
+
+
+def _read(uow: UnitOfWork, subject: Record) -> SubjectRead:
+    site = uow.records.get("sites", subject["site_id"])
+    assert site is not None
+    return SubjectRead(
+        id=subject["id"],
+        screening_number=subject["screening_number"],
+        subject_code=subject["subject_code"],
+        site_code=site["code"],
+        state=SubjectState(subject["state"]),
+    )
+
+
+def register_subject(
+    uow: UnitOfWork, *, as_user: int, site_code: str, screening_number: str
+) -> SubjectRead:
+    """Open a subject in ``screening`` at a site where the user enters data."""
+    if not _SCREENING_NUMBER.match(screening_number):
+        raise InputError.single("screening_number", "use 1–32 letters, digits, '-' or '_'")
+    with uow:
+        actor = load_actor(uow, as_user)
+        sites = uow.records.find("sites", code=site_code)
+        if not sites or not actor.may(Action.ENTER_DATA, sites[0]["id"]):
+            raise NotFoundError(f"site {site_code!r} not found")
+        if uow.records.find("subjects", screening_number=screening_number):
+            raise InputError.single("screening_number", f"{screening_number!r} is already used")
+        values = {
+            "screening_number": screening_number,
+            "subject_code": None,
+            "site_id": sites[0]["id"],
+            "state": SubjectState.SCREENING.value,
+            "birth_year": None,
+            "sex": None,
+        }
+        subject_id = insert_audited(uow, actor, "subjects", values, subject_id=None)
+        subject = uow.records.get("subjects", subject_id)
+        assert subject is not None
+        # The subject's own insert entry is filed under the subject for per-subject export.
+        result = _read(uow, subject)
+        uow.commit()
+    return result
+
+
+def get_subject(uow: UnitOfWork, *, as_user: int, subject_id: int) -> SubjectRead:
+    """One subject, if the user may see it."""
+    with uow:
+        actor = load_actor(uow, as_user)
+        return _read(uow, require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT))
+
+
+def list_subjects(uow: UnitOfWork, *, as_user: int) -> list[SubjectRead]:
+    """The subjects of the sites where the user may see subjects."""
+    with uow:
+        actor = load_actor(uow, as_user)
+        return [
+            _read(uow, s)
+            for s in uow.records.find("subjects")
+            if actor.may(Action.VIEW_SUBJECT, s["site_id"])
+        ]
+
+
+def _check_sequence(uow: UnitOfWork, subject: Record, target: SubjectState) -> None:
+    if target is SubjectState.ELIGIBLE:
+        screenings = uow.records.find("screening_records", subject_id=subject["id"])
+        if not screenings or not screenings[-1]["eligible"]:
+            raise StateError("cannot mark eligible: the latest screening record is not eligible")
+        if not uow.records.find("consents", subject_id=subject["id"]):
+            raise StateError("cannot mark eligible: no informed consent is recorded")
+
+
+def apply_transition(
+    uow: UnitOfWork,
+    actor: Actor,
+    subject: Record,
+    target: SubjectState | str,
+    reason: str | None,
+) -> SubjectState:
+    """Move a loaded subject through the state machine, audited, in the caller's transaction."""
+    new_state = transition(subject["state"], target)
+    _check_sequence(uow, subject, new_state)
+    update_audited(
+        uow, actor, "subjects", subject, {"state": new_state.value},
+        reason=reason or f"status change to {new_state.value}", subject_id=subject["id"],
+        require_reason_for_change=False,
+    )  # fmt: skip
+    return new_state
+
+
+def change_state(
+    uow: UnitOfWork, *, as_user: int, subject_id: int, target: str, reason: str | None = None
+) -> SubjectRead:
+    """Move a subject to another lifecycle state (refused, naming both, when not allowed)."""
+    with uow:
+        actor = load_actor(uow, as_user)
+        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        apply_transition(uow, actor, subject, target, reason)
+        updated = uow.records.get("subjects", subject_id)
+        assert updated is not None
+        result = _read(uow, updated)
+        uow.commit()
+    return result
+
+
+def record_screening(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    screened_on: dt.date,
+    answers: Mapping[str, object],
+    protocol: Protocol,
+) -> bool:
+    """Store a screening record with per-criterion results from the protocol; returns eligibility.
+
+    An ineligible result moves the subject to ``screen_failed`` at once.
+    """
+    with uow:
+        actor = load_actor(uow, as_user)
+        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "screened_on", screened_on)
+        result = evaluate_eligibility(protocol, answers)
+        criteria = [
+            {"criterion": r.criterion_id, "status": r.status.value, "reason": r.reason}
+            for r in result.results
+        ]
+        insert_audited(
+            uow, actor, "screening_records",
+            {"subject_id": subject_id, "screened_on": screened_on, "answers": dict(answers),
+             "criteria_results": criteria, "eligible": result.eligible},
+            subject_id=subject_id,
+        )  # fmt: skip
+        if not result.eligible:
+            apply_transition(
+                uow, actor, subject, SubjectState.SCREEN_FAILED, "screening: not eligible"
+            )
+        uow.commit()
+    return result.eligible
+
+
+def record_consent(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    consented_on: dt.date,
+    form_version: str,
+    obtained_by: str,
+) -> int:
+    """Record informed consent; required before a subject can become eligible."""
+    if not form_version.strip():
+        raise InputError.single("form_version", "must not be empty")
+    if not obtained_by.strip():
+        raise InputError.single("obtained_by", "must not be empty")
+    with uow:
+        actor = load_actor(uow, as_user)
+        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "consented_on", consented_on)
+        consent_id = insert_audited(
+            uow, actor, "consents",
+            {"subject_id": subject_id, "consented_on": consented_on,
+             "form_version": form_version.strip(), "obtained_by": obtained_by.strip()},
+            subject_id=subject_id,
+        )  # fmt: skip
+        uow.commit()
+    return consent_id
