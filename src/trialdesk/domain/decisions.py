@@ -86,7 +86,7 @@ def next_steps(
     )
     unknown = ~np.isin(response_arr, _RESPONSE_CODES)
     if unknown.any():
-        bad = response_arr[unknown].flat[0]
+        bad = str(response_arr[unknown].flat[0])
         raise InputError.single("response", f"unknown response {bad!r}; use CR, PR, MR, NR, PD")
     steps = np.full(visit_arr.shape, _CONTINUE, dtype=np.int8)
     fired = np.full(visit_arr.shape, -1, dtype=np.int16)

@@ -125,13 +125,10 @@ def _problem(field: ScreeningField, value: object) -> str | None:
         return "must be a finite number"
     if field.type is FieldType.INTEGER and not float(value).is_integer():
         return f"must be a whole number, not {value!r}"
-    below = field.minimum is not None and value < field.minimum
-    above = field.maximum is not None and value > field.maximum
-    if below or above:
-        return (
-            f"{_show(value, field)} is outside the plausible range "
-            f"{_show(field.minimum, field)}–{_show(field.maximum, field)}"
-        )
+    if field.minimum is not None and value < field.minimum:
+        return f"{_show(value, field)} is below the plausible minimum {_show(field.minimum, field)}"
+    if field.maximum is not None and value > field.maximum:
+        return f"{_show(value, field)} is above the plausible maximum {_show(field.maximum, field)}"
     return None
 
 
@@ -187,9 +184,8 @@ def _threshold(rule: Rule, field: ScreeningField) -> str:
     return f"{rule.op.value} {_show(rule.value, field)}"
 
 
-def _show(value: object, field: ScreeningField) -> str:
+def _show(value: float | bool | None, field: ScreeningField) -> str:
+    """A value as a reader expects it: ``true``, ``0.5 10^9/L``, ``70 years``."""
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, int | float):
-        return f"{value:g} {field.unit}".rstrip()
-    return str(value)
+    return f"{value:g} {field.unit}".rstrip()

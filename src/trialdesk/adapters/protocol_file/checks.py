@@ -1,4 +1,9 @@
-"""Checks across fields of a protocol file, each reported at the path of the offending value."""
+"""Checks across fields of a protocol file, each reported at the path of the offending value.
+
+The randomization settings themselves (block sizes against the ratio, levels, minimization
+weights) are checked by the domain's ``validate_spec`` once the file is converted; here only
+what refers to other parts of the file is checked.
+"""
 
 from __future__ import annotations
 
@@ -199,19 +204,7 @@ def _check_randomization(rand: RandomizationModel, arm_codes: list[str]) -> list
     for code in arm_codes:
         if code not in rand.ratio:
             errors.append(FieldError("randomization.ratio", f"arm {code!r} has no ratio weight"))
-    total = sum(rand.ratio.values())
-    for i, size in enumerate(rand.block_sizes):
-        if size % total:
-            errors.append(
-                FieldError(
-                    f"randomization.block_sizes[{i}]",
-                    f"must be a multiple of the ratio sum ({total})",
-                )
-            )
     factor_codes = {f.code for f in rand.factors}
-    for i, factor in enumerate(rand.factors):
-        levels = [level.code for level in factor.levels]
-        errors += _duplicates(f"randomization.factors[{i}].levels", levels)
     for i, stratum in enumerate(rand.strata):
         if stratum not in factor_codes:
             errors.append(FieldError(f"randomization.strata[{i}]", _undefined_factor(stratum)))
@@ -220,8 +213,6 @@ def _check_randomization(rand: RandomizationModel, arm_codes: list[str]) -> list
             if weighted.factor not in factor_codes:
                 path = f"randomization.minimization.factors[{i}].factor"
                 errors.append(FieldError(path, _undefined_factor(weighted.factor)))
-    elif rand.method == "minimization":
-        errors.append(FieldError("randomization.minimization", "is required for minimization"))
     return errors
 
 

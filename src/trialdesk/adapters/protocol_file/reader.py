@@ -17,8 +17,9 @@ from pydantic_core import ErrorDetails
 from trialdesk.adapters.protocol_file.checks import check_document
 from trialdesk.adapters.protocol_file.convert import to_protocol
 from trialdesk.adapters.protocol_file.schema import ProtocolDocument
-from trialdesk.domain.errors import FieldError, ProtocolError
+from trialdesk.domain.errors import FieldError, InputError, ProtocolError
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.randomization.validation import validate_spec
 
 __all__ = ["builtin_protocol_path", "parse_protocol", "read_protocol_file"]
 
@@ -58,7 +59,12 @@ def parse_protocol(text: str) -> Protocol:
     problems = check_document(document, raw)
     if problems:
         raise ProtocolError(problems)
-    return to_protocol(document)
+    protocol = to_protocol(document)
+    try:
+        validate_spec(protocol.randomization)
+    except InputError as error:
+        raise ProtocolError(error.errors) from None
+    return protocol
 
 
 def _field_errors(error: ValidationError, raw: dict[str, Any]) -> list[FieldError]:
@@ -121,7 +127,12 @@ def _message(detail: ErrorDetails) -> str:
     }
     if kind in bounds:
         symbol, key = bounds[kind]
-        return f"must be {symbol} {ctx[key]}"
+        bound = ctx[key]
+        return (
+            f"must be {symbol} {bound:g}"
+            if isinstance(bound, float)
+            else f"must be {symbol} {bound}"
+        )
     if kind == "too_short":
         return f"must have at least {ctx['min_length']} item(s)"
     if kind == "literal_error":
