@@ -1,1 +1,50 @@
-"""Estimators, hypothesis tests, analysis datasets and reports."""
+"""Estimators, hypothesis tests, analysis datasets and reports.
+
+Every estimator follows one life cycle: settings in ``__init__``, ``fit(...)`` returns the
+estimator, fitted attributes end in ``_``; hypothesis tests are functions returning result
+objects. All results offer ``summary`` (a DataFrame), ``to_dict()`` and ``print_summary()``.
+"""
+
+from trialdesk.stats.cox import CoxPH
+from trialdesk.stats.cumulative_incidence import CumulativeIncidence
+from trialdesk.stats.exact_odds import (
+    ConditionalOddsRatio,
+    conditional_odds_ratio,
+    fisher_exact_p_value,
+)
+from trialdesk.stats.finegray import FineGray
+from trialdesk.stats.gray_test import GrayTestResult, gray_test
+from trialdesk.stats.kaplan_meier import KaplanMeier, survival_quantile
+from trialdesk.stats.logistic import StratifiedLogisticRegression
+from trialdesk.stats.logrank import LogRankResult, logrank_test
+from trialdesk.stats.proportions import ProportionsComparison, compare_proportions
+from trialdesk.stats.risk_difference import (
+    miettinen_nurminen_ci,
+    newcombe_hybrid_score_ci,
+    wilson_ci,
+)
+from trialdesk.stats.stratified import MantelHaenszelResult, mantel_haenszel, stratified_tables
+
+__all__ = [
+    "ConditionalOddsRatio",
+    "CoxPH",
+    "CumulativeIncidence",
+    "FineGray",
+    "GrayTestResult",
+    "KaplanMeier",
+    "LogRankResult",
+    "MantelHaenszelResult",
+    "ProportionsComparison",
+    "StratifiedLogisticRegression",
+    "compare_proportions",
+    "conditional_odds_ratio",
+    "fisher_exact_p_value",
+    "gray_test",
+    "logrank_test",
+    "mantel_haenszel",
+    "miettinen_nurminen_ci",
+    "newcombe_hybrid_score_ci",
+    "stratified_tables",
+    "survival_quantile",
+    "wilson_ci",
+]
