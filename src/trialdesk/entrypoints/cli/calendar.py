@@ -65,7 +65,7 @@ def _render(plan: Calendar) -> None:
     )
     doses = Table(title="Planned doses", title_justify="left")
     for column in ("course", "day", "date", "window", "intervention", "dose", "route"):
-        doses.add_column(column, no_wrap=column in ("date", "window"))
+        doses.add_column(column, no_wrap=column in ("date", "window", "dose"))
     for a in plan.administrations:
         doses.add_row(
             str(a.course),
