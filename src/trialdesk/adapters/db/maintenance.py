@@ -43,9 +43,10 @@ def _libpq_url(engine: Engine) -> str:
 
 
 def _major(version_text: str) -> int:
-    match = re.search(r"(\d+)(?:\.\d+)?", version_text)
+    # "pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)": the number after the program name.
+    match = re.search(r"\(PostgreSQL\)\s+(\d+)", version_text)
     if match is None:
-        raise StateError(f"cannot read a version from {version_text!r}")
+        raise StateError(f"cannot read a version from {version_text.strip()!r}")
     return int(match.group(1))
 
 
@@ -53,8 +54,8 @@ def _pg_tool(engine: Engine, tool: str) -> str:
     found = shutil.which(tool)
     if found is None:
         raise StateError(f"{tool} is not installed; install the PostgreSQL client tools")
-    tool_major = _major(subprocess.run([found, "--version"], capture_output=True, text=True,
-                                       check=True).stdout.split(")")[-1])  # fmt: skip
+    version = subprocess.run([found, "--version"], capture_output=True, text=True, check=True)
+    tool_major = _major(version.stdout)
     with engine.connect() as connection:
         server_major = (
             int(connection.execute(text("SHOW server_version_num")).scalar_one()) // 10000

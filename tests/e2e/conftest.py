@@ -1,0 +1,12 @@
+"""CLI tests that need a database use the two-engine fixtures of ``tests/db_fixtures.py``."""
+
+from db_fixtures import (
+    clock,
+    db_url,
+    postgres_server,
+    postgres_template,
+    sqlite_template,
+    store,
+)
+
+__all__ = ["clock", "db_url", "postgres_server", "postgres_template", "sqlite_template", "store"]
