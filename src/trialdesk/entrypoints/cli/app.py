@@ -23,6 +23,7 @@ from trialdesk.entrypoints.cli import (
     protocol,
     randomization,
     sites,
+    stats,
     users,
 )
 from trialdesk.entrypoints.cli.output import TrialdeskGroup
@@ -63,6 +64,7 @@ app.add_typer(audit.app)
 app.add_typer(sites.app)
 app.add_typer(users.app)
 app.add_typer(randomization.app)
+app.add_typer(stats.app)
 
 
 def main() -> None:

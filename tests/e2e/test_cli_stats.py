@@ -1,0 +1,122 @@
+"""``trialdesk stats``: statistics on exported CSV files from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from trialdesk.entrypoints.cli.app import app
+from trialdesk.stats import FineGray, compare_proportions
+
+runner = CliRunner()
+DATA = Path(__file__).resolve().parents[1] / "golden" / "data"
+COHORT = str(DATA / "competing_risks.csv")
+
+
+def _json(args: list[str]) -> dict:
+    result = runner.invoke(app, ["stats", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_proportions_prints_one_json_document_with_every_interval_and_test() -> None:
+    document = _json(["proportions", "56/70", "48/80"])
+    expected = compare_proportions(56, 70, 48, 80)
+    assert document["risk_difference_ci"] == pytest.approx(list(expected.risk_difference_ci))
+    assert document["risk_difference_ci_mn"] == pytest.approx(list(expected.risk_difference_ci_mn))
+    assert document["p_value_fisher"] == pytest.approx(expected.p_value_fisher)
+
+
+def test_proportions_without_json_prints_a_readable_table() -> None:
+    result = runner.invoke(app, ["stats", "proportions", "9/10", "3/10"])
+    assert result.exit_code == 0
+    assert "Miettinen–Nurminen" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["3/2", "1/4"], "X1/N1: 3 responders exceed the 2 subjects"),
+        (["1/4", "half"], "X2/N2: expected responders/subjects"),
+        (["1/0", "1/4"], "X1/N1: must be > 0"),
+    ],
+)
+def test_impossible_proportions_fail_with_a_message_naming_the_argument(args, message) -> None:
+    result = runner.invoke(app, ["stats", "proportions", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_survival_reports_medians_logrank_and_cox_for_groups_and_covariates() -> None:
+    document = _json(
+        ["survival", "--csv", COHORT, "--time", "time", "--event", "event", "--group", "arm",
+         "--covariates", "arm,age"]
+    )  # fmt: skip
+    assert [curve["label"] for curve in document["kaplan_meier"]] == ["0", "1"]
+    assert document["kaplan_meier"][0]["median"] == 144.0
+    assert document["logrank"]["df"] == 1
+    assert [c["covariate"] for c in document["cox"]["coefficients"]] == ["arm", "age"]
+
+
+def test_cuminc_reports_estimates_with_variance_at_the_requested_times_and_grays_test() -> None:
+    document = _json(
+        ["cuminc", "--csv", COHORT, "--time", "time", "--status", "status", "--group", "arm",
+         "--times", "90,365"]
+    )  # fmt: skip
+    estimates = pd.DataFrame(document["estimates"])
+    assert sorted(estimates["time"].unique()) == [90.0, 365.0]
+    assert len(estimates) == 2 * 2 * 2  # groups × causes × times
+    assert (estimates["variance"] > 0).all()
+    assert [test["cause"] for test in document["tests"]] == [1, 2]
+
+
+def test_finegray_agrees_with_the_library_on_the_same_file() -> None:
+    document = _json(
+        ["finegray", "--csv", COHORT, "--time", "time", "--status", "status",
+         "--covariates", "arm,age", "--cause", "2"]
+    )  # fmt: skip
+    data = pd.read_csv(COHORT)
+    model = FineGray().fit(data.time, data.status, data[["arm", "age"]], cause=2)
+    ours = [c["coef"] for c in document["coefficients"]]
+    assert ours == pytest.approx(model.coefficients_["coef"].tolist())
+
+
+def test_a_missing_column_is_named_with_its_option() -> None:
+    result = runner.invoke(
+        app,
+        ["stats", "finegray", "--csv", COHORT, "--time", "time", "--status", "status",
+         "--covariates", "arm,weight"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--covariates: no column 'weight'" in result.stderr
+
+
+def test_a_non_numeric_value_is_reported_with_its_line(tmp_path: Path) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text("time,event\n3,1\nfive,0\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["stats", "survival", "--csv", str(csv), "--time", "time", "--event", "event"]
+    )
+    assert result.exit_code == 2
+    assert "--time: column 'time' has a non-numeric value 'five' on line 3" in result.stderr
+
+
+def test_an_unreadable_csv_and_a_bad_status_fail_cleanly_with_json_errors(tmp_path: Path) -> None:
+    missing = runner.invoke(
+        app, ["stats", "cuminc", "--csv", str(tmp_path / "none.csv"), "--time", "t",
+              "--status", "s", "--group", "g", "--json"]
+    )  # fmt: skip
+    assert missing.exit_code == 2
+    assert json.loads(missing.stderr)["errors"][0]["field"] == "--csv"
+    csv = tmp_path / "cr.csv"
+    csv.write_text("t,s,g\n1,1,a\n2,-1,b\n", encoding="utf-8")
+    bad = runner.invoke(
+        app, ["stats", "cuminc", "--csv", str(csv), "--time", "t", "--status", "s", "--group", "g"]
+    )
+    assert bad.exit_code == 2
+    assert "--status" in bad.stderr
