@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench format clean venv system-deps
+.PHONY: run test lint bench format clean venv system-deps r-deps golden
 
 # Source trees that ruff checks; bench/ may not exist on a branch without benchmarks.
 LINT_PATHS := $(wildcard src tests bench)
@@ -33,6 +33,17 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "warning: missing Debian packages:$$missing (install them as root)"; fi; \
 	fi
+
+# R with the survival and cmprsk packages: the reference implementation behind the statistics
+# golden values. Installed like the libraries above (only when missing, only as root).
+R_PACKAGES := r-base-core r-cran-survival r-cran-cmprsk
+r-deps:
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(R_PACKAGES)"
+
+# Regenerate the statistics golden values: the data sets, then R's results as JSON fixtures.
+golden: $(STAMP) r-deps
+	$(BIN)/python tests/golden/make_data.py
+	Rscript tests/golden/make_golden.R
 
 run: $(STAMP)
 	$(BIN)/trialdesk protocol show
