@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from trialdesk.adapters.db.engine import normalise_url
+from trialdesk.adapters.db.migrate import head_revision
 from trialdesk.entrypoints.cli.app import app
 
 runner = CliRunner()
@@ -37,7 +38,7 @@ def test_db_upgrade_creates_the_schema_in_an_empty_sqlite_file(tmp_path: Path) -
     db = f"sqlite:///{tmp_path / 'new.db'}"
     code, out, _ = _run("db", "upgrade", "--db", db, "--json")
     assert code == 0
-    assert json.loads(out)["revision"] == "0001"
+    assert json.loads(out)["revision"] == head_revision()
     assert _run("audit", "verify", "--db", db)[0] == 0
 
 
