@@ -25,12 +25,15 @@ def alembic_config(url: str = "") -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or migrate the schema to ``revision`` in one transaction."""
+def upgrade(engine: Engine, revision: str = "head", *, downgrade: bool = False) -> None:
+    """Migrate the schema to ``revision`` in one transaction (backwards with ``downgrade``)."""
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        if downgrade:
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)
 
 
 def current_revision(engine: Engine) -> str | None:
