@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +88,7 @@ def conditional_odds_ratio(
     lo, hi = int(conditional.support[0]), int(conditional.support[-1])
     at_x = x1 - lo
 
-    def solve(f: object) -> float:
+    def solve(f: Callable[[float], float]) -> float:
         root = brentq(f, -_LOG_BRACKET, _LOG_BRACKET, xtol=1e-14, rtol=1e-15, maxiter=500)
         return math.exp(float(root))
 

@@ -227,26 +227,19 @@ class FineGray(StatisticalResult):
         if names is None:
             names = list(covariates.columns) if isinstance(covariates, pd.DataFrame) else [
                 f"x{i + 1}" for i in range(x.shape[1])]  # fmt: skip
+        spread = np.ptp(x, axis=0)
+        if np.any(spread == 0):
+            constant = names[int(np.argmax(spread == 0))]
+            raise InputError.single(
+                "covariates", f"{constant} is constant; it has no effect to fit"
+            )
         data = _Data.build(times, statuses, x, cause)
-        beta = np.zeros(x.shape[1])
-        loglik, score, information, sums = _likelihood(data, beta)
-        self.converged_, self.n_iter_ = False, 0
-        for iteration in range(self.max_iter + 1):
-            if np.max(np.abs(score) * np.maximum(np.abs(beta), 1.0)) < max(abs(loglik), 1.0) * \
-                    self.tol:  # fmt: skip
-                self.converged_ = True
-                break
-            if iteration == self.max_iter:
-                break
-            step = np.linalg.solve(information, score)
-            for _ in range(30):  # halve the step until the pseudo-likelihood improves
-                candidate = _likelihood(data, beta + step)
-                if math.isfinite(candidate[0]) and candidate[0] >= loglik - 1e-12 * abs(loglik):
-                    break
-                step = step / 2.0
-            beta = beta + step
-            loglik, score, information, sums = candidate
-            self.n_iter_ = iteration + 1
+        try:
+            beta, loglik, information, sums = self._newton(data, x.shape[1])
+        except np.linalg.LinAlgError:
+            raise InputError.single(
+                "covariates", "are collinear; the model cannot be estimated"
+            ) from None
         bread = np.linalg.inv(information)
         self.covariance_ = bread @ _robust_meat(data, beta, sums) @ bread
         se = np.sqrt(np.diag(self.covariance_))
@@ -269,6 +262,32 @@ class FineGray(StatisticalResult):
         self.n_events_ = int(data.d.sum())
         self.n_competing_ = int(data.competing.sum())
         return self
+
+    def _newton(self, data: _Data, n_covariates: int) -> tuple[Array, float, Array, _RiskSums]:
+        """Newton–Raphson with step halving from beta = 0; sets ``converged_`` and ``n_iter_``."""
+        beta = np.zeros(n_covariates)
+        loglik, score, information, sums = _likelihood(data, beta)
+        self.converged_, self.n_iter_ = False, 0
+        for iteration in range(self.max_iter + 1):
+            # crr's criterion: the score, scaled by the coefficients, against the log-likelihood.
+            gradient = float(np.max(np.abs(score) * np.maximum(np.abs(beta), 1.0)))
+            if gradient < max(abs(loglik), 1.0) * self.tol:
+                self.converged_ = True
+                break
+            if iteration == self.max_iter:
+                break
+            if np.linalg.cond(information) > 1e12:
+                raise np.linalg.LinAlgError("singular information matrix")
+            step = np.linalg.solve(information, score)
+            for _ in range(30):  # halve the step until the pseudo-likelihood improves
+                candidate = _likelihood(data, beta + step)
+                if math.isfinite(candidate[0]) and candidate[0] >= loglik - 1e-12 * abs(loglik):
+                    break
+                step = step / 2.0
+            beta = beta + step
+            loglik, score, information, sums = candidate
+            self.n_iter_ = iteration + 1
+        return beta, loglik, information, sums
 
     def __repr__(self) -> str:
         fitted = f"fitted on {self.n_} subjects" if hasattr(self, "n_") else "not fitted"
