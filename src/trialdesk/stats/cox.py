@@ -74,6 +74,9 @@ class CoxPH(StatisticalResult):
         times = as_times(data[time].to_numpy(), time)
         events = as_event_indicator(data[event].to_numpy(), event)
         design = np.column_stack([as_float_vector(data[c].to_numpy(), c) for c in covariates])
+        for index, name in enumerate(covariates):
+            if np.ptp(design[:, index]) == 0:
+                raise InputError.single(name, "is constant; it has no effect to fit")
         model = PHReg(
             times,
             design,

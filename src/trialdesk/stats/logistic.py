@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy.stats import norm
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from trialdesk.domain.errors import InputError
 from trialdesk.stats._checks import check_alpha
@@ -75,8 +77,21 @@ class StratifiedLogisticRegression(StatisticalResult):
             levels = sorted(frame[factor].unique())
             for level in levels[1:]:
                 design[f"{factor}[{level}]"] = (frame[factor] == level).astype(float)
+        if frame[treatment].nunique() < 2:
+            raise InputError.single(treatment, "has a single value; there is nothing to compare")
         model = sm.GLM(y.astype(float).to_numpy(), design.to_numpy(), family=sm.families.Binomial())
-        fitted = model.fit(tol=1e-12, maxiter=100)
+        with warnings.catch_warnings():
+            # Separation leaves the odds ratio unidentified (infinite): refuse rather than print
+            # a meaningless estimate.
+            warnings.simplefilter("error", PerfectSeparationWarning)
+            try:
+                fitted = model.fit(tol=1e-12, maxiter=100)
+            except PerfectSeparationWarning:
+                raise InputError.single(
+                    response,
+                    "is perfectly predicted by the model terms (separation); the odds ratios "
+                    "cannot be estimated — compare the proportions exactly instead",
+                ) from None
         coef = np.asarray(fitted.params, dtype=float)
         se = np.asarray(fitted.bse, dtype=float)
         z = float(norm.ppf(1.0 - self.alpha / 2.0))
