@@ -11,8 +11,8 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction, AuditEntry
 from trialdesk.domain.errors import AuthenticationError, InputError, NotFoundError, StateError
-from trialdesk.services import clinical, corrections, review
-from trialdesk.services.audit_trail import verify_audit_trail
+from trialdesk.services import clinical, corrections, review, subjects
+from trialdesk.services.audit_trail import export_audit_trail, verify_audit_trail
 
 
 @pytest.fixture
@@ -213,3 +213,22 @@ def test_a_monitor_of_another_site_cannot_query_the_record(world: TrialWorld) ->
             world.store.new_uow(), as_user=world.user(Role.MONITOR, SITE_B), entity="visits",
             record_id=visit_id, field=None, message="?",
         )  # fmt: skip
+
+
+def test_a_per_subject_export_holds_exactly_that_subjects_history(world: TrialWorld) -> None:
+    visit_id = _visit(world)
+    other = subjects.register_subject(
+        world.store.new_uow(), as_user=world.coordinator, site_code="BJ01",
+        screening_number="SCR-002",
+    )  # fmt: skip
+    exported = export_audit_trail(world.store.new_uow(), subject="SCR-001", as_user=None)
+    assert [(e.action, e.entity, e.entity_id) for e in exported] == [
+        (AuditAction.INSERT, "subjects", str(world.subject_id)),
+        (AuditAction.INSERT, "visits", str(visit_id)),
+    ]
+    assert all(e.subject_id != other.id for e in exported)
+    monitor_b = world.user(Role.MONITOR, SITE_B)
+    with pytest.raises(NotFoundError, match="'SCR-001' not found"):
+        export_audit_trail(world.store.new_uow(), subject="SCR-001", as_user=monitor_b)
+    monitor_a = world.user(Role.MONITOR)
+    assert len(export_audit_trail(world.store.new_uow(), subject="SCR-001", as_user=monitor_a)) == 3

@@ -77,6 +77,8 @@ def insert_audited(
     """Insert a row and its ``insert`` audit entry (the whole new record as the new value)."""
     row = {**values, "created_at": uow.clock.now(), "created_by": actor.user_id}
     record_id = uow.records.add(table, row)
+    if table == "subjects":  # a new subject's own entry is filed under that subject
+        subject_id = record_id
     audit_event(
         uow,
         actor,

@@ -87,7 +87,6 @@ def register_subject(
         subject_id = insert_audited(uow, actor, "subjects", values, subject_id=None)
         subject = uow.records.get("subjects", subject_id)
         assert subject is not None
-        # The subject's own insert entry is filed under the subject for per-subject export.
         result = _read(uow, subject)
         uow.commit()
     return result
