@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+import trialdesk.adapters.db.api_tokens  # noqa: F401  (registers the api_tokens table)
 from trialdesk.adapters.db.engine import create_db_engine
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.adapters.protocol_file import builtin_protocol_path, read_protocol_file

@@ -1,0 +1,51 @@
+"""Who is signed in: the user behind a session, their roles, and study-level permission checks.
+
+Entrypoints use this to choose navigation and to refuse study-level pages early; the use cases
+still check every action themselves, so this is a convenience, never the only gate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trialdesk.domain.access import Action, Role
+from trialdesk.domain.errors import AuthenticationError
+from trialdesk.services.access import load_actor, require_action_anywhere
+from trialdesk.services.accounts import RoleGrant
+from trialdesk.services.ports import UnitOfWork
+
+__all__ = ["UserContext", "describe_user", "require_study_action"]
+
+
+@dataclass(frozen=True, slots=True)
+class UserContext:
+    """The signed-in user with their active role grants."""
+
+    user_id: int
+    username: str
+    full_name: str
+    grants: tuple[RoleGrant, ...]
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(grant.role for grant in self.grants)
+
+
+def describe_user(uow: UnitOfWork, *, user_id: int) -> UserContext:
+    """The active user with this id; a deactivated or missing account is not signed in."""
+    with uow:
+        user = uow.records.get("users", user_id)
+        if user is None or not user["is_active"]:
+            raise AuthenticationError("not logged in")
+        codes = {site["id"]: site["code"] for site in uow.records.find("sites")}
+        grants = tuple(
+            RoleGrant(Role(row["role"]), codes.get(row["site_id"]))
+            for row in uow.records.find("role_assignments", user_id=user_id, is_active=True)
+        )
+        return UserContext(user_id, user["username"], user["full_name"], grants)
+
+
+def require_study_action(uow: UnitOfWork, *, as_user: int, action: Action) -> None:
+    """Refuse unless the user's roles allow ``action`` somewhere in the study."""
+    with uow:
+        require_action_anywhere(load_actor(uow, as_user), action)
