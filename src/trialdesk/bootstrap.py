@@ -10,12 +10,14 @@ from sqlalchemy import Engine
 
 import trialdesk.adapters.db.api_tokens  # noqa: F401  (registers the api_tokens table)
 from trialdesk.adapters.db.engine import create_db_engine
+from trialdesk.adapters.db.randomization_repository import SqlAlchemyRandomizationUnitOfWork
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.adapters.protocol_file import builtin_protocol_path, read_protocol_file
 from trialdesk.adapters.security import Argon2PasswordHasher, SystemClock
 from trialdesk.config import get_settings
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.ports import Clock, PasswordHasher, UnitOfWork
+from trialdesk.services.randomization_ports import RandomizationUnitOfWork
 
 __all__ = ["Store", "build_store", "database_url", "load_protocol"]
 
@@ -32,6 +34,8 @@ class Store:
     url: str
     engine: Engine
     new_uow: Callable[[], UnitOfWork]
+    #: Units of work that also reach the randomization tables (lists, allocations, seeds).
+    new_randomization_uow: Callable[[], RandomizationUnitOfWork]
 
     def close(self) -> None:
         """Release the engine's connections."""
@@ -58,4 +62,9 @@ def build_store(
     def new_uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine, clock=the_clock, passwords=the_passwords)
 
-    return Store(url=resolved, engine=engine, new_uow=new_uow)
+    def new_randomization_uow() -> RandomizationUnitOfWork:
+        return SqlAlchemyRandomizationUnitOfWork(engine, clock=the_clock, passwords=the_passwords)
+
+    return Store(
+        url=resolved, engine=engine, new_uow=new_uow, new_randomization_uow=new_randomization_uow
+    )

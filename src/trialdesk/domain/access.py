@@ -46,6 +46,7 @@ class Action(enum.StrEnum):
     EXPORT_AUDIT = "export_audit"
     MANAGE_ACCOUNTS = "manage_accounts"
     MANAGE_RANDOMIZATION_LISTS = "manage_randomization_lists"
+    EXPORT_RANDOMIZATION_LIST = "export_randomization_list"
     VIEW_AGGREGATES = "view_aggregates"
 
 
@@ -63,8 +64,12 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.DATA_MANAGER: frozenset(
         {_A.VIEW_SUBJECT, _A.RAISE_QUERY, _A.CLOSE_QUERY, _A.LOCK, _A.EXPORT_AUDIT}
     ),
-    Role.STATISTICIAN: frozenset({_A.MANAGE_RANDOMIZATION_LISTS, _A.VIEW_AGGREGATES}),
-    Role.SPONSOR_ADMIN: frozenset({_A.MANAGE_ACCOUNTS, _A.EXPORT_AUDIT}),
+    Role.STATISTICIAN: frozenset(
+        {_A.MANAGE_RANDOMIZATION_LISTS, _A.EXPORT_RANDOMIZATION_LIST, _A.VIEW_AGGREGATES}
+    ),
+    Role.SPONSOR_ADMIN: frozenset(
+        {_A.MANAGE_ACCOUNTS, _A.EXPORT_AUDIT, _A.EXPORT_RANDOMIZATION_LIST}
+    ),
     Role.DSMB_VIEWER: frozenset({_A.VIEW_AGGREGATES}),
 }
 

@@ -22,6 +22,7 @@ from trialdesk.entrypoints.cli import (
     gvhd,
     protocol,
     randomization,
+    randomization_lists,
     sites,
     stats,
     users,
@@ -64,6 +65,7 @@ app.add_typer(audit.app)
 app.add_typer(sites.app)
 app.add_typer(users.app)
 app.add_typer(randomization.app)
+randomization_lists.register(randomization.app)
 app.add_typer(stats.app)
 
 

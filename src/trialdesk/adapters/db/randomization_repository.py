@@ -1,0 +1,184 @@
+"""SQLAlchemy implementation of the randomization port, and the unit of work that carries it.
+
+Strict list order under concurrency: every allocation from a list first locks the list's row
+(``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the transaction already holds the database's
+write lock from ``BEGIN IMMEDIATE``). Requests on one list therefore take turns, and each one reads
+the stratum's lowest unused position only after the previous request has committed — so no
+position is used twice or skipped. ``SKIP LOCKED`` would be wrong here: it hands a waiting request
+the *second* unused row, breaking list order. The claim itself is a conditional update
+(``… WHERE used_by_subject_id IS NULL``) as a second line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Self
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from trialdesk.adapters.db.tables import (
+    allocations,
+    metadata,
+    minimization_state,
+    randomization_list_entries,
+    randomization_lists,
+)
+from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from trialdesk.services.ports import Record
+from trialdesk.services.randomization_ports import RandomizationRepository
+
+__all__ = [
+    "SqlAlchemyRandomizationRepository",
+    "SqlAlchemyRandomizationUnitOfWork",
+    "allocation_details",
+    "randomization_list_secrets",
+]
+
+# Kept out of the generic repository's table map on purpose: only this port reads the seed.
+randomization_list_secrets = Table(
+    "randomization_list_secrets",
+    metadata,
+    Column("list_id", Integer, ForeignKey("randomization_lists.id"), primary_key=True),
+    Column("seed", String(40), nullable=False),
+    Column("spec", JSON, nullable=False),
+)
+
+allocation_details = Table(
+    "allocation_details",
+    metadata,
+    Column("allocation_id", Integer, ForeignKey("allocations.id"), primary_key=True),
+    Column("details", JSON, nullable=False),
+)
+
+_entries = randomization_list_entries
+_cells = minimization_state
+
+
+class SqlAlchemyRandomizationRepository:
+    """Randomization reads and writes in the caller's transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def lock_list(self, list_id: int) -> None:
+        # On SQLite FOR UPDATE is omitted by the compiler; BEGIN IMMEDIATE already serialises.
+        self._connection.execute(
+            select(randomization_lists.c.id)
+            .where(randomization_lists.c.id == list_id)
+            .with_for_update()
+        ).one()
+
+    def add_entries(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        if entries:
+            self._connection.execute(insert(_entries), [dict(e) for e in entries])
+
+    def entries(self, list_id: int, stratum: str | None = None) -> list[Record]:
+        statement = select(_entries).where(_entries.c.list_id == list_id)
+        if stratum is not None:
+            statement = statement.where(_entries.c.stratum == stratum)
+        statement = statement.order_by(_entries.c.stratum, _entries.c.position)
+        return [dict(row) for row in self._connection.execute(statement).mappings()]
+
+    def strata(self, list_id: int) -> dict[str, int]:
+        rows = self._connection.execute(
+            select(_entries.c.stratum, func.count())
+            .where(_entries.c.list_id == list_id)
+            .group_by(_entries.c.stratum)
+        )
+        return {str(stratum): int(count) for stratum, count in rows}
+
+    def next_unused_entry(self, list_id: int, stratum: str) -> Record | None:
+        row = (
+            self._connection.execute(
+                select(_entries)
+                .where(
+                    _entries.c.list_id == list_id,
+                    _entries.c.stratum == stratum,
+                    _entries.c.used_by_subject_id.is_(None),
+                )
+                .order_by(_entries.c.position)
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    def claim_entry(self, entry_id: int, subject_id: int) -> bool:
+        result = self._connection.execute(
+            update(_entries)
+            .where(_entries.c.id == entry_id, _entries.c.used_by_subject_id.is_(None))
+            .values(used_by_subject_id=subject_id)
+        )
+        return result.rowcount == 1
+
+    def save_secret(self, list_id: int, seed: int, spec: Mapping[str, Any]) -> None:
+        self._connection.execute(
+            insert(randomization_list_secrets).values(
+                list_id=list_id, seed=str(seed), spec=dict(spec)
+            )
+        )
+
+    def secret(self, list_id: int) -> tuple[int, dict[str, Any]]:
+        row = self._connection.execute(
+            select(randomization_list_secrets).where(
+                randomization_list_secrets.c.list_id == list_id
+            )
+        ).one()
+        return int(row.seed), dict(row.spec)
+
+    def minimization_counts(self, list_id: int) -> list[Record]:
+        statement = select(_cells).where(_cells.c.list_id == list_id).order_by(_cells.c.id)
+        return [dict(row) for row in self._connection.execute(statement).mappings()]
+
+    def add_to_minimization_cell(self, list_id: int, factor: str, level: str, arm: str) -> None:
+        where = (
+            _cells.c.list_id == list_id,
+            _cells.c.factor == factor,
+            _cells.c.level == level,
+            _cells.c.arm == arm,
+        )
+        result = self._connection.execute(
+            update(_cells).where(*where).values(count=_cells.c.count + 1)
+        )
+        if result.rowcount == 0:
+            self._connection.execute(
+                insert(_cells).values(list_id=list_id, factor=factor, level=level, arm=arm, count=1)
+            )
+
+    def add_allocation_details(self, allocation_id: int, details: Mapping[str, Any]) -> None:
+        self._connection.execute(
+            insert(allocation_details).values(allocation_id=allocation_id, details=dict(details))
+        )
+
+    def allocation_details(self, list_id: int) -> dict[int, dict[str, Any]]:
+        rows = self._connection.execute(
+            select(allocation_details.c.allocation_id, allocation_details.c.details)
+            .join(allocations, allocations.c.id == allocation_details.c.allocation_id)
+            .where(allocations.c.list_id == list_id)
+        )
+        return {int(allocation_id): dict(details) for allocation_id, details in rows}
+
+
+class SqlAlchemyRandomizationUnitOfWork(SqlAlchemyUnitOfWork):
+    """The store's unit of work plus the randomization port on the same connection."""
+
+    randomization: RandomizationRepository
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        assert self._connection is not None
+        self.randomization = SqlAlchemyRandomizationRepository(self._connection)
+        return self
