@@ -45,9 +45,11 @@ golden: $(STAMP) r-deps
 	$(BIN)/python tests/golden/make_data.py
 	Rscript tests/golden/make_golden.R
 
+# Serves the web application on SQLite (trialdesk.db here); the first start creates demo sites
+# and an administrator and prints the administrator's one-time password.
 run: $(STAMP)
 	$(BIN)/trialdesk protocol show
-	$(BIN)/trialdesk --help
+	$(BIN)/trialdesk serve --db sqlite:///trialdesk.db --host 127.0.0.1 --port 8000 --demo
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest --cov --cov-context=test --cov-report= $(PYTEST_ARGS)

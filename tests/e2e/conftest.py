@@ -8,5 +8,14 @@ from db_fixtures import (
     sqlite_template,
     store,
 )
+from web_world import web
 
-__all__ = ["clock", "db_url", "postgres_server", "postgres_template", "sqlite_template", "store"]
+__all__ = [
+    "clock",
+    "db_url",
+    "postgres_server",
+    "postgres_template",
+    "sqlite_template",
+    "store",
+    "web",
+]

@@ -23,6 +23,7 @@ from trialdesk.entrypoints.cli import (
     protocol,
     randomization,
     randomization_lists,
+    serve,
     sites,
     stats,
     users,
@@ -66,6 +67,7 @@ app.add_typer(sites.app)
 app.add_typer(users.app)
 app.add_typer(randomization.app)
 randomization_lists.register(randomization.app)
+app.command("serve")(serve.serve)
 app.add_typer(stats.app)
 
 

@@ -1,0 +1,44 @@
+"""The application factory: one FastAPI app serving the JSON API and the pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from trialdesk import __version__
+from trialdesk.bootstrap import Store
+from trialdesk.domain.protocol import Protocol
+from trialdesk.entrypoints.api.context import AppContext, WebSettings
+from trialdesk.entrypoints.api.errors import install_error_handlers
+from trialdesk.entrypoints.api.routes import api_router
+from trialdesk.entrypoints.web.rendering import STATIC_DIR
+from trialdesk.entrypoints.web.views import page_router
+
+__all__ = ["WebSettings", "create_app"]
+
+
+def _operation_id(route: APIRoute) -> str:
+    # "<tag>-<function name>": stable across releases, so generated clients keep their names.
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(store: Store, protocol: Protocol, settings: WebSettings | None = None) -> FastAPI:
+    """The web application over one database and one protocol."""
+    app = FastAPI(
+        title="trialdesk",
+        version=__version__,
+        summary=f"{protocol.identification.nct_id}: {protocol.identification.title}",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.trialdesk = AppContext(
+        store=store, protocol=protocol, settings=settings or WebSettings()
+    )
+    install_error_handlers(app)
+    app.include_router(api_router())
+    app.include_router(page_router())
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

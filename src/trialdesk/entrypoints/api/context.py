@@ -1,0 +1,27 @@
+"""What every request handler needs: the store, the protocol and the web settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trialdesk.bootstrap import Store
+from trialdesk.domain.protocol import Protocol
+
+__all__ = ["AppContext", "WebSettings"]
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """How the web face behaves; the defaults suit ``http://127.0.0.1`` on one machine."""
+
+    #: Send the session cookie only over HTTPS (turn on behind a TLS-terminating proxy).
+    secure_cookies: bool = False
+    session_cookie: str = "trialdesk_session"
+    login_cookie: str = "trialdesk_login"
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    store: Store
+    protocol: Protocol
+    settings: WebSettings

@@ -1,0 +1,113 @@
+"""Request dependencies as ``Annotated`` aliases, so route signatures read like prose.
+
+Authentication is one path for both faces: an ``Authorization: Bearer`` API token, or the session
+cookie. A state-changing request that rides on the cookie must also prove it came from our own
+page (CSRF): the API takes the token in the ``X-CSRF-Token`` header, forms in a hidden field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from trialdesk.domain.errors import AuthenticationError, PermissionDeniedError
+from trialdesk.domain.protocol import Protocol
+from trialdesk.entrypoints.api.context import AppContext
+from trialdesk.entrypoints.api.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    csrf_matches,
+    session_token_of,
+)
+from trialdesk.services import accounts
+from trialdesk.services.api_tokens import authenticate_api_token
+from trialdesk.services.identity import UserContext, describe_user
+
+__all__ = [
+    "ApiUser",
+    "CheckedForm",
+    "ContextDep",
+    "Principal",
+    "ProtocolDep",
+    "WebUser",
+]
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in user and, for cookie sessions, the session token (``None`` for a token)."""
+
+    user: UserContext
+    session_token: str | None
+
+    @property
+    def user_id(self) -> int:
+        return self.user.user_id
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.trialdesk
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_protocol(context: ContextDep) -> Protocol:
+    return context.protocol
+
+
+ProtocolDep = Annotated[Protocol, Depends(get_protocol)]
+
+
+def _session_principal(request: Request, context: AppContext) -> Principal:
+    token = session_token_of(request, context.settings)
+    if token is None:
+        raise AuthenticationError("not logged in")
+    session = accounts.validate_session(context.store.new_uow(), token=token)
+    return Principal(describe_user(context.store.new_uow(), user_id=session.user_id), token)
+
+
+def api_principal(request: Request, context: ContextDep) -> Principal:
+    """The caller of an API operation, by bearer token or by session cookie plus CSRF header."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise AuthenticationError("use the header 'Authorization: Bearer <API token>'")
+        user_id = authenticate_api_token(context.store.new_uow(), token=credentials.strip())
+        return Principal(describe_user(context.store.new_uow(), user_id=user_id), None)
+    principal = _session_principal(request, context)
+    if request.method not in _SAFE_METHODS and not csrf_matches(
+        principal.session_token or "", request.headers.get(CSRF_HEADER)
+    ):
+        raise PermissionDeniedError(f"missing or wrong CSRF token: send the {CSRF_HEADER} header")
+    return principal
+
+
+ApiUser = Annotated[Principal, Depends(api_principal)]
+
+
+def web_principal(request: Request, context: ContextDep) -> Principal:
+    """The signed-in user of a page (session cookie only)."""
+    return _session_principal(request, context)
+
+
+WebUser = Annotated[Principal, Depends(web_principal)]
+
+
+async def checked_form(request: Request, principal: WebUser) -> FormData:
+    """The submitted form, once its CSRF token proves it came from this session's page."""
+    form = await request.form()
+    presented = form.get(CSRF_FIELD)
+    if not isinstance(presented, str) or not csrf_matches(principal.session_token or "", presented):
+        raise PermissionDeniedError("the form is out of date or forged (CSRF check failed)")
+    return form
+
+
+CheckedForm = Annotated[FormData, Depends(checked_form)]

@@ -1,0 +1,63 @@
+"""Rendering pages: the template environment, navigation by role and the CSRF token in forms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from trialdesk.domain.access import Action, role_allows
+from trialdesk.entrypoints.api.deps import Principal
+from trialdesk.entrypoints.api.security import csrf_token_for
+
+__all__ = ["STATIC_DIR", "NavItem", "navigation", "render"]
+
+_HERE = Path(__file__).parent
+STATIC_DIR = _HERE / "static"
+templates = Jinja2Templates(directory=_HERE / "templates")
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    href: str
+    label: str
+
+
+def navigation(principal: Principal | None) -> list[NavItem]:
+    """The menu a user sees: what their roles let them use (the services still check each act)."""
+    items = [NavItem("/trial", "Trial")]
+    if principal is None:
+        return [*items, NavItem("/login", "Log in")]
+    items = [NavItem("/", "Dashboard"), *items, NavItem("/gvhd/calculator", "GVHD calculator")]
+    if role_allows(principal.user.roles, Action.MANAGE_ACCOUNTS):
+        items += [
+            NavItem("/admin/sites", "Sites"),
+            NavItem("/admin/users", "Users"),
+            NavItem("/admin/roles", "Roles"),
+        ]
+    return [*items, NavItem("/tokens", "API tokens")]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    principal: Principal | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page with the layout's navigation, the signed-in user and their CSRF token."""
+    token = principal.session_token if principal is not None else None
+    full = {
+        "principal": principal,
+        "nav": navigation(principal),
+        "csrf_token": csrf_token_for(token) if token else "",
+        "errors": {},
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, template, full, status_code=status_code)

@@ -1,0 +1,90 @@
+// Live GVHD calculator: every change re-stages the measurements and re-assesses the response
+// through the API, so the browser never holds a second copy of the clinical rules.
+(function () {
+  "use strict";
+  const form = document.getElementById("gvhd-calculator");
+  if (!form) return;
+  const csrf = form.dataset.csrf;
+  const organs = ["skin", "liver", "upper_gi", "lower_gi"];
+  const errorBox = document.getElementById("calculator-error");
+  let pending = null;
+
+  function numberOrNull(name) {
+    const text = form.elements[name].value.trim();
+    return text === "" ? null : Number(text);
+  }
+
+  function measurements() {
+    return {
+      skin_bsa_pct: numberOrNull("skin_bsa_pct") ?? 0,
+      bullae: form.elements.bullae.checked,
+      desquamation_bsa_pct: numberOrNull("desquamation_bsa_pct") ?? 0,
+      bilirubin: numberOrNull("bilirubin") ?? 0,
+      bilirubin_unit: form.elements.bilirubin_unit.value,
+      upper_gi_persistent: form.elements.upper_gi_persistent.checked,
+      stool_ml_per_day: numberOrNull("stool_ml_per_day"),
+      stool_episodes_per_day: numberOrNull("stool_episodes_per_day"),
+      severe_abdominal_pain: form.elements.severe_abdominal_pain.checked,
+      bloody_stool: form.elements.bloody_stool.checked,
+    };
+  }
+
+  async function post(path, body) {
+    const response = await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json();
+    if (!response.ok) throw data;
+    return data;
+  }
+
+  function showErrors(problem) {
+    form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
+    if (!problem) { errorBox.hidden = true; return; }
+    let placed = false;
+    (problem.errors || []).forEach((e) => {
+      const slot = form.querySelector(`.field-error[data-for="${e.field}"]`);
+      if (slot) { slot.textContent = e.message; placed = true; }
+    });
+    errorBox.textContent = placed ? "" : problem.message || "cannot compute";
+    errorBox.hidden = placed;
+  }
+
+  function set(id, text) { document.getElementById(id).textContent = text; }
+
+  async function recompute() {
+    try {
+      const staged = await post("/api/v1/gvhd/stage", measurements());
+      const baseline = {};
+      organs.forEach((organ) => {
+        baseline[organ] = Number(form.elements["baseline_" + organ].value);
+        document.querySelector(`[data-baseline="${organ}"]`).textContent = baseline[organ];
+        document.querySelector(`[data-stage="${organ}"]`).textContent = staged.stages[organ];
+        document.querySelector(`[data-driver="${organ}"]`).textContent = staged.drivers[organ] || "–";
+      });
+      set("grade", staged.grade_label);
+      const visit = form.elements.visit.value;
+      const assessed = await post("/api/v1/gvhd/response", {
+        baseline: baseline,
+        current: staged.stages,
+        visit: visit || null,
+        course: numberOrNull("course") ?? 1,
+      });
+      set("response", assessed.response);
+      set("next-step", assessed.next_step ? assessed.next_step.step.replace(/_/g, " ") : "choose a visit");
+      set("next-step-reason", assessed.next_step ? "(" + assessed.next_step.reason + ")" : "");
+      showErrors(null);
+    } catch (problem) {
+      showErrors(problem);
+    }
+  }
+
+  form.addEventListener("input", () => {
+    clearTimeout(pending);
+    pending = setTimeout(recompute, 150);
+  });
+  recompute();
+})();
