@@ -91,7 +91,8 @@ def test_audit_verify_names_the_first_altered_entry(db_url: str) -> None:
     assert "audit entry 2" in err
     code, out, _ = _run("audit", "verify", "--db", db_url, "--json")
     assert code == 1
-    assert json.loads(out)["first_broken_entry"] == 2
+    report = json.loads(out)
+    assert (report["first_broken_entry"], report["entries"], report["intact"]) == (2, 3, False)
 
 
 def test_audit_export_as_csv_and_json_is_itself_audited(db_url: str) -> None:

@@ -232,3 +232,18 @@ def test_a_per_subject_export_holds_exactly_that_subjects_history(world: TrialWo
         export_audit_trail(world.store.new_uow(), subject="SCR-001", as_user=monitor_b)
     monitor_a = world.user(Role.MONITOR)
     assert len(export_audit_trail(world.store.new_uow(), subject="SCR-001", as_user=monitor_a)) == 3
+
+
+def test_a_locked_subject_takes_no_new_data_but_still_takes_queries(world: TrialWorld) -> None:
+    visit_id = _visit(world)
+    review.lock_record(
+        world.store.new_uow(), as_user=world.user(Role.DATA_MANAGER), entity="subjects",
+        record_id=world.subject_id,
+    )  # fmt: skip
+    with pytest.raises(StateError, match=f"subjects {world.subject_id} is locked"):
+        _visit(world)
+    review.raise_query(
+        world.store.new_uow(), as_user=world.user(Role.MONITOR), entity="visits",
+        record_id=visit_id, field=None, message="Please confirm",
+    )  # fmt: skip
+    assert (world.count("visits"), world.count("queries")) == (1, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
@@ -24,23 +25,41 @@ class AuditVerification:
         return self.first_break is None
 
 
+class _Tally:
+    """Passes entries through, remembering how many went by and the last one (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last: AuditEntry | None = None
+
+    def watch(self, entries: Iterable[AuditEntry]) -> Iterator[AuditEntry]:
+        for entry in entries:
+            self.count += 1
+            self.last = entry
+            yield entry
+
+
 def verify_audit_trail(uow: UnitOfWork) -> AuditVerification:
     """Recompute the whole chain; also check the stored chain head still names the last entry.
 
     The head check catches the one change the chain alone cannot: removing entries at the end.
     """
+    tally = _Tally()
     with uow:
-        entries = list(uow.audit.entries())
-        first_break = find_chain_break(entries)
+        stream = tally.watch(uow.audit.entries())
+        first_break = find_chain_break(stream)
+        for _ in stream:  # count the rest of the trail after a break
+            pass
         if first_break is None:
             head_seq, head_hash = uow.audit.head()
-            last_seq, last_hash = (entries[-1].seq, entries[-1].hash) if entries else (0, None)
-            if head_seq != last_seq or (entries and head_hash != last_hash):
+            last = tally.last
+            last_seq = last.seq if last is not None else 0
+            if head_seq != last_seq or (last is not None and head_hash != last.hash):
                 first_break = ChainBreak(
                     last_seq + 1,
                     f"chain head records entry {head_seq} but the trail ends at {last_seq}",
                 )
-    return AuditVerification(entries=len(entries), first_break=first_break)
+    return AuditVerification(entries=tally.count, first_break=first_break)
 
 
 def find_subject(uow: UnitOfWork, reference: str) -> int:

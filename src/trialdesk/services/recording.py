@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 _BOOKKEEPING = frozenset({"id", "created_at", "created_by"})
+_ALLOWED_WHILE_LOCKED = frozenset({"subjects", "queries", "query_messages"})
 
 
 def audit_event(
@@ -74,7 +75,13 @@ def insert_audited(
     *,
     subject_id: int | None,
 ) -> int:
-    """Insert a row and its ``insert`` audit entry (the whole new record as the new value)."""
+    """Insert a row and its ``insert`` audit entry (the whole new record as the new value).
+
+    New clinical data for a subject under a subject-level lock is refused like an edit; queries
+    may still be raised and answered on locked data.
+    """
+    if subject_id is not None and table not in _ALLOWED_WHILE_LOCKED:
+        _refuse_if_locked(uow, "subjects", subject_id, None)
     row = {**values, "created_at": uow.clock.now(), "created_by": actor.user_id}
     record_id = uow.records.add(table, row)
     if table == "subjects":  # a new subject's own entry is filed under that subject
