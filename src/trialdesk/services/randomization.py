@@ -107,6 +107,7 @@ def _readiness_problems(
 def _allocate_from_blocks(
     uow: RandomizationUnitOfWork, actor: Actor, listing: Record, stratum: str, subject_id: int
 ) -> tuple[int, str, dict[str, Any]]:
+    """Take the stratum's lowest unused position; the list row must be locked by the caller."""
     entry = uow.randomization.next_unused_entry(listing["id"], stratum)
     if entry is None:
         have = uow.randomization.strata(listing["id"]).get(stratum, 0)
@@ -116,13 +117,8 @@ def _allocate_from_blocks(
     if not uow.randomization.claim_entry(entry["id"], subject_id):
         # Cannot happen while the list lock is held; refuse rather than use a later position.
         raise IntegrityError("the randomization list changed during allocation; nothing was saved")
-    audit_event(
-        uow, actor, AuditAction.UPDATE, "randomization_list_entries", listing["list_code"],
-        subject_id=subject_id, field="used_by_subject_id", new=subject_id,
-        reason="list position taken by an allocation",
-    )  # fmt: skip
-    details = {"block_number": entry["block_number"], "block_size": entry["block_size"]}
-    return int(entry["position"]), str(entry["arm"]), details
+    # No details row: the block of a list allocation is on its list entry already.
+    return int(entry["position"]), str(entry["arm"]), {}
 
 
 def _allocate_by_minimization(
@@ -163,10 +159,15 @@ def randomize_subject(
     """
     with uow:
         actor = load_actor(uow, as_user)
-        require_subject(uow, actor, subject_id, Action.RANDOMIZE)
+        subject = require_subject(uow, actor, subject_id, Action.RANDOMIZE)
         listing = find_list(uow, kind)
+        _, raw_spec = uow.randomization.secret(listing["id"])
+        spec = spec_from_dict(raw_spec)
+        factors = strata_factors(spec)
+        # Readiness is checked before taking the lock, to keep the serialised part short; what
+        # a concurrent request can change (allocation, status) is re-read under the lock.
+        problems, values = _readiness_problems(uow, subject, factors, stratification or {})
         uow.randomization.lock_list(listing["id"])
-        # Re-read after the lock: a concurrent request for the same subject has committed now.
         subject = require_subject(uow, actor, subject_id, Action.RANDOMIZE)
         if uow.records.find("allocations", subject_id=subject_id):
             raise StateError(
@@ -174,10 +175,6 @@ def randomize_subject(
             )
         if subject["state"] not in _RANDOMIZABLE:
             raise StateError(f"subject {subject_id} is {subject['state']} and cannot be randomized")
-        _, raw_spec = uow.randomization.secret(listing["id"])
-        spec = spec_from_dict(raw_spec)
-        factors = strata_factors(spec)
-        problems, values = _readiness_problems(uow, subject, factors, stratification or {})
         if problems:
             raise InputError(problems)
         levels = subject_levels(factors, values)
@@ -193,7 +190,8 @@ def randomize_subject(
              "position": position, "arm": arm, "allocated_at": now,
              "allocated_by": actor.user_id, "is_error": False, "error_reason": None},
         )  # fmt: skip
-        uow.randomization.add_allocation_details(allocation_id, details)
+        if details:
+            uow.randomization.add_allocation_details(allocation_id, details)
         record = AllocationRecord(
             subject_id=subject["screening_number"], arm=arm, stratum=stratum,
             list_id=listing["list_code"], position=position, allocated_at=now,
