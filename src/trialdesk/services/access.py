@@ -52,13 +52,11 @@ def load_actor(uow: UnitOfWork, user_id: int | None) -> Actor:
     """The acting user with their current, active role grants; ``None`` is the CLI operator."""
     if user_id is None:
         return Actor(user_id=None, username=SYSTEM_USERNAME)
-    user = uow.records.get("users", user_id)
-    if user is None or not user["is_active"]:
+    found = uow.records.get_user_with_grants(user_id)
+    if found is None or not found[0]["is_active"]:
         raise AuthenticationError("unknown or deactivated user")
-    grants = tuple(
-        (Role(row["role"]), row["site_id"])
-        for row in uow.records.find("role_assignments", user_id=user_id, is_active=True)
-    )
+    user, held = found
+    grants = tuple((Role(row["role"]), row["site_id"]) for row in held)
     return Actor(user_id=user_id, username=user["username"], grants=grants)
 
 
@@ -68,11 +66,15 @@ def subject_not_found(subject_id: int) -> NotFoundError:
 
 
 def require_subject(uow: UnitOfWork, actor: Actor, subject_id: int, action: Action) -> Record:
-    """The subject's row, if the actor may perform ``action`` on it; else "not found"."""
-    subject = uow.records.get("subjects", subject_id)
-    if subject is None or not actor.may(action, subject["site_id"]):
+    """The subject's row, if the actor may perform ``action`` on it; else "not found".
+
+    The subject's lock state is read with it, so a following audited write checks the lock
+    without another trip to the database.
+    """
+    found = uow.records.get_with_lock_state("subjects", subject_id)
+    if found is None or not actor.may(action, found[0]["site_id"]):
         raise subject_not_found(subject_id)
-    return subject
+    return found[0]
 
 
 def require_action_anywhere(actor: Actor, action: Action) -> None:

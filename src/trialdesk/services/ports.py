@@ -86,6 +86,18 @@ class RecordRepository(Protocol):
         """Number of rows in the table."""
         ...
 
+    def get_with_lock_state(self, table: str, record_id: int) -> tuple[Record, bool] | None:
+        """The row with this id and whether an active lock names it, in one read; or ``None``."""
+        ...
+
+    def has_active_lock(self, targets: Sequence[tuple[str, int]]) -> bool:
+        """Whether any of these ``(entity, id)`` pairs is under a lock not yet lifted."""
+        ...
+
+    def get_user_with_grants(self, user_id: int) -> tuple[Record, list[Record]] | None:
+        """The user's row and active role assignments (``role``, ``site_id``) in one read."""
+        ...
+
 
 class AuditLog(Protocol):
     def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:

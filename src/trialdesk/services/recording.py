@@ -103,11 +103,7 @@ def is_locked(uow: UnitOfWork, table: str, record_id: int, subject_id: int | Non
     targets = [(table, record_id)]
     if subject_id is not None:
         targets.append(("subjects", subject_id))
-    return any(
-        lock["unlocked_at"] is None
-        for entity, entity_id in targets
-        for lock in uow.records.find("locks", entity=entity, entity_id=entity_id)
-    )
+    return uow.records.has_active_lock(targets)
 
 
 def _refuse_if_locked(uow: UnitOfWork, table: str, record_id: int, subject_id: int | None) -> None:

@@ -7,10 +7,30 @@ from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, RowMapping, Table, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    Table,
+    and_,
+    exists,
+    func,
+    insert,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy import delete as sql_delete
 
-from trialdesk.adapters.db.tables import TABLES, audit_chain_head, audit_trail
+from trialdesk.adapters.db.tables import (
+    TABLES,
+    audit_chain_head,
+    audit_trail,
+    locks,
+    role_assignments,
+    users,
+)
 from trialdesk.domain.audit import AuditAction, AuditEntry, chain_hash
 from trialdesk.services.ports import (
     AuditDraft,
@@ -31,18 +51,85 @@ def _table(name: str) -> Table:
         raise LookupError(f"no table {name!r}") from None
 
 
+def _active_lock(entity: str, entity_id: Any) -> Any:
+    return exists().where(
+        locks.c.entity == entity, locks.c.entity_id == entity_id, locks.c.unlocked_at.is_(None)
+    )
+
+
 class SqlAlchemyRecordRepository:
-    """Rows as plain dicts; the audit tables are deliberately not reachable for writing."""
+    """Rows as plain dicts; the audit tables are deliberately not reachable for writing.
+
+    Lock states read in this transaction are remembered until the ``locks`` table is written
+    through this repository, so an audited write checks a lock it has just read without another
+    round trip. A lock committed meanwhile by another transaction is no more visible to the
+    remembered answer than to a fresh check made just before the write, so no control weakens.
+    """
 
     _PROTECTED = frozenset({audit_trail.name, audit_chain_head.name})
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._known_locks: dict[tuple[str, int], bool] = {}
 
     def _writable(self, name: str) -> Table:
         if name in self._PROTECTED:
             raise PermissionError(f"{name} is written only through the audit log")
+        if name == locks.name:
+            self._known_locks.clear()
         return _table(name)
+
+    def forget_lock_states(self) -> None:
+        """Drop remembered lock states (the transaction ended)."""
+        self._known_locks.clear()
+
+    def get_with_lock_state(self, table: str, record_id: int) -> tuple[Record, bool] | None:
+        t = _table(table)
+        locked = _active_lock(table, t.c.id).label("__locked")
+        statement = select(t, locked).where(t.c.id == record_id)
+        row = self._connection.execute(statement).mappings().first()
+        if row is None:
+            return None
+        record = {key: value for key, value in row.items() if key != "__locked"}
+        self._known_locks[(table, record_id)] = bool(row["__locked"])
+        return record, bool(row["__locked"])
+
+    def has_active_lock(self, targets: Sequence[tuple[str, int]]) -> bool:
+        unknown = [target for target in targets if target not in self._known_locks]
+        if any(self._known_locks.get(target) for target in targets):
+            return True
+        if not unknown:
+            return False
+        statement = select(locks.c.entity, locks.c.entity_id).where(
+            locks.c.unlocked_at.is_(None),
+            tuple_(locks.c.entity, locks.c.entity_id).in_(unknown),
+        )
+        locked = {(str(e), int(i)) for e, i in self._connection.execute(statement)}
+        for target in unknown:
+            self._known_locks[target] = target in locked
+        return bool(locked)
+
+    def get_user_with_grants(self, user_id: int) -> tuple[Record, list[Record]] | None:
+        grants = role_assignments
+        joined = users.outerjoin(
+            grants, and_(grants.c.user_id == users.c.id, grants.c.is_active == true())
+        )
+        statement = (
+            select(users, grants.c.role.label("__role"), grants.c.site_id.label("__site_id"))
+            .select_from(joined)
+            .where(users.c.id == user_id)
+            .order_by(grants.c.id)
+        )
+        rows = self._connection.execute(statement).mappings().all()
+        if not rows:
+            return None
+        user = {key: value for key, value in rows[0].items() if not key.startswith("__")}
+        held = [
+            {"role": row["__role"], "site_id": row["__site_id"]}
+            for row in rows
+            if row["__role"] is not None
+        ]
+        return user, held
 
     def add(self, table: str, values: Mapping[str, Any]) -> int:
         result = self._connection.execute(insert(self._writable(table)).values(**values))
@@ -93,6 +180,10 @@ def _entry(row: RowMapping) -> AuditEntry:
     )
 
 
+#: Above this many entries, appending uses executemany (bounded statement size and parameters).
+_ONE_STATEMENT_ROWS = 200
+
+
 class SqlAlchemyAuditLog:
     """Insert-only writer of the hash-chained audit trail.
 
@@ -137,14 +228,20 @@ class SqlAlchemyAuditLog:
             sealed = AuditEntry(**{**_as_dict(unsealed), "hash": chain_hash(unsealed, prev_hash)})
             written.append(sealed)
             prev_hash = sealed.hash
-        self._connection.execute(
-            insert(audit_trail), [{**_as_dict(e), "action": str(e.action)} for e in written]
-        )
-        self._connection.execute(
+        rows = [{**_as_dict(e), "action": str(e.action)} for e in written]
+        move_head = (
             update(audit_chain_head)
             .where(audit_chain_head.c.id == 1)
             .values(seq=seq, hash=prev_hash)
         )
+        if self._connection.dialect.name == "postgresql" and len(rows) <= _ONE_STATEMENT_ROWS:
+            # One round trip: the entries and the new chain tip in a single statement (a
+            # data-modifying CTE), still under the row lock taken above.
+            statement = insert(audit_trail).values(rows).add_cte(move_head.cte("moved_head"))
+            self._connection.execute(statement)
+        else:  # SQLite runs in-process, so two statements cost no network round trip
+            self._connection.execute(insert(audit_trail), rows)
+            self._connection.execute(move_head)
         return written
 
     def entries(self, *, subject_id: int | None = None) -> Iterator[AuditEntry]:
@@ -184,7 +281,8 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("a unit of work is not re-entrant")
         self._connection = self._engine.connect()
         self._connection.begin()
-        self.records = SqlAlchemyRecordRepository(self._connection)
+        self._repository = SqlAlchemyRecordRepository(self._connection)
+        self.records = self._repository
         self.audit = SqlAlchemyAuditLog(self._connection, self.clock)
         return self
 
@@ -207,7 +305,9 @@ class SqlAlchemyUnitOfWork:
         if self._connection is None:
             raise RuntimeError("commit outside a unit of work")
         self._connection.commit()
+        self._repository.forget_lock_states()
 
     def rollback(self) -> None:
         if self._connection is not None:
             self._connection.rollback()
+            self._repository.forget_lock_states()
