@@ -17,19 +17,24 @@ from trialdesk.domain.errors import FieldError, InputError
 __all__ = ["newcombe_hybrid_score_ci_arrays", "newcombe_rejects", "wilson_ci_arrays"]
 
 
-def _counts(
-    x: ArrayLike, n: ArrayLike, name: str
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    events = np.asarray(x, dtype=np.float64)
-    totals = np.asarray(n, dtype=np.float64)
+def _problems(x: ArrayLike, n: ArrayLike, name: str) -> list[FieldError]:
+    events, totals = np.asarray(x, dtype=np.float64), np.asarray(n, dtype=np.float64)
     problems = []
     if np.any(totals < 1):
         problems.append(FieldError(f"n{name}", "every group needs at least 1 subject"))
     if np.any((events < 0) | (events > totals)):
         problems.append(FieldError(f"x{name}", f"must lie between 0 and n{name}"))
+    return problems
+
+
+def _counts(
+    *groups: tuple[ArrayLike, ArrayLike, str],
+) -> list[NDArray[np.float64]]:
+    """Events and sizes as float arrays, after checking every group (all problems at once)."""
+    problems = [p for x, n, name in groups for p in _problems(x, n, name)]
     if problems:
         raise InputError(problems)
-    return events, totals
+    return [np.asarray(a, dtype=np.float64) for x, n, _ in groups for a in (x, n)]
 
 
 def _wilson(
@@ -56,7 +61,7 @@ def wilson_ci_arrays(
     -------
     lower, upper : float arrays
     """
-    events, totals = _counts(x, n, "")
+    events, totals = _counts((x, n, ""))
     return _wilson(events, totals, float(norm.ppf(1.0 - alpha / 2.0)))
 
 
@@ -77,8 +82,7 @@ def newcombe_hybrid_score_ci_arrays(
     lower, upper : float arrays
         Equal to :func:`~trialdesk.stats.newcombe_hybrid_score_ci` element by element.
     """
-    e1, t1 = _counts(x1, n1, "1")
-    e2, t2 = _counts(x2, n2, "2")
+    e1, t1, e2, t2 = _counts((x1, n1, "1"), (x2, n2, "2"))
     z = float(norm.ppf(1.0 - alpha / 2.0))
     p1, p2 = e1 / t1, e2 / t2
     l1, u1 = _wilson(e1, t1, z)
