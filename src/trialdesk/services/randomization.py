@@ -1,20 +1,23 @@
 """Randomizing a subject: checked, atomic, concealed, audited and irrevocable.
 
-One call is one transaction. It locks the list, re-reads the subject, refuses with everything
-that is missing (eligibility, consent, stratification values) or with the state that forbids it,
-takes the stratum's next unused list position (or runs minimization on the stored counts), records
-the allocation, writes the audit trail and moves the subject to ``randomized``. What comes back is
-the site's view (subject, arm, time, user); the audit trail holds the same fields plus the
-stratum, never the list position, block or scores, because monitors read the trail too.
+One call is one transaction, ordered so that the part every request waits for is short. First,
+without any shared lock, it locks the subject's own row (a second request for the same subject
+waits there), then reads and refuses with everything that is missing (eligibility, consent,
+stratification values) or with the state that forbids it, and moves the subject to
+``randomized``. Only then does it take the stratum's lock (the list's, for minimization), claim
+the stratum's next unused list position in one statement, record the allocation, append all the
+audit entries of the request in one write, and commit. What comes back is the site's view
+(subject, arm, time, user); the audit trail holds the same fields plus the stratum, never the
+list position, block or scores, because monitors read the trail too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.audit import AuditAction
+from trialdesk.domain.audit import AuditAction, AuditEntry
 from trialdesk.domain.eligibility import CriterionStatus
 from trialdesk.domain.errors import FieldError, InputError, IntegrityError, StateError
 from trialdesk.domain.lifecycle import SubjectState
@@ -33,7 +36,7 @@ from trialdesk.domain.randomization import (
     subject_levels,
 )
 from trialdesk.services.access import Actor, load_actor, require_subject
-from trialdesk.services.ports import Record
+from trialdesk.services.ports import AuditDraft, AuditLog, Record
 from trialdesk.services.randomization_lists import (
     ListKind,
     extend_stratum,
@@ -107,18 +110,43 @@ def _readiness_problems(
 def _allocate_from_blocks(
     uow: RandomizationUnitOfWork, actor: Actor, listing: Record, stratum: str, subject_id: int
 ) -> tuple[int, str, dict[str, Any]]:
-    """Take the stratum's lowest unused position; the list row must be locked by the caller."""
-    entry = uow.randomization.next_unused_entry(listing["id"], stratum)
+    """Take the stratum's lowest unused position, holding the stratum's lock until commit."""
+    uow.randomization.lock_stratum(listing["id"], stratum)
+    entry = uow.randomization.claim_next_entry(listing["id"], stratum, subject_id)
     if entry is None:
         have = uow.randomization.strata(listing["id"]).get(stratum, 0)
         extend_stratum(uow, actor, listing, stratum, have + 1)
-        entry = uow.randomization.next_unused_entry(listing["id"], stratum)
-        assert entry is not None
-    if not uow.randomization.claim_entry(entry["id"], subject_id):
-        # Cannot happen while the list lock is held; refuse rather than use a later position.
-        raise IntegrityError("the randomization list changed during allocation; nothing was saved")
+        entry = uow.randomization.claim_next_entry(listing["id"], stratum, subject_id)
+        if entry is None:  # cannot happen while the stratum lock is held; refuse, save nothing
+            raise IntegrityError(
+                "the randomization list changed during allocation; nothing was saved"
+            )
     # No details row: the block of a list allocation is on its list entry already.
     return int(entry["position"]), str(entry["arm"]), {}
+
+
+class _HeldAudit:
+    """Collects a request's audit drafts, to be appended to the chain in one write at the end.
+
+    Appending locks the chain's head until commit, and every audited write in the store waits
+    for that lock; collecting first means the head is held only for the last write and the
+    commit. Entries are sealed (numbered and hashed) when the drafts are appended for real, so
+    ``append`` here returns none; no caller in this use case reads them.
+    """
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+        self.drafts: list[AuditDraft] = []
+
+    def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+        self.drafts.extend(drafts)
+        return []
+
+    def entries(self, *, subject_id: int | None = None) -> Iterator[AuditEntry]:
+        return self.log.entries(subject_id=subject_id)
+
+    def head(self) -> tuple[int, str]:
+        return self.log.head()
 
 
 def _allocate_by_minimization(
@@ -144,6 +172,51 @@ def _allocate_by_minimization(
     return sequence, decision.arm, details
 
 
+def _allocate(
+    uow: RandomizationUnitOfWork,
+    actor: Actor,
+    subject: Record,
+    listing: Record,
+    spec: RandomizationSpec,
+    stratum: str,
+    values: Mapping[str, object],
+    kind: str,
+) -> AllocationRecord:
+    """The writes of one allocation; the stratum (or list) lock is taken as late as possible."""
+    subject_id = int(subject["id"])
+    # The subject's state changes under its own row lock only, before the shared lock is taken.
+    if subject["state"] == SubjectState.SCREENING.value:
+        apply_transition(uow, actor, subject, SubjectState.ELIGIBLE, "eligible, randomized")
+        subject = {**subject, "state": SubjectState.ELIGIBLE.value}
+    apply_transition(uow, actor, subject, SubjectState.RANDOMIZED, "randomized")
+    if spec.method is RandomizationMethod.STRATIFIED_BLOCKS:
+        position, arm, details = _allocate_from_blocks(uow, actor, listing, stratum, subject_id)
+    else:
+        uow.randomization.lock_list(listing["id"])
+        position, arm, details = _allocate_by_minimization(uow, listing, spec, values)
+    now = uow.clock.now()
+    allocation_id = uow.records.add(
+        "allocations",
+        {"subject_id": subject_id, "list_id": listing["id"], "stratum": stratum,
+         "position": position, "arm": arm, "allocated_at": now,
+         "allocated_by": actor.user_id, "is_error": False, "error_reason": None},
+    )  # fmt: skip
+    if details:
+        uow.randomization.add_allocation_details(allocation_id, details)
+    record = AllocationRecord(
+        subject_id=subject["screening_number"], arm=arm, stratum=stratum,
+        list_id=listing["list_code"], position=position, allocated_at=now,
+        allocated_by=actor.username,
+    )  # fmt: skip
+    audit_event(
+        uow, actor, AuditAction.INSERT, "allocations", allocation_id, subject_id=subject_id,
+        new={name: getattr(record, name) for name in AllocationRecord.__slots__
+             if name not in SITE_HIDDEN_FIELDS and getattr(record, name) != ()},
+        reason=f"randomized ({kind} list)",
+    )  # fmt: skip
+    return record
+
+
 def randomize_subject(
     uow: RandomizationUnitOfWork,
     *,
@@ -159,54 +232,31 @@ def randomize_subject(
     """
     with uow:
         actor = load_actor(uow, as_user)
+        # Locked before it is read, so the checks below see any request that went first.
+        uow.randomization.lock_subject(subject_id)
         subject = require_subject(uow, actor, subject_id, Action.RANDOMIZE)
         listing = find_list(uow, kind)
         _, raw_spec = uow.randomization.secret(listing["id"])
         spec = spec_from_dict(raw_spec)
         factors = strata_factors(spec)
-        # Readiness is checked before taking the lock, to keep the serialised part short; what
-        # a concurrent request can change (allocation, status) is re-read under the lock.
-        problems, values = _readiness_problems(uow, subject, factors, stratification or {})
-        uow.randomization.lock_list(listing["id"])
-        subject = require_subject(uow, actor, subject_id, Action.RANDOMIZE)
         if uow.records.find("allocations", subject_id=subject_id):
             raise StateError(
                 f"subject {subject_id} is already randomized; an allocation is irrevocable"
             )
         if subject["state"] not in _RANDOMIZABLE:
             raise StateError(f"subject {subject_id} is {subject['state']} and cannot be randomized")
+        problems, values = _readiness_problems(uow, subject, factors, stratification or {})
         if problems:
             raise InputError(problems)
         levels = subject_levels(factors, values)
         stratum = StratumKey(tuple((f.code, levels[f.code]) for f in factors)).code
-        if spec.method is RandomizationMethod.STRATIFIED_BLOCKS:
-            position, arm, details = _allocate_from_blocks(uow, actor, listing, stratum, subject_id)
-        else:
-            position, arm, details = _allocate_by_minimization(uow, listing, spec, values)
-        now = uow.clock.now()
-        allocation_id = uow.records.add(
-            "allocations",
-            {"subject_id": subject_id, "list_id": listing["id"], "stratum": stratum,
-             "position": position, "arm": arm, "allocated_at": now,
-             "allocated_by": actor.user_id, "is_error": False, "error_reason": None},
-        )  # fmt: skip
-        if details:
-            uow.randomization.add_allocation_details(allocation_id, details)
-        record = AllocationRecord(
-            subject_id=subject["screening_number"], arm=arm, stratum=stratum,
-            list_id=listing["list_code"], position=position, allocated_at=now,
-            allocated_by=actor.username,
-        )  # fmt: skip
-        audit_event(
-            uow, actor, AuditAction.INSERT, "allocations", allocation_id, subject_id=subject_id,
-            new={name: getattr(record, name) for name in AllocationRecord.__slots__
-                 if name not in SITE_HIDDEN_FIELDS and getattr(record, name) != ()},
-            reason=f"randomized ({kind} list)",
-        )  # fmt: skip
-        if subject["state"] == SubjectState.SCREENING.value:
-            apply_transition(uow, actor, subject, SubjectState.ELIGIBLE, "eligible, randomized")
-            subject = {**subject, "state": SubjectState.ELIGIBLE.value}
-        apply_transition(uow, actor, subject, SubjectState.RANDOMIZED, "randomized")
+        held = _HeldAudit(uow.audit)
+        uow.audit = held
+        try:
+            record = _allocate(uow, actor, subject, listing, spec, stratum, values, kind)
+        finally:
+            uow.audit = held.log
+        uow.audit.append(held.drafts)
         uow.commit()
     return site_view(record)
 

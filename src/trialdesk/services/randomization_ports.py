@@ -33,12 +33,20 @@ class RandomizationRepository(Protocol):
         """Stratum code → number of entries generated for it."""
         ...
 
-    def next_unused_entry(self, list_id: int, stratum: str) -> Record | None:
-        """The unused entry with the lowest position in the stratum, or ``None``."""
+    def lock_subject(self, subject_id: int) -> None:
+        """Hold the subject's row lock until the transaction ends (one request per subject)."""
         ...
 
-    def claim_entry(self, entry_id: int, subject_id: int) -> bool:
-        """Mark an unused entry as used by the subject; ``False`` if it was already used."""
+    def lock_stratum(self, list_id: int, stratum: str) -> None:
+        """Hold the stratum's lock until the transaction ends; its allocations queue here."""
+        ...
+
+    def claim_next_entry(self, list_id: int, stratum: str, subject_id: int) -> Record | None:
+        """Give the stratum's lowest unused entry to the subject, in one statement.
+
+        Returns the claimed entry's ``position`` and ``arm``, or ``None`` when the stratum has
+        no unused entry left. The caller holds the stratum's lock.
+        """
         ...
 
     def save_secret(self, list_id: int, seed: int, spec: Mapping[str, Any]) -> None:

@@ -1,16 +1,19 @@
 """SQLAlchemy implementation of the randomization port, and the unit of work that carries it.
 
-Strict list order under concurrency: every allocation from a list first locks the list's row
-(``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the transaction already holds the database's
-write lock from ``BEGIN IMMEDIATE``). Requests on one list therefore take turns, and each one reads
-the stratum's lowest unused position only after the previous request has committed — so no
-position is used twice or skipped. ``SKIP LOCKED`` would be wrong here: it hands a waiting request
-the *second* unused row, breaking list order. The claim itself is a conditional update
-(``… WHERE used_by_subject_id IS NULL``) as a second line of defence.
+Strict stratum order under concurrency: allocating from a permuted-block list first takes the
+stratum's lock (a transaction-scoped advisory lock on PostgreSQL, keyed by the list and the
+stratum; on SQLite the transaction already holds the database's write lock from ``BEGIN
+IMMEDIATE``). Requests on one stratum therefore take turns, and each claims the stratum's lowest
+unused position in one ``UPDATE … RETURNING`` only after the previous request has committed — so
+no position is used twice or skipped, while different strata allocate side by side. ``SKIP
+LOCKED`` would be wrong here: it hands a waiting request the *second* unused row, breaking list
+order. The claim is conditional (``… WHERE used_by_subject_id IS NULL``) as a second line of
+defence. Minimization reads and updates counts shared by the whole list, so it locks the list.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
@@ -25,6 +28,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 
@@ -34,6 +38,7 @@ from trialdesk.adapters.db.tables import (
     minimization_state,
     randomization_list_entries,
     randomization_lists,
+    subjects,
 )
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.services.ports import Record
@@ -99,30 +104,46 @@ class SqlAlchemyRandomizationRepository:
         )
         return {str(stratum): int(count) for stratum, count in rows}
 
-    def next_unused_entry(self, list_id: int, stratum: str) -> Record | None:
+    def lock_subject(self, subject_id: int) -> None:
+        # On SQLite FOR UPDATE is omitted by the compiler; BEGIN IMMEDIATE already serialises.
+        self._connection.execute(
+            select(subjects.c.id).where(subjects.c.id == subject_id).with_for_update()
+        ).first()
+
+    def lock_stratum(self, list_id: int, stratum: str) -> None:
+        if self._connection.dialect.name != "postgresql":
+            return  # SQLite: the transaction holds the database's only write lock already
+        # Two 32-bit keys: the list and a checksum of the stratum code. Two strata sharing a
+        # checksum would only take turns; order within each stays exact.
+        key = zlib.crc32(stratum.encode()) - 2**31
+        self._connection.execute(
+            text("SELECT pg_advisory_xact_lock(:list_id, :key)"),
+            {"list_id": list_id, "key": key},
+        )
+
+    def claim_next_entry(self, list_id: int, stratum: str, subject_id: int) -> Record | None:
+        lowest_unused = (
+            select(_entries.c.id)
+            .where(
+                _entries.c.list_id == list_id,
+                _entries.c.stratum == stratum,
+                _entries.c.used_by_subject_id.is_(None),
+            )
+            .order_by(_entries.c.position)
+            .limit(1)
+            .scalar_subquery()
+        )
         row = (
             self._connection.execute(
-                select(_entries)
-                .where(
-                    _entries.c.list_id == list_id,
-                    _entries.c.stratum == stratum,
-                    _entries.c.used_by_subject_id.is_(None),
-                )
-                .order_by(_entries.c.position)
-                .limit(1)
+                update(_entries)
+                .where(_entries.c.id == lowest_unused, _entries.c.used_by_subject_id.is_(None))
+                .values(used_by_subject_id=subject_id)
+                .returning(_entries.c.position, _entries.c.arm)
             )
             .mappings()
             .first()
         )
         return dict(row) if row is not None else None
-
-    def claim_entry(self, entry_id: int, subject_id: int) -> bool:
-        result = self._connection.execute(
-            update(_entries)
-            .where(_entries.c.id == entry_id, _entries.c.used_by_subject_id.is_(None))
-            .values(used_by_subject_id=subject_id)
-        )
-        return result.rowcount == 1
 
     def save_secret(self, list_id: int, seed: int, spec: Mapping[str, Any]) -> None:
         self._connection.execute(
