@@ -1,0 +1,26 @@
+"""Dask backend: the same seed gives identical results on 1 and 2 workers and locally."""
+
+import numpy as np
+
+from trialdesk.adapters.scenario_file import builtin_scenario_path, read_scenario_file
+from trialdesk.bootstrap import load_protocol
+from trialdesk.simulation.dask_backend import dask_client, simulate_on_dask
+from trialdesk.simulation.operating import plan_batches, simulate_locally
+
+
+def test_one_and_two_dask_workers_and_the_local_backend_agree_exactly() -> None:
+    protocol = load_protocol()
+    scenario = read_scenario_file(builtin_scenario_path("default"))
+    batches = plan_batches(1300, 42, batch_size=200)
+    done: list[int] = []
+    results = []
+    for workers in (1, 2):
+        with dask_client(workers=workers) as client:
+            assert len(client.scheduler_info()["workers"]) == workers
+            results.append(simulate_on_dask(client, protocol, scenario, batches, done.append))
+    local = simulate_locally(protocol, scenario, batches)
+    for outcome in results:
+        assert np.array_equal(outcome.difference, local.difference)
+        assert np.array_equal(outcome.rejected, local.rejected)
+        assert np.array_equal(dict(outcome.doses)["anti_cd25"], dict(local.doses)["anti_cd25"])
+    assert sum(done) == 2 * 1300
