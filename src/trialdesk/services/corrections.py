@@ -1,7 +1,10 @@
 """Corrections and deletions of saved clinical records: always with a reason, always audited.
 
 Derived values are recomputed from the corrected raw values through the same domain functions
-used at first save; a correction to a signed record invalidates the signature.
+used at first save; a correction to a signed record invalidates the signature. A GVHD response is
+derived against the subject's baseline (first) assessment, so correcting or deleting an assessment
+re-derives every assessment of that subject whose derived values change, audited in the same
+transaction with the correction's reason.
 """
 
 from __future__ import annotations
@@ -70,6 +73,27 @@ def _rederive(
         merged["planned_dose_value"] = planned.amount
 
 
+def _rederive_assessments(
+    uow: UnitOfWork, actor: Actor, subject_id: int, reason: str, protocol: Protocol
+) -> None:
+    """Bring every assessment of the subject in line with its current baseline."""
+    assessments = sorted(
+        uow.records.find("gvhd_assessments", subject_id=subject_id),
+        key=lambda r: (r["assessed_on"], r["id"]),
+    )
+    if not assessments:
+        return
+    baseline = stages_of(assessments[0])
+    for position, assessment in enumerate(assessments):
+        derived = derive_gvhd(
+            assessment["measurements"], None if position == 0 else baseline, protocol
+        )
+        update_audited(
+            uow, actor, "gvhd_assessments", assessment, derived,
+            reason=reason, subject_id=subject_id,
+        )  # fmt: skip
+
+
 def correct_record(
     uow: UnitOfWork,
     *,
@@ -99,17 +123,35 @@ def correct_record(
             uow, actor, entity, record, {k: merged[k] for k in merged if k != "id"},
             reason=why, subject_id=record["subject_id"],
         )  # fmt: skip
+        if entity == "gvhd_assessments" and diff:
+            _rederive_assessments(uow, actor, record["subject_id"], why, protocol)
         uow.commit()
     return diff
 
 
 def delete_record(
-    uow: UnitOfWork, *, as_user: int, entity: str, record_id: int, reason: str | None
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    entity: str,
+    record_id: int,
+    reason: str | None,
+    protocol: Protocol | None = None,
 ) -> None:
-    """Delete a record entered in error; the audit trail keeps its full content."""
+    """Delete a record entered in error; the audit trail keeps its full content.
+
+    Deleting a GVHD assessment needs the protocol: the subject's remaining assessments are
+    re-derived, since the deleted one may have been the baseline.
+    """
     why = require_reason(reason)
+    if entity == "gvhd_assessments" and protocol is None:
+        raise InputError.single(
+            "protocol", "deleting a GVHD assessment re-derives the others' responses; give it"
+        )
     with uow:
         actor = load_actor(uow, as_user)
         record = load_subject_record(uow, actor, entity, record_id, Action.ENTER_DATA)
         delete_audited(uow, actor, entity, record, reason=why, subject_id=record["subject_id"])
+        if protocol is not None and entity == "gvhd_assessments":
+            _rederive_assessments(uow, actor, record["subject_id"], why, protocol)
         uow.commit()
