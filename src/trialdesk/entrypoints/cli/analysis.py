@@ -1,0 +1,143 @@
+"""``trialdesk export datasets`` and ``trialdesk report final|dsmb``: analyses from the store.
+
+Both read the store in one snapshot, derive the analysis datasets and record the export in the
+audit trail (with the data cut-off and the SHA-256 of the analysed data) before writing files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
+from trialdesk.bootstrap import build_store, load_protocol
+from trialdesk.domain.errors import InputError
+from trialdesk.entrypoints.cli import output
+from trialdesk.entrypoints.cli.db import DbOption
+from trialdesk.entrypoints.cli.output import JsonOption
+from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
+from trialdesk.services.analysis_data import AnalysisPurpose, PreparedAnalysis, prepare_analysis
+from trialdesk.stats.datasets import ExportFormat, write_datasets
+from trialdesk.stats.reports import ReportKind, build_report, write_report
+
+export_app = output.new_app("export", "Export analysis data from the store.")
+report_app = output.new_app("report", "Write the final or DSMB report (HTML and PDF).")
+
+OutOption = Annotated[
+    Path,
+    typer.Option("--out", help="Directory to write into (created if needed).", file_okay=False),
+]
+CutoffOption = Annotated[
+    str | None,
+    typer.Option("--cutoff", help="Data cut-off date YYYY-MM-DD (inclusive); default: all data."),
+]
+
+
+def _cutoff(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError.single("cutoff", f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _prepare(
+    db: str | None,
+    protocol_file: Path | None,
+    purpose: AnalysisPurpose,
+    cutoff: str | None,
+    details: dict[str, object],
+) -> PreparedAnalysis:
+    protocol = load_protocol(protocol_file)
+    cut = _cutoff(cutoff)
+    store = build_store(db)
+    try:
+        return prepare_analysis(
+            store.new_uow(), SqlAlchemyAnalysisReader(store.engine), as_user=None,
+            protocol=protocol, purpose=purpose, cutoff=cut, details=details,
+        )  # fmt: skip
+    finally:
+        store.close()
+
+
+@export_app.command("datasets")
+def export_datasets(
+    out: OutOption,
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv, or xpt (SAS transport v5).")
+    ] = ExportFormat.CSV,
+    cutoff: CutoffOption = None,
+    db: DbOption = None,
+    protocol: ProtocolFileOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Write ADSL, ADRS, ADTTE and ADAE (an audited export)."""
+    prepared = _prepare(db, protocol, AnalysisPurpose.DATASETS, cutoff,
+                        {"format": export_format.value})  # fmt: skip
+    files = write_datasets(prepared.datasets, out, export_format)
+    document = {
+        "files": [str(p) for p in files],
+        "rows": {name: len(frame) for name, frame in prepared.datasets.items()},
+        "cutoff": prepared.datasets.cutoff,
+        "sha256": prepared.datasets.sha256,
+    }
+    output.emit(document, as_json=json, render=lambda d: output.console.print(
+        f"wrote {len(d['files'])} datasets to {out} (sha256 {d['sha256']})"))  # fmt: skip
+
+
+def _report(
+    kind: ReportKind, out: Path, cutoff: str | None, db: str | None, protocol: Path | None,
+    unmasked: bool, json: bool,
+) -> None:  # fmt: skip
+    purpose = AnalysisPurpose.FINAL_REPORT if kind is ReportKind.FINAL else (
+        AnalysisPurpose.DSMB_REPORT)  # fmt: skip
+    prepared = _prepare(db, protocol, purpose, cutoff, {"report": kind.value,
+                                                        "unmasked": unmasked})  # fmt: skip
+    report = build_report(prepared.datasets, prepared.records, load_protocol(protocol), kind,
+                          unmasked=unmasked)  # fmt: skip
+    html_path, pdf_path = write_report(report, out)
+    primary = report.context["responses"][0]
+    document = {
+        "report": kind.value, "html": str(html_path), "pdf": str(pdf_path),
+        "sha256": report.sha256, "cutoff": prepared.datasets.cutoff,
+        "primary": primary.get("comparison"),
+    }  # fmt: skip
+    output.emit(document, as_json=json, render=lambda d: output.console.print(
+        f"wrote {d['html']} and {d['pdf']} (sha256 {d['sha256']})"))  # fmt: skip
+
+
+@report_app.command("final")
+def final_report(
+    out: OutOption,
+    cutoff: CutoffOption = None,
+    db: DbOption = None,
+    protocol: ProtocolFileOption = None,
+    json: JsonOption = False,
+) -> None:
+    """The final analysis report by arm (an audited export)."""
+    _report(ReportKind.FINAL, out, cutoff, db, protocol, True, json)
+
+
+@report_app.command("dsmb")
+def dsmb_report(
+    out: OutOption,
+    session: Annotated[
+        str, typer.Option("--session", help="closed (by coded arm A/B) or open (pooled).")
+    ] = "closed",
+    unmasked: Annotated[
+        bool, typer.Option("--unmasked", help="Closed report with real arm names.")
+    ] = False,
+    cutoff: CutoffOption = None,
+    db: DbOption = None,
+    protocol: ProtocolFileOption = None,
+    json: JsonOption = False,
+) -> None:
+    """The DSMB report: closed (coded arms) or open (pooled), an audited export."""
+    kinds = {"closed": ReportKind.DSMB_CLOSED, "open": ReportKind.DSMB_OPEN}
+    if session not in kinds:
+        raise InputError.single("session", f"use closed or open, not {session!r}")
+    _report(kinds[session], out, cutoff, db, protocol, unmasked, json)

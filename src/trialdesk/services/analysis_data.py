@@ -1,0 +1,83 @@
+"""Analysis data for statisticians and the DSMB: read the store, derive datasets, audit the use.
+
+Every use of the analysis data (dataset export, final or DSMB report) is an audited export event
+recording what was produced, the data cut-off and the SHA-256 of the analysed snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Protocol as TypingProtocol
+
+from trialdesk.domain.access import Action, Role
+from trialdesk.domain.audit import AuditAction
+from trialdesk.domain.errors import PermissionDeniedError
+from trialdesk.domain.protocol import Protocol
+from trialdesk.services.access import Actor, load_actor
+from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.recording import audit_event
+from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords, build_datasets
+
+__all__ = ["AnalysisPurpose", "AnalysisReader", "PreparedAnalysis", "prepare_analysis"]
+
+
+class AnalysisReader(TypingProtocol):
+    def read(self) -> TrialRecords:
+        """Every record an analysis needs, read in one consistent snapshot."""
+        ...
+
+
+class AnalysisPurpose(enum.StrEnum):
+    DATASETS = "analysis_datasets"
+    FINAL_REPORT = "final_report"
+    DSMB_REPORT = "dsmb_report"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedAnalysis:
+    """The records read and the datasets derived from them."""
+
+    records: TrialRecords
+    datasets: AnalysisDatasets
+
+
+def _require(actor: Actor, purpose: AnalysisPurpose) -> None:
+    # Subject-level datasets are for the trial statistician; reports (aggregates) also for the
+    # DSMB, whose role may view aggregates.
+    if purpose is AnalysisPurpose.DATASETS:
+        if not actor.is_system and Role.STATISTICIAN not in {role for role, _ in actor.grants}:
+            raise PermissionDeniedError("exporting analysis datasets needs the statistician role")
+    elif not actor.may_anywhere(Action.VIEW_AGGREGATES):
+        raise PermissionDeniedError("your roles do not allow view aggregates")
+
+
+def prepare_analysis(
+    uow: UnitOfWork,
+    reader: AnalysisReader,
+    *,
+    as_user: int | None,
+    protocol: Protocol,
+    purpose: AnalysisPurpose,
+    cutoff: dt.date | None = None,
+    details: dict[str, object] | None = None,
+) -> PreparedAnalysis:
+    """Derive the analysis datasets at the cut-off and record the export in the audit trail."""
+    # Read first, in the reader's own snapshot: on SQLite the unit of work holds the write lock
+    # for its whole transaction, and the reader would wait on it. Nothing leaves this function
+    # before the permission check below.
+    records = reader.read()
+    with uow:
+        actor = load_actor(uow, as_user)
+        _require(actor, purpose)
+        datasets = build_datasets(records, protocol, cutoff=cutoff)
+        audit_event(
+            uow, actor, AuditAction.EXPORT, purpose.value,
+            new={"cutoff": None if cutoff is None else cutoff.isoformat(),
+                 "sha256": datasets.sha256, "protocol_version": protocol.version.version,
+                 "rows": {name: len(frame) for name, frame in datasets.items()},
+                 **(details or {})},
+        )  # fmt: skip
+        uow.commit()
+    return PreparedAnalysis(records=records, datasets=datasets)

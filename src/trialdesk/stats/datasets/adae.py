@@ -1,0 +1,45 @@
+"""ADAE: one row per adverse event, with the subject's arms and safety flag."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from trialdesk.domain.safety.seriousness import Causality
+from trialdesk.stats.datasets._frames import as_frame, study_day, to_dates, yes_no
+from trialdesk.stats.datasets.records import Row
+
+__all__ = ["build_adae"]
+
+
+def _related(assessments: object) -> bool:
+    """Related to any product (possible or above, as the safety rules define it)."""
+    if not isinstance(assessments, dict):
+        return False
+    return any(Causality(value).is_related for value in assessments.values())
+
+
+def build_adae(adverse_events: Sequence[Row], adsl: pd.DataFrame) -> pd.DataFrame:
+    """AEs in onset order; ``TRTEMFL`` when onset is on or after the first dose."""
+    columns = ["id", "subject_id", "term", "ctcae_grade", "onset_on", "serious",
+               "seriousness_criteria", "related_to", "derived"]  # fmt: skip
+    raw = as_frame(adverse_events, columns)
+    raw = raw.sort_values(["subject_id", "onset_on", "id"], kind="stable")
+    frame = pd.DataFrame({"SUBJID": raw["subject_id"].astype(np.int64).to_numpy()})
+    frame = frame.join(
+        adsl[["USUBJID", "SITEID", "ARMCD", "TRTACD", "SAFFL", "RANDDT", "TRTSDT"]], on="SUBJID"
+    )
+    frame["AESEQ"] = raw["id"].astype(np.int64).to_numpy()
+    frame["AEDECOD"] = raw["term"].to_numpy()
+    frame["AETOXGR"] = raw["ctcae_grade"].astype(np.int64).to_numpy()
+    frame["AEGR3FL"] = yes_no(frame["AETOXGR"] >= 3)
+    frame["AESER"] = yes_no(raw["serious"].eq(True).to_numpy())
+    frame["AESDTH"] = yes_no(["death" in (c or []) for c in raw["seriousness_criteria"]])
+    frame["AEREL"] = yes_no([_related(r) for r in raw["related_to"]])
+    frame["AEOUT"] = [str((d or {}).get("outcome", "")) for d in raw["derived"]]
+    frame["ASTDT"] = to_dates(raw["onset_on"]).to_numpy()
+    frame["ASTDY"] = study_day(frame["ASTDT"], frame["RANDDT"])
+    frame["TRTEMFL"] = yes_no(frame["TRTSDT"].notna() & (frame["ASTDT"] >= frame["TRTSDT"]))
+    return frame.drop(columns=["RANDDT", "TRTSDT"]).reset_index(drop=True)

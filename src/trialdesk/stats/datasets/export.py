@@ -1,0 +1,114 @@
+"""Writing the analysis datasets as CSV or SAS transport (XPT version 5) files.
+
+XPT v5 allows names of at most 8 characters and labels of at most 40; every variable here is
+named and labelled within those limits (checked before writing, so an export never truncates
+silently).
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+
+from trialdesk.domain.errors import InputError
+from trialdesk.stats.datasets.build import AnalysisDatasets
+
+__all__ = ["DATASET_LABELS", "VARIABLE_LABELS", "ExportFormat", "write_datasets"]
+
+
+class ExportFormat(enum.StrEnum):
+    CSV = "csv"
+    XPT = "xpt"
+
+
+DATASET_LABELS = {
+    "adsl": "Subject-Level Analysis Dataset",
+    "adrs": "Response Analysis Dataset",
+    "adtte": "Time-to-Event Analysis Dataset",
+    "adae": "Adverse Events Analysis Dataset",
+}
+
+VARIABLE_LABELS = {
+    "STUDYID": "Study Identifier", "USUBJID": "Unique Subject Identifier",
+    "SUBJID": "Subject Record Number", "SCRNUM": "Screening Number", "SITEID": "Site Code",
+    "SEX": "Sex", "STATE": "Subject Status at Cut-off", "SCRNDT": "Date of Latest Screening",
+    "ELIGFL": "Eligible at Screening", "SFREAS": "Screen Failure Criteria",
+    "AGE": "Age at Screening (years)", "SCRFL": "Screened Flag",
+    "RANDDT": "Date of Randomization", "ARMCD": "Randomized Arm Code",
+    "ARM": "Randomized Arm", "STRATUM": "Randomization Stratum",
+    "RANDERFL": "Allocation Flagged as Error", "ITTFL": "Intent-to-Treat (FAS) Flag",
+    "BLDT": "Baseline Assessment Date", "BGRADE": "Baseline aGVHD Grade (MAGIC)",
+    "BGRADEGR": "Baseline Grade Group", "BSKIN": "Baseline Skin Stage",
+    "SKININV": "Skin Involved at Baseline", "BLIVER": "Baseline Liver Stage",
+    "LIVERINV": "Liver Involved at Baseline", "BUGI": "Baseline Upper GI Stage",
+    "UGIINV": "Upper GI Involved at Baseline", "BLGI": "Baseline Lower GI Stage",
+    "LGIINV": "Lower GI Involved at Baseline", "TRTSDT": "Date of First Dose",
+    "TRTEDT": "Date of Last Dose", "WEIGHTBL": "Weight at First Dose (kg)",
+    "TRTACD": "Actual (As-Treated) Arm Code", "SAFFL": "Safety Population Flag",
+    "CRSADQFL": "First Course >= 80% of Doses", "DTHDT": "Date of Death",
+    "RELDT": "Date of Relapse", "CGVHDDT": "Date of Chronic GVHD",
+    "WDDT": "Date of Withdrawal", "LTFUDT": "Date Lost to Follow-up",
+    "DTHCAUS": "Cause of Death", "DTHFL": "Death Flag", "RESCDT": "Date of First Rescue Therapy",
+    "LSTALVDT": "Last Known Alive Date", "RSPW4": "Response at Week 4",
+    "RSPD56": "Response at Day 56", "CRW4FL": "Complete Response at Week 4",
+    "ORW4FL": "Overall Response at Week 4", "DURRFL": "Durable Response at Day 56",
+    "PPROTFL": "Per-Protocol Population Flag", "ASEQ": "Assessment Record Number",
+    "ADT": "Analysis Date", "ADY": "Analysis Study Day", "AVISIT": "Analysis Visit",
+    "SKIN": "Skin Stage", "LIVER": "Liver Stage", "UGI": "Upper GI Stage",
+    "LGI": "Lower GI Stage", "GRADE": "Overall aGVHD Grade", "AVALC": "Response Category",
+    "ABLFL": "Baseline Record Flag", "GRDSYS": "Grading System",
+    "RULESET": "Response Rule Set", "PARAMCD": "Parameter Code", "PARAM": "Parameter",
+    "STARTDT": "Time-to-Event Origin Date", "AVAL": "Analysis Value (days)",
+    "EVNTCD": "Event Code (0 cens,1 event,2 compet)", "CNSR": "Censor (1 = no event of interest)",
+    "AESEQ": "Adverse Event Record Number", "AEDECOD": "Adverse Event Term",
+    "AETOXGR": "CTCAE Grade", "AEGR3FL": "Grade 3 or Higher", "AESER": "Serious Event",
+    "AESDTH": "Results in Death", "AEREL": "Related to Study Product", "AEOUT": "Outcome of AE",
+    "ASTDT": "Onset Date", "ASTDY": "Onset Study Day", "TRTEMFL": "Treatment-Emergent Flag",
+}  # fmt: skip
+
+
+def _label(column: str) -> str:
+    if column.startswith("EXNDOS"):
+        return f"Doses Received: Product {column[6:]}"
+    return VARIABLE_LABELS.get(column, column)
+
+
+def _check_names(name: str, frame: pd.DataFrame) -> None:
+    too_long = [c for c in frame.columns if len(c) > 8 or len(_label(c)) > 40]
+    if too_long:
+        raise InputError.single(
+            f"{name}.columns", f"{too_long} exceed XPT v5 limits (8-char names, 40-char labels)"
+        )
+
+
+def _for_xpt(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].fillna("").astype(str)
+    return out
+
+
+def write_datasets(
+    datasets: AnalysisDatasets, directory: Path, fmt: ExportFormat | str
+) -> list[Path]:
+    """Write every dataset into ``directory`` (created if needed); returns the files written."""
+    chosen = ExportFormat(fmt)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in datasets.items():
+        path = directory / f"{name}.{chosen.value}"
+        if chosen is ExportFormat.CSV:
+            frame.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+        else:
+            _check_names(name, frame)
+            pyreadstat.write_xport(
+                _for_xpt(frame), str(path), file_label=DATASET_LABELS[name],
+                column_labels=[_label(c) for c in frame.columns], table_name=name.upper(),
+                file_format_version=5,
+            )  # fmt: skip
+        written.append(path)
+    return written

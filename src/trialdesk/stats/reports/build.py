@@ -1,0 +1,106 @@
+"""Assemble the final and DSMB reports: numbers from :mod:`trialdesk.stats`, HTML from Jinja2,
+PDF from WeasyPrint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from trialdesk import __version__
+from trialdesk.domain.protocol import Protocol
+from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
+from trialdesk.stats.reports import disposition, efficacy, figures, safety
+from trialdesk.stats.reports.groups import Grouping, ReportKind
+
+__all__ = ["Report", "build_report", "write_report"]
+
+_TITLES = {
+    ReportKind.FINAL: "Final analysis report",
+    ReportKind.DSMB_CLOSED: "DSMB closed report",
+    ReportKind.DSMB_OPEN: "DSMB open report (pooled)",
+}
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("trialdesk.stats.reports", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A rendered report and the numbers it shows."""
+
+    kind: ReportKind
+    html: str
+    context: dict[str, Any]
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the analysed data snapshot."""
+        return str(self.context["stamp"]["sha256"])
+
+
+def build_report(
+    datasets: AnalysisDatasets,
+    records: TrialRecords,
+    protocol: Protocol,
+    kind: ReportKind,
+    *,
+    unmasked: bool = False,
+) -> Report:
+    """Compute every section of a report and render it to HTML.
+
+    The final report compares the arms by name. The DSMB closed report compares arms coded A/B
+    (unless ``unmasked``); the open report pools everybody and shows no comparison.
+    """
+    grouping = Grouping.for_report(protocol, kind, unmasked=unmasked)
+    adsl = datasets.adsl
+    plan = protocol.analysis
+    itt = adsl[adsl["ITTFL"] == "Y"]
+    context: dict[str, Any] = {
+        "title": _TITLES[kind],
+        "study": protocol.identification,
+        "stamp": {
+            "protocol": protocol.version.version,
+            "trialdesk": __version__,
+            "cutoff": "none (all data)" if datasets.cutoff is None else datasets.cutoff.isoformat(),
+            "sha256": datasets.sha256,
+            "groups": ", ".join(grouping.columns),
+        },
+        "columns": grouping.columns,
+        "sap": {
+            "test": plan.test,
+            "stratified_test": plan.stratified_test,
+            "alpha": plan.alpha,
+            "sides": plan.sides,
+            "population": plan.primary_population,
+        },
+        "consort": disposition.consort(adsl, grouping),
+        "enrolment": disposition.enrolment_by_site(adsl, grouping),
+        "enrolment_plot": figures.enrolment_plot(itt["RANDDT"], itt["SITEID"]),
+        "baseline": disposition.baseline_table(adsl, grouping),
+        "responses": efficacy.response_analysis(adsl, grouping),
+        "forest": efficacy.subgroup_forest(adsl, grouping) if grouping.compares else None,
+        "survival": efficacy.survival_analyses(datasets.adtte, grouping),
+        "exposure": safety.exposure_table(adsl, protocol, grouping),
+        "ae": safety.adverse_event_tables(datasets.adae, adsl, grouping),
+        "listings": safety.listings(datasets.adae, adsl, grouping),
+        "quality": disposition.data_quality(datasets, records, protocol),
+    }
+    html = _ENVIRONMENT.get_template("report.html.j2").render(**context)
+    return Report(kind=kind, html=html, context=context)
+
+
+def write_report(report: Report, directory: Path) -> tuple[Path, Path]:
+    """Write ``<kind>.html`` and ``<kind>.pdf`` into ``directory``; returns both paths."""
+    import weasyprint  # imported here: loading Pango is slow and only rendering needs it
+
+    directory.mkdir(parents=True, exist_ok=True)
+    html_path = directory / f"{report.kind.value}_report.html"
+    pdf_path = directory / f"{report.kind.value}_report.pdf"
+    html_path.write_text(report.html, encoding="utf-8")
+    weasyprint.HTML(string=report.html, base_url=str(directory)).write_pdf(pdf_path)
+    return html_path, pdf_path

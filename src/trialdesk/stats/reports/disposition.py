@@ -1,0 +1,119 @@
+"""CONSORT flow, enrolment, baseline characteristics and data-quality tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trialdesk.domain.protocol import Protocol
+from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
+from trialdesk.stats.reports._format import count_pct, num
+from trialdesk.stats.reports.groups import Grouping
+
+__all__ = ["baseline_table", "consort", "data_quality", "enrolment_by_site"]
+
+
+def consort(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
+    """Counts of the CONSORT flow: screened, excluded (with reasons), allocated, treated,
+    analysed (ITT and per protocol), with the numbers excluded from per-protocol."""
+    screened = adsl[adsl["SCRFL"] == "Y"]
+    failed = screened[screened["ITTFL"] != "Y"]
+    reasons = Counter(
+        reason for text in failed["SFREAS"].fillna("") for reason in str(text).split("; ") if reason
+    )
+    not_randomized_other = int((failed["SFREAS"].fillna("") == "").sum())
+    itt = adsl[adsl["ITTFL"] == "Y"].assign(GROUP=lambda f: f["ARMCD"].map(grouping.labels))
+    arms = []
+    for label in grouping.columns:
+        rows = itt[itt["GROUP"] == label]
+        arms.append({
+            "label": label, "allocated": len(rows), "treated": int((rows["SAFFL"] == "Y").sum()),
+            "not_treated": int((rows["SAFFL"] != "Y").sum()), "itt": len(rows),
+            "pp": int((rows["PPROTFL"] == "Y").sum()),
+            "pp_excluded": int((rows["PPROTFL"] != "Y").sum()),
+        })  # fmt: skip
+    return {
+        "registered": len(adsl),
+        "screened": len(screened),
+        "excluded": len(failed),
+        "reasons": sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
+        "excluded_other": not_randomized_other,
+        "randomized": len(itt),
+        "arms": arms,
+    }
+
+
+def enrolment_by_site(adsl: pd.DataFrame, grouping: Grouping) -> list[dict[str, Any]]:
+    """Randomized subjects per site and group, with the first and last randomization dates."""
+    itt = adsl[adsl["ITTFL"] == "Y"].assign(GROUP=lambda f: f["ARMCD"].map(grouping.labels))
+    rows = []
+    for site, members in itt.groupby("SITEID"):
+        counts = members["GROUP"].value_counts()
+        rows.append({
+            "site": site, "total": len(members),
+            "by_group": [int(counts.get(label, 0)) for label in grouping.columns],
+            "first": members["RANDDT"].min().date().isoformat(),
+            "last": members["RANDDT"].max().date().isoformat(),
+        })  # fmt: skip
+    return rows
+
+
+def _continuous(values: pd.Series[Any]) -> str:
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    if values.empty:
+        return "–"
+    return (
+        f"{num(values.mean())} ({num(values.std(ddof=1) if len(values) > 1 else np.nan)}); "
+        f"median {num(values.median())} [{num(values.min(), 0)}–{num(values.max(), 0)}]"
+    )
+
+
+def baseline_table(adsl: pd.DataFrame, grouping: Grouping) -> list[dict[str, Any]]:
+    """Baseline characteristics of the ITT set by group: rows of (label, value per column)."""
+    itt = adsl[adsl["ITTFL"] == "Y"].assign(GROUP=lambda f: f["ARMCD"].map(grouping.labels))
+    groups = [itt[itt["GROUP"] == label] for label in grouping.columns]
+    rows: list[dict[str, Any]] = [{"label": "N", "values": [str(len(g)) for g in groups]}]
+    rows.append({"label": "Age, years: mean (SD)",
+                 "values": [_continuous(g["AGE"]) for g in groups]})  # fmt: skip
+    rows.append({"label": "Weight, kg: mean (SD)",
+                 "values": [_continuous(g["WEIGHTBL"]) for g in groups]})  # fmt: skip
+    for label, column, level in (
+        ("Grade II", "BGRADEGR", "II"), ("Grade III–IV", "BGRADEGR", "III-IV"),
+        ("Skin involved", "SKININV", "Y"), ("Liver involved", "LIVERINV", "Y"),
+        ("Upper GI involved", "UGIINV", "Y"), ("Lower GI involved", "LGIINV", "Y"),
+    ):  # fmt: skip
+        rows.append({"label": label,
+                     "values": [count_pct(int((g[column] == level).sum()), len(g))
+                                for g in groups]})  # fmt: skip
+    for site in sorted(itt["SITEID"].dropna().unique()):
+        rows.append({"label": f"Site {site}",
+                     "values": [count_pct(int((g["SITEID"] == site).sum()), len(g))
+                                for g in groups]})  # fmt: skip
+    return rows
+
+
+def data_quality(
+    datasets: AnalysisDatasets, records: TrialRecords, protocol: Protocol
+) -> dict[str, Any]:
+    """Missing scheduled GVHD assessments (visits due before the subject's follow-up ended)
+    and queries by status."""
+    adsl = datasets.adsl[datasets.adsl["ITTFL"] == "Y"].set_index("SUBJID")
+    follow_up_day = (adsl["LSTALVDT"] - adsl["RANDDT"]).dt.days + 1
+    seen: dict[str, set[int]] = {}
+    for visit_code, subject_id in zip(datasets.adrs["AVISIT"], datasets.adrs["SUBJID"],
+                                      strict=True):  # fmt: skip
+        seen.setdefault(str(visit_code), set()).add(int(subject_id))
+    missing = []
+    for visit in protocol.visits:
+        if "gvhd_staging" not in visit.assessments:
+            continue
+        due = follow_up_day.index[follow_up_day >= visit.day + visit.window_after]
+        done = seen.get(visit.code, set())
+        absent = [s for s in due if s not in done]
+        missing.append({"visit": visit.code, "due": len(due), "missing": len(absent)})
+    statuses = Counter(str(q["status"]) for q in records.queries)
+    return {"missing_visits": missing, "queries": sorted(statuses.items()),
+            "open_queries": statuses.get("open", 0)}  # fmt: skip

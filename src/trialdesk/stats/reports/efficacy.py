@@ -1,0 +1,173 @@
+"""Primary and secondary response analyses, subgroup forest, survival and competing risks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trialdesk.domain.errors import TrialdeskError
+from trialdesk.stats.cumulative_incidence import CumulativeIncidence
+from trialdesk.stats.finegray import FineGray
+from trialdesk.stats.kaplan_meier import KaplanMeier
+from trialdesk.stats.logrank import logrank_test
+from trialdesk.stats.proportions import ProportionsComparison, compare_proportions
+from trialdesk.stats.reports import figures
+from trialdesk.stats.reports._format import count_pct, num, pct, pvalue
+from trialdesk.stats.reports.groups import Grouping
+from trialdesk.stats.stratified import mantel_haenszel, stratified_tables
+
+__all__ = ["response_analysis", "subgroup_forest", "survival_analyses"]
+
+_RESPONSES = (("CRW4FL", "Complete response at week 4 (primary)"),
+              ("ORW4FL", "Overall response (CR + PR) at week 4"),
+              ("DURRFL", "Durable response at day 56"))  # fmt: skip
+
+
+def _itt(adsl: pd.DataFrame, grouping: Grouping) -> pd.DataFrame:
+    itt = adsl[adsl["ITTFL"] == "Y"]
+    return itt.assign(GROUP=itt["ARMCD"].map(grouping.labels))
+
+
+def _compare(rows: pd.DataFrame, flag: str, grouping: Grouping) -> ProportionsComparison | None:
+    exp = rows[rows["GROUP"] == grouping.experimental]
+    ctl = rows[rows["GROUP"] == grouping.control]
+    if exp.empty or ctl.empty:
+        return None
+    return compare_proportions(int((exp[flag] == "Y").sum()), len(exp),
+                               int((ctl[flag] == "Y").sum()), len(ctl))  # fmt: skip
+
+
+def response_analysis(adsl: pd.DataFrame, grouping: Grouping) -> list[dict[str, Any]]:
+    """Each response endpoint: counts per group and, when comparing, every test variant."""
+    itt = _itt(adsl, grouping)
+    results = []
+    for flag, title in _RESPONSES:
+        counts = [count_pct(int((itt.loc[itt["GROUP"] == g, flag] == "Y").sum()),
+                            int((itt["GROUP"] == g).sum())) for g in grouping.columns]  # fmt: skip
+        entry: dict[str, Any] = {"flag": flag, "title": title, "counts": counts, "tests": []}
+        comparison = _compare(itt, flag, grouping) if grouping.compares else None
+        if comparison is not None:
+            c = comparison
+            entry["difference"] = pct(c.risk_difference)
+            entry["tests"] = [
+                ("Difference, Newcombe hybrid score 95% CI",
+                 f"{pct(c.risk_difference)} ({pct(c.risk_difference_ci[0])}, "
+                 f"{pct(c.risk_difference_ci[1])})", "–"),
+                ("Difference, Miettinen–Nurminen 95% CI",
+                 f"{pct(c.risk_difference)} ({pct(c.risk_difference_ci_mn[0])}, "
+                 f"{pct(c.risk_difference_ci_mn[1])})", "–"),
+                ("Pearson chi-square", num(c.chi2, 3), pvalue(c.p_value_chi2)),
+                ("Chi-square with Yates correction", num(c.chi2_yates, 3),
+                 pvalue(c.p_value_chi2_yates)),
+                ("Fisher's exact test; conditional OR (exact CI)",
+                 f"{num(c.odds_ratio_conditional, 2)} ({num(c.odds_ratio_ci_exact[0], 2)}, "
+                 f"{num(c.odds_ratio_ci_exact[1], 2)})", pvalue(c.p_value_fisher)),
+            ]  # fmt: skip
+            entry["tests"].append(_cmh(itt, flag, grouping))
+            entry["comparison"] = c.to_dict()
+        results.append(entry)
+    return results
+
+
+def _cmh(itt: pd.DataFrame, flag: str, grouping: Grouping) -> tuple[str, str, str]:
+    title = "Cochran–Mantel–Haenszel, stratified by randomization stratum; MH OR (95% CI)"
+    try:
+        tables = stratified_tables((itt[flag] == "Y").astype(int).to_numpy(),
+                                   (itt["GROUP"] == grouping.experimental).astype(int).to_numpy(),
+                                   itt["STRATUM"].fillna("none").to_numpy())  # fmt: skip
+        result = mantel_haenszel(tables)
+    except (TrialdeskError, ZeroDivisionError, FloatingPointError) as error:
+        return title, f"not estimable ({error})", "–"
+    return (title, f"{num(result.common_odds_ratio, 2)} ({num(result.common_odds_ratio_ci[0], 2)}"
+            f", {num(result.common_odds_ratio_ci[1], 2)})", pvalue(result.p_value))  # fmt: skip
+
+
+def subgroup_forest(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
+    """CR difference (Newcombe CI) overall and by grade, site and organ involvement."""
+    itt = _itt(adsl, grouping)
+    subgroups: list[tuple[str, pd.Series[Any]]] = [("All patients", itt["ITTFL"] == "Y")]
+    subgroups += [(f"Grade {g}", itt["BGRADEGR"] == g) for g in ("II", "III-IV")]
+    subgroups += [(f"Site {s}", itt["SITEID"] == s) for s in sorted(itt["SITEID"].unique())]
+    for column, organ in (("SKININV", "Skin"), ("LIVERINV", "Liver"), ("LGIINV", "Lower GI")):
+        subgroups += [(f"{organ} involved: {'yes' if v == 'Y' else 'no'}", itt[column] == v)
+                      for v in ("Y", "N")]  # fmt: skip
+    rows = []
+    for label, members in subgroups:
+        c = _compare(itt[members.to_numpy()], "CRW4FL", grouping)
+        diff, low, high = ((100 * c.risk_difference, 100 * c.risk_difference_ci[0],
+                            100 * c.risk_difference_ci[1]) if c else (np.nan,) * 3)  # fmt: skip
+        rows.append(
+            {
+                "label": f"{label} (n={int(members.sum())})",
+                "difference": diff,
+                "lower": low,
+                "upper": high,
+                "text": f"{num(diff)} ({num(low)}, {num(high)})",
+            }
+        )
+    return {"rows": rows, "plot": figures.forest_plot(rows)}
+
+
+def _km(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> dict[str, Any]:
+    rows = adtte[adtte["PARAMCD"] == code]
+    curves, medians = {}, []
+    for label in grouping.columns:
+        members = rows[rows["GROUP"] == label]
+        if members.empty:
+            continue
+        fit = KaplanMeier(label=label).fit(members["AVAL"], members["EVNTCD"] == 1)
+        curves[label] = fit.table_
+        medians.append((label, len(members), int((members["EVNTCD"] == 1).sum()),
+                        num(fit.median_, 0)))  # fmt: skip
+    test = "–"
+    if grouping.compares and rows["GROUP"].nunique() == 2 and (rows["EVNTCD"] == 1).any():
+        result = logrank_test(rows["AVAL"], rows["EVNTCD"] == 1, rows["GROUP"])
+        test = f"log-rank chi-square {num(result.statistic, 3)}, p = {pvalue(result.p_value)}"
+    return {"title": title, "rows": medians, "test": test,
+            "plot": figures.km_plot(curves, title)}  # fmt: skip
+
+
+def _cuminc(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> dict[str, Any]:
+    rows = adtte[adtte["PARAMCD"] == code]
+    result: dict[str, Any] = {"title": title, "rows": [], "test": "–", "finegray": "–"}
+    if not (rows["EVNTCD"] == 1).any():
+        result["test"] = "no events"
+        return result
+    fit = CumulativeIncidence().fit(rows["AVAL"], rows["EVNTCD"], rows["GROUP"])
+    cause = fit.curves_[fit.curves_["cause"] == 1]
+    curves = {str(group): curve for group, curve in cause.groupby("group")}
+    at = fit.at([90, 180, 365])
+    for label in grouping.columns:
+        at_group = at[(at["group"] == label) & (at["cause"] == 1)]
+        result["rows"].append((label, [pct(v) for v in at_group["estimate"]]))
+    tests = [t for t in fit.tests_ if t.cause == 1]
+    if tests:
+        result["test"] = f"Gray's test {num(tests[0].statistic, 3)}, p = {pvalue(tests[0].p_value)}"
+    if grouping.compares and rows["GROUP"].nunique() == 2:
+        try:
+            fg = FineGray().fit(rows["AVAL"], rows["EVNTCD"],
+                                (rows["GROUP"] == grouping.experimental).astype(float).to_numpy(),
+                                cause=1, names=["experimental"])  # fmt: skip
+            row = fg.coefficients_.iloc[0]
+            result["finegray"] = (f"subdistribution HR {num(row['hazard_ratio'], 2)} "
+                                  f"({num(row['lower'], 2)}, {num(row['upper'], 2)}), "
+                                  f"p = {pvalue(row['p'])}")  # fmt: skip
+        except TrialdeskError as error:
+            result["finegray"] = f"not estimable ({error})"
+    result["plot"] = figures.cumulative_incidence_plot(curves, title)
+    return result
+
+
+def survival_analyses(adtte: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
+    """KM with log-rank for OS and FFS; cumulative incidence with Gray and Fine–Gray for
+    chronic GVHD, relapse and non-relapse mortality."""
+    frame = adtte.assign(GROUP=adtte["ARMCD"].map(grouping.labels))
+    return {
+        "km": [_km(frame, "OS", "Overall survival", grouping),
+               _km(frame, "FFS", "Failure-free survival", grouping)],
+        "cuminc": [_cuminc(frame, "CGVHD", "Chronic GVHD", grouping),
+                   _cuminc(frame, "RELAPSE", "Relapse", grouping),
+                   _cuminc(frame, "NRM", "Non-relapse mortality", grouping)],
+    }  # fmt: skip
