@@ -7,6 +7,7 @@ objects. All results offer ``summary`` (a DataFrame), ``to_dict()`` and ``print_
 
 from trialdesk.stats.cox import CoxPH
 from trialdesk.stats.cumulative_incidence import CumulativeIncidence
+from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords, build_datasets
 from trialdesk.stats.exact_odds import (
     ConditionalOddsRatio,
     conditional_odds_ratio,
@@ -26,6 +27,7 @@ from trialdesk.stats.risk_difference import (
 from trialdesk.stats.stratified import MantelHaenszelResult, mantel_haenszel, stratified_tables
 
 __all__ = [
+    "AnalysisDatasets",
     "ConditionalOddsRatio",
     "CoxPH",
     "CumulativeIncidence",
@@ -36,6 +38,8 @@ __all__ = [
     "MantelHaenszelResult",
     "ProportionsComparison",
     "StratifiedLogisticRegression",
+    "TrialRecords",
+    "build_datasets",
     "compare_proportions",
     "conditional_odds_ratio",
     "fisher_exact_p_value",
