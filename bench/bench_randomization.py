@@ -1,11 +1,12 @@
 """Benchmark: allocations per second through the randomize service, 32 concurrent clients.
 
 For each engine (a fresh SQLite file; PostgreSQL at TRIALDESK_TEST_POSTGRES_URL when reachable)
-the same number of eligible subjects is randomized twice on separate databases: once by one
-client (the baseline, measured in the same run) and once by 32 client threads, each with its own
-connection. Duplicated list positions and doubly allocated subjects are counted afterwards (both
-must be 0). Allocation is serialised per list by design, so concurrency is expected to add
-safety, not speed.
+the same number of eligible subjects is randomized three times on separate databases: by one
+client (the baseline, measured in the same run), by 32 client threads in one process (each with
+its own connection; they share one interpreter lock), and by 32 client processes (each with its
+own engine, like separate application workers). Clocks start once every client is connected.
+Duplicated list positions and doubly allocated subjects are counted afterwards (both must be 0).
+Allocation is serialised per stratum (four strata here) and the audit chain append per database.
 
 Run: python bench/bench_randomization.py [REQUESTS]
 """
@@ -13,6 +14,7 @@ Run: python bench/bench_randomization.py [REQUESTS]
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import queue
 import sys
@@ -22,10 +24,11 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from multiprocessing.synchronize import Barrier as BarrierType
 from pathlib import Path
 
 from argon2 import PasswordHasher as Argon2
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from trialdesk.adapters.db.engine import create_db_engine
@@ -101,35 +104,85 @@ def _prepare(url: str) -> list[tuple[int, int]]:
         store.close()
 
 
-def _run(url: str, work: list[tuple[int, int]], clients: int) -> tuple[float, int, int]:
-    """Seconds taken, duplicated list positions, subjects allocated more than once."""
+def _randomize(engine: Engine, subject_id: int, user_id: int) -> None:
+    uow = SqlAlchemyRandomizationUnitOfWork(engine, clock=SystemClock(), passwords=PASSWORDS)
+    randomize_subject(uow, as_user=user_id, subject_id=subject_id)
+
+
+def _threads(url: str, work: list[tuple[int, int]], clients: int) -> tuple[float, list[str]]:
     engine = create_db_engine(url, pool_size=clients + 1, max_overflow=0)
     jobs: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
     for item in work:
         jobs.put(item)
-    errors: list[BaseException] = []
+    errors: list[str] = []
+    ready = threading.Barrier(clients + 1)
 
     def client() -> None:
+        engine.connect().close()  # open this client's connection before the clock starts
+        ready.wait()
         while True:
             try:
                 subject_id, user_id = jobs.get_nowait()
             except queue.Empty:
                 return
-            uow = SqlAlchemyRandomizationUnitOfWork(
-                engine, clock=SystemClock(), passwords=PASSWORDS
-            )
             try:
-                randomize_subject(uow, as_user=user_id, subject_id=subject_id)
-            except BaseException as error:  # counted and shown after the run
-                errors.append(error)
+                _randomize(engine, subject_id, user_id)
+            except Exception as error:  # counted and shown after the run
+                errors.append(repr(error))
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    start = time.perf_counter()
     for thread in threads:
         thread.start()
+    ready.wait()
+    start = time.perf_counter()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed, errors
+
+
+def _process_client(
+    url: str,
+    share: list[tuple[int, int]],
+    ready: BarrierType,
+    results: multiprocessing.Queue[list[str]],
+) -> None:
+    engine = create_db_engine(url, pool_size=1, max_overflow=0)
+    engine.connect().close()
+    errors: list[str] = []
+    ready.wait()
+    for subject_id, user_id in share:
+        try:
+            _randomize(engine, subject_id, user_id)
+        except Exception as error:  # counted and shown after the run
+            errors.append(repr(error))
+    engine.dispose()
+    results.put(errors)
+
+
+def _processes(url: str, work: list[tuple[int, int]], clients: int) -> tuple[float, list[str]]:
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(clients + 1)
+    results: multiprocessing.Queue[list[str]] = context.Queue()
+    workers = [
+        context.Process(target=_process_client, args=(url, work[n::clients], ready, results))
+        for n in range(clients)
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    start = time.perf_counter()
+    errors = [error for _ in workers for error in results.get()]
+    elapsed = time.perf_counter() - start
+    for worker in workers:
+        worker.join()
+    return elapsed, errors
+
+
+def _check(url: str, expected: int, errors: list[str]) -> int:
+    """Duplicated list positions plus doubly allocated subjects; exits on any failure."""
+    engine = create_db_engine(url)
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT subject_id, stratum, position FROM allocations"))
         places: Counter[tuple[str, int]] = Counter()
@@ -137,12 +190,11 @@ def _run(url: str, work: list[tuple[int, int]], clients: int) -> tuple[float, in
         for subject_id, stratum, position in rows:
             places[(stratum, position)] += 1
             subjects[subject_id] += 1
-        allocated = sum(subjects.values())
     engine.dispose()
-    if errors or allocated != len(work):
+    allocated = sum(subjects.values())
+    if errors or allocated != expected:
         raise SystemExit(f"{len(errors)} failed requests, {allocated} allocations: {errors[:1]}")
-    duplicates = sum(n - 1 for n in places.values()) + sum(n - 1 for n in subjects.values())
-    return elapsed, duplicates, allocated
+    return sum(n - 1 for n in places.values()) + sum(n - 1 for n in subjects.values())
 
 
 def _sqlite(tmp: Path) -> Callable[[str], tuple[str, Callable[[], None]]]:
@@ -179,25 +231,32 @@ def _postgres() -> Callable[[str], tuple[str, Callable[[], None]]] | None:
     return make
 
 
+MODES = (
+    ("baseline", 1, _threads),
+    ("threads", CLIENTS, _threads),
+    ("processes", CLIENTS, _processes),
+)
+
+
 def main() -> None:
     print(f"cores: {os.cpu_count()}; requests: {REQUESTS}; concurrent clients: {CLIENTS}")
-    print(f"{'engine':<11} {'clients':>7} {'alloc/s':>9} {'seconds':>8} {'duplicates':>10}")
+    print(f"{'engine':<11} {'mode':<10} {'clients':>7} {'alloc/s':>8} {'seconds':>8} {'dup':>4}")
     with tempfile.TemporaryDirectory() as tmp:
         engines = [("sqlite", _sqlite(Path(tmp))), ("postgresql", _postgres())]
         for name, factory in engines:
             if factory is None:
                 continue
-            for clients in (1, CLIENTS):
-                url, cleanup = factory(f"c{clients}")
+            for mode, clients, run in MODES:
+                url, cleanup = factory(mode)
                 try:
                     work = _prepare(url)
-                    elapsed, duplicates, allocated = _run(url, work, clients)
+                    elapsed, errors = run(url, work, clients)
+                    duplicates = _check(url, len(work), errors)
                 finally:
                     cleanup()
-                label = "baseline" if clients == 1 else "concurrent"
                 print(
-                    f"{name:<11} {clients:>7} {allocated / elapsed:>9.0f} {elapsed:>8.2f} "
-                    f"{duplicates:>10}   {label}"
+                    f"{name:<11} {mode:<10} {clients:>7} {len(work) / elapsed:>8.0f} "
+                    f"{elapsed:>8.2f} {duplicates:>4}"
                 )
 
 
