@@ -154,3 +154,28 @@ def test_an_unsupported_database_url_is_refused_naming_db(url: str) -> None:
     code, _, err = _run("db", "upgrade", "--db", url)
     assert code == 2
     assert "db:" in err
+
+
+def test_without_db_the_commands_use_trialdesk_database_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIALDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
+    monkeypatch.chdir(tmp_path)
+    assert _run("db", "upgrade")[0] == 0
+    assert _run("site", "add", "--code", "BJ01", "--name", "Beijing")[0] == 0
+    code, out, _ = _run("site", "list", "--db", f"sqlite:///{tmp_path / 'from-env.db'}", "--json")
+    assert code == 0
+    assert [site["code"] for site in json.loads(out)] == ["BJ01"]
+    assert not (tmp_path / "trialdesk.db").exists()
+
+
+def test_without_db_or_environment_the_database_is_trialdesk_db_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRIALDESK_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert _run("db", "upgrade")[0] == 0
+    assert _run("site", "add", "--code", "BJ01", "--name", "Beijing")[0] == 0
+    code, out, _ = _run("site", "list", "--db", f"sqlite:///{tmp_path / 'trialdesk.db'}", "--json")
+    assert code == 0
+    assert [site["code"] for site in json.loads(out)] == ["BJ01"]

@@ -177,3 +177,33 @@ def test_granting_at_an_unknown_site_is_not_found(store: Store) -> None:
         accounts.grant_role(
             store.new_uow(), username="alice", role="monitor", site_code="XX99", as_user=None
         )
+
+
+def test_deactivation_and_lockout_are_audited_as_account_changes(store: Store) -> None:
+    _setup(store)
+    for _ in range(5):
+        with pytest.raises(AuthenticationError):
+            accounts.login(store.new_uow(), username="alice", password="Wrong-Horse-42")
+    accounts.deactivate_user(store.new_uow(), username="alice", reason="left", as_user=None)
+    with store.new_uow() as uow:
+        changes = [e for e in uow.audit.entries() if e.action is AuditAction.ACCOUNT_CHANGED]
+    assert [(e.field, e.reason) for e in changes] == [
+        ("locked_until", "5 failed logins in a row"),
+        ("is_active", "left"),
+    ]
+    assert (changes[1].old_value, changes[1].new_value) == ("true", "false")
+
+
+def test_a_session_ends_twelve_hours_after_login_however_busy(
+    store: Store, clock: SettableClock
+) -> None:
+    _setup(store)
+    session = accounts.login(store.new_uow(), username="alice", password=PASSWORD)
+    for _ in range(23):  # used every 29 minutes: never idle long enough to expire
+        clock.advance(minutes=29)
+        accounts.validate_session(store.new_uow(), token=session.token)
+    clock.advance(minutes=29)  # 24 × 29 min = 11 h 36 min
+    accounts.validate_session(store.new_uow(), token=session.token)
+    clock.advance(minutes=25)  # 12 h 1 min after login
+    with pytest.raises(AuthenticationError, match="expired"):
+        accounts.validate_session(store.new_uow(), token=session.token)
