@@ -27,6 +27,7 @@ from trialdesk.entrypoints.cli import (
     serve,
     sites,
     stats,
+    trial_simulation,
     users,
 )
 from trialdesk.entrypoints.cli.output import TrialdeskGroup
@@ -70,6 +71,8 @@ app.add_typer(randomization.app)
 randomization_lists.register(randomization.app)
 app.command("serve")(serve.serve)
 app.add_typer(stats.app)
+app.command("simulate")(trial_simulation.simulate)
+app.command("samplesize")(trial_simulation.samplesize)
 app.add_typer(analysis.export_app)
 app.add_typer(analysis.report_app)
 
