@@ -13,6 +13,7 @@ from sqlalchemy import (
     RowMapping,
     Table,
     and_,
+    bindparam,
     exists,
     func,
     insert,
@@ -180,8 +181,13 @@ def _entry(row: RowMapping) -> AuditEntry:
     )
 
 
-#: Above this many entries, appending uses executemany (bounded statement size and parameters).
-_ONE_STATEMENT_ROWS = 200
+# Built once with named parameters, so SQLAlchemy compiles each only once per engine.
+_MOVE_HEAD = (
+    update(audit_chain_head)
+    .where(audit_chain_head.c.id == 1)
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
+_APPEND_ONE_AND_MOVE_HEAD = insert(audit_trail).add_cte(_MOVE_HEAD.cte("moved_head"))
 
 
 class SqlAlchemyAuditLog:
@@ -229,19 +235,14 @@ class SqlAlchemyAuditLog:
             written.append(sealed)
             prev_hash = sealed.hash
         rows = [{**_as_dict(e), "action": str(e.action)} for e in written]
-        move_head = (
-            update(audit_chain_head)
-            .where(audit_chain_head.c.id == 1)
-            .values(seq=seq, hash=prev_hash)
-        )
-        if self._connection.dialect.name == "postgresql" and len(rows) <= _ONE_STATEMENT_ROWS:
-            # One round trip: the entries and the new chain tip in a single statement (a
-            # data-modifying CTE), still under the row lock taken above.
-            statement = insert(audit_trail).values(rows).add_cte(move_head.cte("moved_head"))
-            self._connection.execute(statement)
-        else:  # SQLite runs in-process, so two statements cost no network round trip
+        tip = {"head_seq": seq, "head_hash": prev_hash}
+        if self._connection.dialect.name == "postgresql" and len(rows) == 1:
+            # The usual single entry: the entry and the new chain tip in one statement (a
+            # data-modifying CTE) and one round trip, still under the row lock taken above.
+            self._connection.execute(_APPEND_ONE_AND_MOVE_HEAD, {**rows[0], **tip})
+        else:  # SQLite runs in-process; psycopg pipelines an executemany
             self._connection.execute(insert(audit_trail), rows)
-            self._connection.execute(move_head)
+            self._connection.execute(_MOVE_HEAD, tip)
         return written
 
     def entries(self, *, subject_id: int | None = None) -> Iterator[AuditEntry]:
