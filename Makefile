@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian libraries that WeasyPrint (PDF reports) loads at run time; installed only when missing
-# and only where we may (root with apt-get), so a developer machine without root still works.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Debian libraries that WeasyPrint (PDF reports) loads at run time, and the Chromium the browser
+# tests drive; installed only when missing and only where we may (root with apt-get), so a
+# developer machine without root still works.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
