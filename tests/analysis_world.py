@@ -76,10 +76,12 @@ def build_analysis_world(
         trial_code="NCT04738981",
     )  # fmt: skip
     enrolled: list[tuple[int, str, dt.date, dict[str, Any]]] = []
+    # Enrolment spread over about 36 weeks whatever the size, so follow-up fits before entry.
+    spacing = max(1, 252 // n_subjects)
     for n in range(n_subjects):
         site = SITE_A if n % 3 else SITE_B
         coordinator = world.user(Role.SITE_COORDINATOR, site)
-        day = FIRST_ENROLMENT + dt.timedelta(days=7 * n)
+        day = FIRST_ENROLMENT + dt.timedelta(days=spacing * n)
         clock.current = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
         number = f"SCR-{n + 100:03d}"
         subject = subjects.register_subject(
