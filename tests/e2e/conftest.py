@@ -8,11 +8,13 @@ from db_fixtures import (
     sqlite_template,
     store,
 )
+from journey_world import journey
 from web_world import web
 
 __all__ = [
     "clock",
     "db_url",
+    "journey",
     "postgres_server",
     "postgres_template",
     "sqlite_template",

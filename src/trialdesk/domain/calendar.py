@@ -11,6 +11,7 @@ administration may be given ``± window_days`` around its planned day, but not e
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 from dataclasses import dataclass
 
@@ -26,13 +27,16 @@ from trialdesk.domain.protocol import (
 
 __all__ = [
     "Calendar",
+    "PlanState",
     "PlannedAdministration",
     "PlannedDose",
     "PlannedVisit",
+    "WindowStatus",
     "dose_for_weight",
     "plan_calendar",
     "plan_course",
     "study_date",
+    "window_status",
 ]
 
 
@@ -217,3 +221,48 @@ def _planned_visit(visit: Visit, day1: dt.date, day: int, course: int | None) ->
         latest=study_date(day1, day + after),
         assessments=visit.assessments,
     )
+
+
+class PlanState(enum.StrEnum):
+    """Where a planned dose or visit stands: still to come, done, or its window has passed."""
+
+    PLANNED = "planned"
+    DONE = "done"
+    MISSED = "missed"
+
+
+class WindowStatus(enum.StrEnum):
+    """When it happened (or not) against its window ``[earliest, latest]``."""
+
+    IN_WINDOW = "in_window"
+    EARLY = "early"
+    LATE = "late"
+    #: Not done and the window has closed.
+    OVERDUE = "overdue"
+    #: Not done; the window is open today.
+    DUE = "due"
+    #: Not done; the window opens later.
+    UPCOMING = "upcoming"
+
+
+def window_status(
+    earliest: dt.date, latest: dt.date, done_on: dt.date | None, today: dt.date
+) -> tuple[PlanState, WindowStatus]:
+    """State and window status of one planned item, done on ``done_on`` (``None``: not yet).
+
+    A date outside the window is flagged (early or late), never refused: the record describes
+    what happened, and the deviation is for review.
+    """
+    if earliest > latest:
+        raise InputError.single("earliest", "must not be after latest")
+    if done_on is not None:
+        if done_on < earliest:
+            return PlanState.DONE, WindowStatus.EARLY
+        if done_on > latest:
+            return PlanState.DONE, WindowStatus.LATE
+        return PlanState.DONE, WindowStatus.IN_WINDOW
+    if today > latest:
+        return PlanState.MISSED, WindowStatus.OVERDUE
+    if today >= earliest:
+        return PlanState.PLANNED, WindowStatus.DUE
+    return PlanState.PLANNED, WindowStatus.UPCOMING

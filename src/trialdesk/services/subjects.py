@@ -27,6 +27,7 @@ __all__ = [
     "get_subject",
     "list_subjects",
     "not_in_future",
+    "read_subject_row",
     "record_consent",
     "record_screening",
     "register_subject",
@@ -51,7 +52,8 @@ def not_in_future(uow: UnitOfWork, field: str, day: dt.date) -> dt.date:
     return day
 
 
-def _read(uow: UnitOfWork, subject: Record) -> SubjectRead:
+def read_subject_row(uow: UnitOfWork, subject: Record) -> SubjectRead:
+    """The read form of a loaded subject row (inside the caller's unit of work)."""
     site = uow.records.get("sites", subject["site_id"])
     assert site is not None
     return SubjectRead(
@@ -87,7 +89,7 @@ def register_subject(
         subject_id = insert_audited(uow, actor, "subjects", values, subject_id=None)
         subject = uow.records.get("subjects", subject_id)
         assert subject is not None
-        result = _read(uow, subject)
+        result = read_subject_row(uow, subject)
         uow.commit()
     return result
 
@@ -96,7 +98,7 @@ def get_subject(uow: UnitOfWork, *, as_user: int, subject_id: int) -> SubjectRea
     """One subject, if the user may see it."""
     with uow:
         actor = load_actor(uow, as_user)
-        return _read(uow, require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT))
+        return read_subject_row(uow, require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT))
 
 
 def list_subjects(uow: UnitOfWork, *, as_user: int) -> list[SubjectRead]:
@@ -104,7 +106,7 @@ def list_subjects(uow: UnitOfWork, *, as_user: int) -> list[SubjectRead]:
     with uow:
         actor = load_actor(uow, as_user)
         return [
-            _read(uow, s)
+            read_subject_row(uow, s)
             for s in uow.records.find("subjects")
             if actor.may(Action.VIEW_SUBJECT, s["site_id"])
         ]
@@ -147,7 +149,7 @@ def change_state(
         apply_transition(uow, actor, subject, target, reason)
         updated = uow.records.get("subjects", subject_id)
         assert updated is not None
-        result = _read(uow, updated)
+        result = read_subject_row(uow, updated)
         uow.commit()
     return result
 

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from trialdesk.entrypoints.api.routes import admin, gvhd, me, protocol, subjects, tokens
+from trialdesk.entrypoints.api.routes import (
+    admin,
+    clinical,
+    gvhd,
+    me,
+    planning,
+    protocol,
+    subjects,
+    tokens,
+)
 
 __all__ = ["api_router"]
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (protocol, gvhd, me, tokens, admin, subjects):
+    for module in (protocol, gvhd, me, tokens, admin, subjects, clinical, planning):
         router.include_router(module.router)
     return router

@@ -10,6 +10,7 @@ from trialdesk.domain.decisions import NextStep
 from trialdesk.domain.gvhd import BilirubinUnit, GradingSystem, Response, ResponseRuleSet
 
 __all__ = [
+    "GvhdMeasurementsInput",
     "GvhdResponseInput",
     "GvhdResponseRead",
     "GvhdStageInput",
@@ -25,8 +26,8 @@ __all__ = [
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 
 
-class GvhdStageInput(BaseModel):
-    """Raw measurements of one assessment (MAGIC criteria by default)."""
+class GvhdMeasurementsInput(BaseModel):
+    """Raw measurements of one assessment; stages and grade are always derived from them."""
 
     skin_bsa_pct: Percent = Field(description="Active erythematous rash, % body surface area")
     bilirubin: float = Field(
@@ -44,6 +45,11 @@ class GvhdStageInput(BaseModel):
     )
     severe_abdominal_pain: bool = False
     bloody_stool: bool = False
+
+
+class GvhdStageInput(GvhdMeasurementsInput):
+    """Raw measurements of one assessment (MAGIC criteria by default)."""
+
     system: GradingSystem | None = Field(
         default=None, description="Staging system; default: the protocol's"
     )

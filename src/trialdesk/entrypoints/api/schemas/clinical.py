@@ -1,0 +1,221 @@
+"""Clinical records of a subject as the API takes and shows them; derived values are read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from trialdesk.domain.calendar import PlanState, WindowStatus
+from trialdesk.domain.safety.adverse_event import AeOutcome
+from trialdesk.domain.safety.clocks import ClockStatus
+from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
+from trialdesk.entrypoints.api.schemas.gvhd import GvhdMeasurementsInput, NextStepRead
+from trialdesk.entrypoints.api.schemas.subjects import Code, Line, SubjectRead
+from trialdesk.services.clinical import OutcomeKind, TherapyKind
+
+__all__ = [
+    "AdverseEventCreate",
+    "AdverseEventRead",
+    "AssessmentCreate",
+    "AssessmentRead",
+    "AuditEntryRead",
+    "ClockRead",
+    "DoseCreate",
+    "DoseRead",
+    "OutcomeCreate",
+    "PlannedDoseInput",
+    "PlannedDoseRead",
+    "ProductCausality",
+    "RecordRead",
+    "SignatureCreate",
+    "SignatureRead",
+    "SubjectDetailRead",
+    "TherapyCreate",
+    "TimelineItemRead",
+    "VisitCreate",
+    "VisitRead",
+]
+
+Weight = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False, description="Body weight, kg")]
+
+
+class PlannedDoseInput(BaseModel):
+    product: Code
+    weight_kg: Weight
+
+
+class PlannedDoseRead(BaseModel):
+    product: str
+    weight_kg: float
+    dose_value: float
+    dose_unit: str
+    basis: str
+
+
+class DoseCreate(BaseModel):
+    product: Code = Field(examples=["anti_cd25"])
+    administered_on: dt.date
+    weight_kg: Weight
+    dose_value: float = Field(gt=0, le=1e12, allow_inf_nan=False)
+    dose_unit: Code = Field(examples=["mg"])
+
+
+class DoseRead(BaseModel):
+    id: int
+    product: str
+    administered_on: dt.date
+    weight_kg: float | None
+    dose_value: float
+    dose_unit: str
+    planned_dose_value: float | None
+
+
+class VisitCreate(BaseModel):
+    visit_code: Code = Field(examples=["D8"])
+    visit_date: dt.date
+
+
+class TimelineItemRead(BaseModel):
+    kind: str
+    code: str
+    label: str
+    course: int | None
+    day: int
+    planned_on: dt.date
+    earliest: dt.date
+    latest: dt.date
+    done_on: dt.date | None
+    state: PlanState
+    window: WindowStatus
+    detail: str
+
+
+class VisitRead(BaseModel):
+    """The saved visit and, once the calendar is known, its window status (flagged, not refused)."""
+
+    id: int
+    visit_code: str
+    visit_date: dt.date
+    window: WindowStatus | None
+
+
+class AssessmentCreate(BaseModel):
+    assessed_on: dt.date
+    measurements: GvhdMeasurementsInput
+
+
+class AssessmentRead(BaseModel):
+    id: int
+    assessed_on: dt.date
+    visit: str | None
+    course: int | None
+    stages: dict[str, int]
+    grade: int
+    response: str | None
+    next_step: NextStepRead | None
+
+
+class ProductCausality(BaseModel):
+    product: Code
+    causality: Causality
+    expected: bool = False
+
+
+class AdverseEventCreate(BaseModel):
+    term: Line = Field(examples=["Pneumonia"])
+    ctcae_grade: int = Field(ge=1, le=5)
+    onset_on: dt.date
+    aware_at: AwareDatetime = Field(description="When the site became aware; with a time zone")
+    outcome: AeOutcome
+    seriousness: list[SeriousnessCriterion] = Field(default_factory=list, max_length=6)
+    products: list[ProductCausality] = Field(default_factory=list, max_length=5)
+
+
+class ClockRead(BaseModel):
+    kind: str
+    due_at: dt.datetime
+    status: ClockStatus
+
+
+class AdverseEventRead(BaseModel):
+    id: int
+    term: str
+    ctcae_grade: int
+    onset_on: dt.date
+    aware_at: dt.datetime
+    serious: bool
+    criteria: list[str]
+    susar_products: list[str]
+    clocks: list[ClockRead]
+
+
+class TherapyCreate(BaseModel):
+    kind: TherapyKind
+    name: Line
+    started_on: dt.date
+    stopped_on: dt.date | None = None
+    indication: Line | None = None
+
+
+class OutcomeCreate(BaseModel):
+    kind: OutcomeKind
+    occurred_on: dt.date
+    cause: Line | None = None
+    details: Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")] | None = None
+
+
+class RecordRead(BaseModel):
+    """A saved therapy or outcome, and the subject as it stands afterwards."""
+
+    id: int
+    subject: SubjectRead
+
+
+class SignatureCreate(BaseModel):
+    entity: Code = Field(examples=["gvhd_assessments"])
+    record_id: int = Field(ge=1, le=2**31 - 1)
+    password: str = Field(min_length=1, max_length=200)
+    meaning: Line = Field(examples=["I approve this assessment"])
+
+
+class SignatureRead(BaseModel):
+    """The signature manifest: printed name, UTC time, meaning, and whether it still holds."""
+
+    id: int
+    entity: str
+    entity_id: int
+    printed_name: str
+    signed_at: dt.datetime
+    meaning: str
+    is_valid: bool
+
+
+class AuditEntryRead(BaseModel):
+    seq: int
+    occurred_at: str
+    username: str
+    action: str
+    entity: str
+    entity_id: str | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+
+
+class SubjectDetailRead(BaseModel):
+    """Everything the subject page shows, derived values included."""
+
+    subject: SubjectRead
+    arm: str | None
+    arm_label: str | None
+    allocated_at: dt.datetime | None
+    day1: dt.date | None
+    weight_kg: float | None
+    next_step: NextStepRead | None
+    timeline: list[TimelineItemRead]
+    assessments: list[AssessmentRead]
+    adverse_events: list[AdverseEventRead]
+    signatures: list[SignatureRead]

@@ -1,0 +1,164 @@
+"""Turning the services' dataclasses into the API's read schemas, and naming fields by body path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from trialdesk.domain.audit import AuditEntry
+from trialdesk.domain.decisions import ProtocolDecision
+from trialdesk.domain.eligibility import evaluate_eligibility
+from trialdesk.domain.errors import FieldError, InputError
+from trialdesk.domain.protocol import Protocol
+from trialdesk.entrypoints.api.schemas.clinical import (
+    AdverseEventRead,
+    AssessmentRead,
+    AuditEntryRead,
+    ClockRead,
+    SignatureRead,
+    SubjectDetailRead,
+    TimelineItemRead,
+)
+from trialdesk.entrypoints.api.schemas.gvhd import NextStepRead
+from trialdesk.entrypoints.api.schemas.subjects import (
+    CriterionRead,
+    EligibilityRead,
+    SubjectRead,
+)
+from trialdesk.services import subject_view, subjects
+
+__all__ = [
+    "adverse_event_read",
+    "assessment_read",
+    "audit_entry_read",
+    "eligibility_read",
+    "fields_under",
+    "next_step_read",
+    "subject_detail_read",
+    "subject_read",
+]
+
+
+@contextmanager
+def fields_under(prefix: str, names: frozenset[str] | None = None) -> Iterator[None]:
+    """Re-home a service's field errors under ``prefix`` (``skin_bsa_pct`` → ``measurements.…``).
+
+    With ``names``, only those fields move; others (``assessed_on``) are top-level already.
+    """
+    try:
+        yield
+    except InputError as error:
+        moved = [
+            FieldError(
+                f"{prefix}.{e.field.removeprefix(prefix + '.')}"
+                if names is None or e.field.split(".")[-1] in names
+                else e.field,
+                e.message,
+            )
+            for e in error.errors
+        ]
+        raise InputError(moved) from None
+
+
+def subject_read(subject: subjects.SubjectRead) -> SubjectRead:
+    return SubjectRead(
+        id=subject.id,
+        screening_number=subject.screening_number,
+        subject_code=subject.subject_code,
+        site_code=subject.site_code,
+        state=subject.state,
+    )
+
+
+def eligibility_read(protocol: Protocol, answers: Mapping[str, object]) -> EligibilityRead:
+    """The protocol's verdict per criterion on these answers (computed by the domain)."""
+    with fields_under("answers"):
+        result = evaluate_eligibility(protocol, answers)
+    return EligibilityRead(
+        eligible=result.eligible,
+        criteria=[
+            CriterionRead(
+                criterion_id=r.criterion_id,
+                kind=r.kind,
+                text=r.text,
+                field=r.field,
+                status=r.status,
+                reason=r.reason,
+            )
+            for r in result.results
+        ],
+    )
+
+
+def next_step_read(decision: ProtocolDecision | None) -> NextStepRead | None:
+    if decision is None:
+        return None
+    return NextStepRead(
+        step=decision.step, reason=decision.reason, course=decision.course,
+        visit=decision.visit, stop_rule=decision.stop_rule,
+        treatment_failure=decision.treatment_failure,
+    )  # fmt: skip
+
+
+def assessment_read(
+    view: subject_view.AssessmentView, decision: ProtocolDecision | None
+) -> AssessmentRead:
+    return AssessmentRead(
+        id=view.id, assessed_on=view.assessed_on, visit=view.visit, course=view.course,
+        stages=view.stages, grade=view.grade, response=view.response,
+        next_step=next_step_read(decision),
+    )  # fmt: skip
+
+
+def adverse_event_read(view: subject_view.AdverseEventView) -> AdverseEventRead:
+    return AdverseEventRead(
+        id=view.id, term=view.term, ctcae_grade=view.ctcae_grade, onset_on=view.onset_on,
+        aware_at=view.aware_at, serious=view.serious, criteria=list(view.criteria),
+        susar_products=list(view.susar_products),
+        clocks=[ClockRead(kind=c.kind, due_at=c.due_at, status=c.status) for c in view.clocks],
+    )  # fmt: skip
+
+
+def audit_entry_read(entry: AuditEntry) -> AuditEntryRead:
+    return AuditEntryRead(
+        seq=entry.seq, occurred_at=entry.occurred_at, username=entry.username,
+        action=entry.action.value, entity=entry.entity, entity_id=entry.entity_id,
+        field=entry.field, old_value=entry.old_value, new_value=entry.new_value,
+        reason=entry.reason,
+    )  # fmt: skip
+
+
+def _signature_read(view: subject_view.SignatureView) -> SignatureRead:
+    return SignatureRead(
+        id=view.id, entity=view.entity, entity_id=view.entity_id,
+        printed_name=view.printed_name, signed_at=view.signed_at, meaning=view.meaning,
+        is_valid=view.is_valid,
+    )  # fmt: skip
+
+
+def _timeline_read(item: subject_view.TimelineItem) -> TimelineItemRead:
+    return TimelineItemRead(
+        kind=item.kind, code=item.code, label=item.label, course=item.course, day=item.day,
+        planned_on=item.planned_on, earliest=item.earliest, latest=item.latest,
+        done_on=item.done_on, state=item.state, window=item.window, detail=item.detail,
+    )  # fmt: skip
+
+
+def subject_detail_read(page: subject_view.SubjectPage) -> SubjectDetailRead:
+    allocation = page.allocation
+    latest = page.assessments[-1].id if page.assessments else None
+    return SubjectDetailRead(
+        subject=subject_read(page.subject),
+        arm=allocation.arm if allocation else None,
+        arm_label=allocation.arm_label if allocation else None,
+        allocated_at=allocation.allocated_at if allocation else None,
+        day1=page.day1,
+        weight_kg=page.weight_kg,
+        next_step=next_step_read(page.next_step),
+        timeline=[_timeline_read(i) for i in page.timeline],
+        assessments=[
+            assessment_read(a, page.next_step if a.id == latest else None) for a in page.assessments
+        ],
+        adverse_events=[adverse_event_read(e) for e in page.adverse_events],
+        signatures=[_signature_read(s) for s in page.signatures],
+    )
