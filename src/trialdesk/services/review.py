@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 
+#: Bookkeeping columns: a query is about what was recorded, not about these.
+_NOT_QUERYABLE = frozenset({"id", "subject_id", "created_at", "created_by"})
+
+
 class QueryStatus(enum.StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
@@ -53,6 +57,8 @@ def raise_query(
     with uow:
         actor = load_actor(uow, as_user)
         record = load_subject_record(uow, actor, entity, record_id, Action.RAISE_QUERY)
+        if field is not None and (field not in record or field in _NOT_QUERYABLE):
+            raise InputError.single("field", f"{entity} has no field {field!r}")
         subject_id = record["subject_id"]
         query_id = insert_audited(
             uow, actor, "queries",

@@ -34,6 +34,8 @@ def navigation(principal: Principal | None) -> list[NavItem]:
     if principal is None:
         return [*items, NavItem("/login", "Log in")]
     items = [NavItem("/", "Dashboard"), *items, NavItem("/gvhd/calculator", "GVHD calculator")]
+    if role_allows(principal.user.roles, Action.VIEW_SUBJECT):
+        items.append(NavItem("/queries", "Queries"))
     if role_allows(principal.user.roles, Action.MANAGE_ACCOUNTS):
         items += [
             NavItem("/admin/sites", "Sites"),

@@ -7,10 +7,12 @@ from fastapi import APIRouter
 from trialdesk.entrypoints.api.routes import (
     admin,
     clinical,
+    dashboard,
     gvhd,
     me,
     planning,
     protocol,
+    queries,
     subjects,
     tokens,
 )
@@ -20,6 +22,8 @@ __all__ = ["api_router"]
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (protocol, gvhd, me, tokens, admin, subjects, clinical, planning):
+    for module in (
+        protocol, gvhd, me, tokens, admin, subjects, clinical, planning, dashboard, queries,
+    ):  # fmt: skip
         router.include_router(module.router)
     return router

@@ -6,8 +6,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from trialdesk.domain.protocol import CriterionKind, VisitPhase
-from trialdesk.entrypoints.api.deps import ProtocolDep, WebUser
+from trialdesk.entrypoints.api.deps import ContextDep, ProtocolDep, WebUser
+from trialdesk.entrypoints.web.charts import enrollment_chart, stacked_bars
 from trialdesk.entrypoints.web.rendering import render
+from trialdesk.services.dashboard import trial_dashboard
 
 __all__ = ["router"]
 
@@ -15,8 +17,34 @@ router = APIRouter()
 
 
 @router.get("/")
-def dashboard(request: Request, principal: WebUser, protocol: ProtocolDep) -> Response:
-    return render(request, "dashboard.html", {"protocol": protocol}, principal=principal)
+def dashboard(
+    request: Request, context: ContextDep, principal: WebUser, protocol: ProtocolDep
+) -> Response:
+    figures = trial_dashboard(context.store.new_uow(), as_user=principal.user_id, protocol=protocol)
+    arm_label = {arm.code: arm.label for arm in protocol.arms}
+    by_site = [
+        (site.site_code, {arm_label[a]: n for a, n in site.by_arm.items()})
+        for site in figures.sites
+    ]
+    failures = [
+        (reason.criterion, {"subjects": reason.subjects}) for reason in figures.screen_failures
+    ]
+    charts = {
+        "enrollment": enrollment_chart(
+            [(p.day, p.cumulative) for p in figures.enrollment],
+            figures.target_enrollment,
+            figures.today,
+        ),
+        "by_site": stacked_bars(
+            "Randomized subjects by site and arm", by_site, list(arm_label.values())
+        ),
+        "failures": stacked_bars("Screen failures by criterion", failures, ["subjects"]),
+    }
+    return render(
+        request, "dashboard.html",
+        {"protocol": protocol, "figures": figures, "charts": charts, "arm_label": arm_label},
+        principal=principal,
+    )  # fmt: skip
 
 
 @router.get("/trial")

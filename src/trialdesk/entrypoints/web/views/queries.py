@@ -1,0 +1,116 @@
+"""Query pages: the list per site with filters, one query's thread, raise, answer and close."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from trialdesk.domain.errors import InputError
+from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
+from trialdesk.entrypoints.web.rendering import render
+from trialdesk.services import query_list, review
+from trialdesk.services.corrections import EDITABLE_FIELDS
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/queries")
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _list_page(
+    request: Request, context: ContextDep, principal: Principal, *, status_code: int = 200,
+    **extra: object,
+) -> Response:  # fmt: skip
+    status = request.query_params.get("status") or None
+    site = request.query_params.get("site") or None
+    found = query_list.list_queries(
+        context.store.new_uow(), as_user=principal.user_id, status=status, site_code=site
+    )
+    return render(
+        request, "queries.html",
+        {"queries": found, "status": status or "", "site": site or "",
+         "statuses": [s.value for s in review.QueryStatus], "entities": sorted(EDITABLE_FIELDS),
+         "form": {}, **extra},
+        principal=principal, status_code=status_code,
+    )  # fmt: skip
+
+
+@router.get("")
+def queries_page(request: Request, context: ContextDep, principal: WebUser) -> Response:
+    return _list_page(request, context, principal)
+
+
+@router.post("")
+def raise_query(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm
+) -> Response:
+    values = {name: _text(form, name) for name in ("entity", "record_id", "field", "message")}
+    try:
+        if not values["record_id"].isdigit():
+            raise InputError.single("record_id", "must be a record number")
+        query_id = review.raise_query(
+            context.store.new_uow(), as_user=principal.user_id, entity=values["entity"],
+            record_id=int(values["record_id"]), field=values["field"] or None,
+            message=values["message"],
+        )  # fmt: skip
+    except InputError as error:
+        errors = {e.field: e.message for e in error.errors}
+        return _list_page(request, context, principal, status_code=422, errors=errors, form=values)
+    return RedirectResponse(f"/queries/{query_id}", status_code=303)
+
+
+def _query_page(
+    request: Request, context: ContextDep, principal: Principal, query_id: int, *,
+    status_code: int = 200, **extra: object,
+) -> Response:  # fmt: skip
+    query = query_list.get_query(
+        context.store.new_uow(), as_user=principal.user_id, query_id=query_id
+    )
+    return render(
+        request, "query.html", {"query": query, **extra},
+        principal=principal, status_code=status_code,
+    )  # fmt: skip
+
+
+@router.get("/{query_id}")
+def query_page(
+    request: Request, context: ContextDep, principal: WebUser, query_id: int
+) -> Response:
+    return _query_page(request, context, principal, query_id)
+
+
+def _act(
+    request: Request, context: ContextDep, principal: Principal, form: FormData,
+    query_id: int, act: Callable[..., object],
+) -> Response:  # fmt: skip
+    try:
+        act(
+            context.store.new_uow(), as_user=principal.user_id, query_id=query_id,
+            message=_text(form, "message"),
+        )  # fmt: skip
+    except InputError as error:
+        errors = {e.field: e.message for e in error.errors}
+        return _query_page(request, context, principal, query_id, status_code=422, errors=errors)
+    return RedirectResponse(f"/queries/{query_id}", status_code=303)
+
+
+@router.post("/{query_id}/reply")
+def reply_to_query(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, query_id: int
+) -> Response:
+    """Site staff answer; a reviewer's reply re-opens the query."""
+    return _act(request, context, principal, form, query_id, review.reply_to_query)
+
+
+@router.post("/{query_id}/close")
+def close_query(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, query_id: int
+) -> Response:
+    return _act(request, context, principal, form, query_id, review.close_query)
