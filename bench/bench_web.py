@@ -1,0 +1,197 @@
+"""Benchmark: the web application under 16 concurrent clients on loopback, beside bare FastAPI.
+
+Setup (not timed): a fresh SQLite database migrated to the newest schema, one site, one
+coordinator with an API token, and 10,000 subjects inserted in bulk. The real application is
+started as a subprocess (``trialdesk serve``), and so is a bare FastAPI app with one route, both
+under uvicorn with the same settings; each is stopped by its PID at the end.
+
+Measured, each with 16 concurrent async clients (httpx), bounded in requests and in time:
+``GET /api/v1/subjects/{id}`` on random subjects, ``POST /api/v1/subjects/{id}/assessments``
+(a GVHD assessment, one per subject), and the bare endpoint. Printed: p50/p95 latency and
+throughput, and each throughput as a share of the bare endpoint's.
+Targets: p95 < 100 ms and throughput >= 30 % of the bare endpoint.
+
+Run: python bench/bench_web.py [REQUESTS_PER_SCENARIO]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+
+from trialdesk.adapters.db.maintenance import upgrade_database
+from trialdesk.adapters.db.tables import subjects as subjects_table
+from trialdesk.bootstrap import build_store
+from trialdesk.services import accounts, api_tokens
+
+SUBJECTS = 10_000
+CLIENTS = 16
+TIME_LIMIT_S = 60.0
+BARE_APP = """
+import sys, uvicorn
+from fastapi import FastAPI
+app = FastAPI()
+@app.get("/ping")
+def ping() -> dict[str, str]:
+    return {"status": "ok"}
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def prepare(url: str) -> tuple[str, list[int]]:
+    """Schema, a coordinator's API token and 10,000 subjects; returns the token and their ids."""
+    upgrade_database(url)
+    store = build_store(url)
+    accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
+    user = accounts.create_user(
+        store.new_uow(), username="coord", full_name="Coordinator", password="Bench-Pass-2026!",
+        role="site_coordinator", site_code="BJ01", as_user=None,
+    )  # fmt: skip
+    token = api_tokens.create_api_token(store.new_uow(), as_user=user.id, name="bench").token
+    site_id = accounts.list_sites(store.new_uow())[0].id
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {"screening_number": f"BJ01-{i:05d}", "subject_code": None, "site_id": site_id,
+         "state": "screening", "birth_year": None, "sex": None, "created_at": now,
+         "created_by": user.id}
+        for i in range(1, SUBJECTS + 1)
+    ]  # fmt: skip
+    with store.engine.begin() as connection:
+        connection.execute(insert(subjects_table), rows)
+    with store.engine.connect() as connection:
+        ids = [
+            row[0]
+            for row in connection.execute(
+                subjects_table.select().with_only_columns(subjects_table.c.id)
+            )
+        ]
+    store.close()
+    return token, ids
+
+
+def start(command: list[str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+
+
+async def run(
+    base: str,
+    headers: dict[str, str],
+    total: int,
+    make: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+) -> tuple[list[float], float, int]:
+    """``total`` requests from 16 clients; returns latencies (s), wall time (s), failures."""
+    latencies: list[float] = []
+    failures = 0
+    counter = iter(range(total))
+    deadline = time.perf_counter() + TIME_LIMIT_S
+
+    async def client() -> None:
+        nonlocal failures
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+            for n in counter:
+                if time.perf_counter() > deadline:
+                    return
+                began = time.perf_counter()
+                response = await make(http, n)
+                latencies.append(time.perf_counter() - began)
+                if response.status_code >= 400:
+                    failures += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+    return latencies, time.perf_counter() - began, failures
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def report(name: str, result: tuple[list[float], float, int], bare_rps: float | None) -> float:
+    latencies, wall, failures = result
+    rps = len(latencies) / wall
+    share = "" if bare_rps is None else f"  {100 * rps / bare_rps:5.1f} % of bare"
+    print(
+        f"{name:<34} n={len(latencies):5d}  p50={1000 * percentile(latencies, 0.5):6.1f} ms  "
+        f"p95={1000 * percentile(latencies, 0.95):6.1f} ms  {rps:7.1f} req/s{share}"
+        f"  failures={failures}"
+    )
+    return rps
+
+
+def main() -> None:
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    print(f"cores: {os.cpu_count()}  clients: {CLIENTS}  subjects: {SUBJECTS}")
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        began = time.perf_counter()
+        token, ids = prepare(url)
+        print(f"setup (not timed): {time.perf_counter() - began:.1f} s")
+        app_port, bare_port = free_port(), free_port()
+        trialdesk = str(Path(sys.executable).parent / "trialdesk")
+        app = start([trialdesk, "serve", "--db", url, "--port", str(app_port)], app_port)
+        bare = start([sys.executable, "-c", BARE_APP, str(bare_port)], bare_port)
+        try:
+            auth = {"Authorization": f"Bearer {token}"}
+            picks = random.Random(7)
+            today = dt.date.today().isoformat()
+            measurements = {"skin_bsa_pct": 30.0, "bilirubin": 2.5, "stool_ml_per_day": 800.0}
+            bare_result = asyncio.run(
+                run(f"http://127.0.0.1:{bare_port}", {}, total, lambda h, n: h.get("/ping"))
+            )
+            bare_rps = report("bare FastAPI GET /ping", bare_result, None)
+            read = asyncio.run(
+                run(f"http://127.0.0.1:{app_port}", auth, total,
+                    lambda h, n: h.get(f"/api/v1/subjects/{picks.choice(ids)}"))
+            )  # fmt: skip
+            report("GET /api/v1/subjects/{id}", read, bare_rps)
+            write = asyncio.run(
+                run(f"http://127.0.0.1:{app_port}", auth, min(total, len(ids)),
+                    lambda h, n: h.post(f"/api/v1/subjects/{ids[n]}/assessments",
+                                        json={"assessed_on": today, "measurements": measurements}))
+            )  # fmt: skip
+            report("POST /api/v1/subjects/{id}/assessments", write, bare_rps)
+        finally:
+            stop(app)
+            stop(bare)
+
+
+if __name__ == "__main__":
+    main()
