@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,8 @@ from analysis_world import AnalysisWorld, build_analysis_world
 from db_fixtures import SettableClock
 from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
 from trialdesk.bootstrap import Store
+from trialdesk.domain.errors import InputError
+from trialdesk.domain.protocol import Protocol
 from trialdesk.stats import compare_proportions
 from trialdesk.stats.datasets import build_datasets
 from trialdesk.stats.reports import ReportKind, build_report, write_report
@@ -70,3 +76,63 @@ def test_dsmb_closed_report_codes_the_arms_and_the_open_report_pools_them(
     assert "Arm A" not in pooled.html
     assert "Newcombe" in closed.html
     assert "Newcombe" not in pooled.html
+
+
+def _with_plan(protocol: Protocol, **changes: str) -> Protocol:
+    return dataclasses.replace(protocol, analysis=dataclasses.replace(protocol.analysis, **changes))
+
+
+def _roles(html: str) -> dict[str, str]:
+    """Role column of the primary endpoint's test table: analysis name → role."""
+    primary = unescape(html.split('<h3 id="CRW4FL">')[1].split("<h3")[0])
+    rows = re.findall(r"<tr[^>]*><td>([^<]+)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]+)</td>",
+                      primary)  # fmt: skip
+    return dict(rows)
+
+
+def test_the_row_marked_primary_is_the_test_the_analysis_plan_names(
+    trial: AnalysisWorld,
+) -> None:
+    records = SqlAlchemyAnalysisReader(trial.store.engine).read()
+    protocol = trial.world.protocol
+    datasets = build_datasets(records, protocol)
+    as_filed = build_report(datasets, records, protocol, ReportKind.FINAL)
+    assert protocol.analysis.test == "newcombe_difference"
+    roles = _roles(as_filed.html)
+    assert roles["Difference, Newcombe hybrid score 95% CI"] == "primary"
+    assert roles["Fisher's exact test; conditional OR (exact CI)"] == "supportive"
+    cmh = next(name for name in roles if name.startswith("Cochran"))
+    assert roles[cmh] == "primary, stratified"
+    assert as_filed.html.index('<h3 id="CRW4FL">') < as_filed.html.index('<h3 id="ORW4FL">')
+
+    fisher_plan = _with_plan(protocol, test="fisher")
+    refiled = build_report(datasets, records, fisher_plan, ReportKind.FINAL)
+    roles = _roles(refiled.html)
+    assert roles["Fisher's exact test; conditional OR (exact CI)"] == "primary"
+    assert roles["Difference, Newcombe hybrid score 95% CI"] == "supportive"
+
+
+def test_a_plan_naming_a_test_the_report_cannot_compute_is_refused_by_field(
+    trial: AnalysisWorld,
+) -> None:
+    records = SqlAlchemyAnalysisReader(trial.store.engine).read()
+    protocol = _with_plan(trial.world.protocol, test="bayesian_beta_binomial",
+                          stratified_test="cmh")  # fmt: skip
+    datasets = build_datasets(records, protocol)
+    with pytest.raises(InputError) as refused:
+        build_report(datasets, records, protocol, ReportKind.FINAL)
+    assert [e.field for e in refused.value.errors] == ["analysis.test"]
+    assert "'bayesian_beta_binomial'" in refused.value.errors[0].message
+
+
+def test_an_early_cutoff_with_few_events_still_renders_every_report(
+    trial: AnalysisWorld,
+) -> None:
+    # Six months in, chronic GVHD and relapse have barely begun: curves without events and
+    # Fine–Gray models without a finite estimate must show as such, not break the report.
+    records = SqlAlchemyAnalysisReader(trial.store.engine).read()
+    datasets = build_datasets(records, trial.world.protocol, cutoff=dt.date(2026, 6, 30))
+    for kind in ReportKind:
+        report = build_report(datasets, records, trial.world.protocol, kind)
+        assert "Data cut-off</td><td>2026-06-30" in report.html
+        assert "<h2>9. Data quality</h2>" in report.html

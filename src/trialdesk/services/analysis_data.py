@@ -13,14 +13,23 @@ from typing import Protocol as TypingProtocol
 
 from trialdesk.domain.access import Action, Role
 from trialdesk.domain.audit import AuditAction
-from trialdesk.domain.errors import PermissionDeniedError
+from trialdesk.domain.errors import InputError, PermissionDeniedError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import Actor, load_actor
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import audit_event
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords, build_datasets
+from trialdesk.stats.reports import Report, ReportKind, build_report
 
-__all__ = ["AnalysisPurpose", "AnalysisReader", "PreparedAnalysis", "prepare_analysis"]
+__all__ = [
+    "AnalysisPurpose",
+    "AnalysisReader",
+    "PreparedAnalysis",
+    "parse_cutoff",
+    "prepare_analysis",
+    "produce_report",
+    "require_report_access",
+]
 
 
 class AnalysisReader(TypingProtocol):
@@ -81,3 +90,44 @@ def prepare_analysis(
         )  # fmt: skip
         uow.commit()
     return PreparedAnalysis(records=records, datasets=datasets)
+
+
+def parse_cutoff(value: str | None) -> dt.date | None:
+    """A data cut-off given as ``YYYY-MM-DD``; empty or ``None`` means all data."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError.single("cutoff", f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def require_report_access(uow: UnitOfWork, *, as_user: int | None) -> None:
+    """Refuse unless the user may see the reports (aggregates), before anything is read."""
+    with uow:
+        _require(load_actor(uow, as_user), AnalysisPurpose.FINAL_REPORT)
+
+
+def produce_report(
+    uow: UnitOfWork,
+    reader: AnalysisReader,
+    *,
+    as_user: int | None,
+    protocol: Protocol,
+    kind: ReportKind,
+    cutoff: dt.date | None = None,
+    unmasked: bool = False,
+    details: dict[str, object] | None = None,
+) -> Report:
+    """The final or DSMB report at the cut-off, its production recorded as an audited export.
+
+    The command line and the web application both come here, so a statistician and a DSMB
+    member looking at the same cut-off see the same numbers and the same snapshot hash.
+    """
+    purpose = AnalysisPurpose.FINAL_REPORT if kind is ReportKind.FINAL else (
+        AnalysisPurpose.DSMB_REPORT)  # fmt: skip
+    prepared = prepare_analysis(
+        uow, reader, as_user=as_user, protocol=protocol, purpose=purpose, cutoff=cutoff,
+        details={"report": kind.value, "unmasked": unmasked, **(details or {})},
+    )  # fmt: skip
+    return build_report(prepared.datasets, prepared.records, protocol, kind, unmasked=unmasked)

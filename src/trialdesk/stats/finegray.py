@@ -236,11 +236,13 @@ class FineGray(StatisticalResult):
         data = _Data.build(times, statuses, x, cause)
         try:
             beta, loglik, information, sums = self._newton(data, x.shape[1])
+            bread = np.linalg.inv(information)
         except np.linalg.LinAlgError:
+            # Collinear covariates, or a covariate that separates the events (every event of
+            # the cause in one group): the likelihood has no finite maximum.
             raise InputError.single(
-                "covariates", "are collinear; the model cannot be estimated"
+                "covariates", "are collinear or separate the events; the model cannot be estimated"
             ) from None
-        bread = np.linalg.inv(information)
         self.covariance_ = bread @ _robust_meat(data, beta, sums) @ bread
         se = np.sqrt(np.diag(self.covariance_))
         z = float(norm.ppf(1.0 - self.alpha / 2.0))

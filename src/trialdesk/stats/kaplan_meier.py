@@ -31,6 +31,8 @@ def survival_quantile(times: NDArray[np.float64], curve: NDArray[np.float64], p:
     target = 1.0 - p
     finite = np.isfinite(curve)
     times, curve = times[finite], curve[finite]
+    if times.size == 0:  # e.g. the interval limits of a curve without events: never defined
+        return math.nan
     keep = np.concatenate(([True], np.diff(curve) != 0))  # the time of each distinct level
     times, curve = times[keep], curve[keep]
     below = np.flatnonzero(curve <= target + _TOLERANCE)

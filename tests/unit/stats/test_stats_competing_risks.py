@@ -94,3 +94,10 @@ def test_fine_gray_refuses_constant_and_collinear_covariates_by_name() -> None:
         FineGray().fit(time, status, np.column_stack([age, np.ones(200)]), names=["age", "site"])
     with pytest.raises(InputError, match="collinear"):
         FineGray().fit(time, status, np.column_stack([age, 2 * age]))
+
+
+def test_fine_gray_refuses_a_lone_event_with_nobody_else_at_risk_as_inestimable() -> None:
+    # The only event happens to the last subject at risk: the information matrix is zero, so
+    # no standard error exists; this is a clear input error, not a linear-algebra traceback.
+    with pytest.raises(InputError, match="covariates: are collinear or separate the events"):
+        FineGray().fit([5, 8, 12, 20], [0, 0, 0, 1], [1.0, 0.0, 0.0, 1.0])

@@ -44,6 +44,14 @@ def test_median_on_a_flat_stretch_at_one_half_is_the_midpoint_to_the_next_drop()
     assert np.isnan(survival_quantile(times, np.array([0.9, 0.8, 0.7, 0.6]), 0.5))
 
 
+def test_a_curve_without_events_has_no_median_and_no_median_interval() -> None:
+    # Every subject censored: the curve stays at 1 and its log-log limits are undefined.
+    fit = KaplanMeier().fit([3, 5, 8], [0, 0, 0])
+    assert np.isnan(fit.median_)
+    assert all(np.isnan(limit) for limit in fit.median_ci_)
+    assert np.isnan(survival_quantile(np.array([1.0, 2.0]), np.array([np.nan, np.nan]), 0.5))
+
+
 def test_survival_at_reads_the_right_continuous_step_function() -> None:
     fit = KaplanMeier().fit([1, 2, 2, 3, 5], [1, 1, 0, 1, 0])
     assert fit.survival_at([0.5, 1, 2.5, 10]) == pytest.approx([1.0, 0.8, 0.6, 0.3])

@@ -6,7 +6,6 @@ audit trail (with the data cut-off and the SHA-256 of the analysed data) before 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -19,9 +18,15 @@ from trialdesk.entrypoints.cli import output
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
-from trialdesk.services.analysis_data import AnalysisPurpose, PreparedAnalysis, prepare_analysis
+from trialdesk.services.analysis_data import (
+    AnalysisPurpose,
+    PreparedAnalysis,
+    parse_cutoff,
+    prepare_analysis,
+    produce_report,
+)
 from trialdesk.stats.datasets import ExportFormat, write_datasets
-from trialdesk.stats.reports import ReportKind, build_report, write_report
+from trialdesk.stats.reports import ReportKind, write_report
 
 export_app = output.new_app("export", "Export analysis data from the store.")
 report_app = output.new_app("report", "Write the final or DSMB report (HTML and PDF).")
@@ -36,15 +41,6 @@ CutoffOption = Annotated[
 ]
 
 
-def _cutoff(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError.single("cutoff", f"{value!r} is not a date (use YYYY-MM-DD)") from None
-
-
 def _prepare(
     db: str | None,
     protocol_file: Path | None,
@@ -53,7 +49,7 @@ def _prepare(
     details: dict[str, object],
 ) -> PreparedAnalysis:
     protocol = load_protocol(protocol_file)
-    cut = _cutoff(cutoff)
+    cut = parse_cutoff(cutoff)
     store = build_store(db)
     try:
         return prepare_analysis(
@@ -93,18 +89,20 @@ def _report(
     kind: ReportKind, out: Path, cutoff: str | None, db: str | None, protocol: Path | None,
     unmasked: bool, json: bool,
 ) -> None:  # fmt: skip
-    purpose = AnalysisPurpose.FINAL_REPORT if kind is ReportKind.FINAL else (
-        AnalysisPurpose.DSMB_REPORT)  # fmt: skip
-    prepared = _prepare(db, protocol, purpose, cutoff, {"report": kind.value,
-                                                        "unmasked": unmasked})  # fmt: skip
-    report = build_report(prepared.datasets, prepared.records, load_protocol(protocol), kind,
-                          unmasked=unmasked)  # fmt: skip
+    loaded = load_protocol(protocol)
+    cut = parse_cutoff(cutoff)
+    store = build_store(db)
+    try:
+        report = produce_report(
+            store.new_uow(), SqlAlchemyAnalysisReader(store.engine), as_user=None,
+            protocol=loaded, kind=kind, cutoff=cut, unmasked=unmasked,
+        )  # fmt: skip
+    finally:
+        store.close()
     html_path, pdf_path = write_report(report, out)
-    primary = report.context["responses"][0]
     document = {
         "report": kind.value, "html": str(html_path), "pdf": str(pdf_path),
-        "sha256": report.sha256, "cutoff": prepared.datasets.cutoff,
-        "primary": primary.get("comparison"),
+        "sha256": report.sha256, "cutoff": cut, "primary": report.primary_comparison,
     }  # fmt: skip
     output.emit(document, as_json=json, render=lambda d: output.console.print(
         f"wrote {d['html']} and {d['pdf']} (sha256 {d['sha256']})"))  # fmt: skip

@@ -15,7 +15,7 @@ from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
 from trialdesk.stats.reports import disposition, efficacy, figures, safety
 from trialdesk.stats.reports.groups import Grouping, ReportKind
 
-__all__ = ["Report", "build_report", "write_report"]
+__all__ = ["Report", "build_report", "render_pdf", "write_report"]
 
 _TITLES = {
     ReportKind.FINAL: "Final analysis report",
@@ -41,6 +41,13 @@ class Report:
     def sha256(self) -> str:
         """SHA-256 of the analysed data snapshot."""
         return str(self.context["stamp"]["sha256"])
+
+    @property
+    def primary_comparison(self) -> dict[str, Any] | None:
+        """The primary endpoint's two-arm comparison (``None`` in the pooled open report)."""
+        primary = next(e for e in self.context["responses"] if e["primary"])
+        comparison: dict[str, Any] | None = primary.get("comparison")
+        return comparison
 
 
 def build_report(
@@ -82,7 +89,7 @@ def build_report(
         "enrolment": disposition.enrolment_by_site(adsl, grouping),
         "enrolment_plot": figures.enrolment_plot(itt["RANDDT"], itt["SITEID"]),
         "baseline": disposition.baseline_table(adsl, grouping),
-        "responses": efficacy.response_analysis(adsl, grouping),
+        "responses": efficacy.response_analysis(adsl, grouping, plan),
         "forest": efficacy.subgroup_forest(adsl, grouping) if grouping.compares else None,
         "survival": efficacy.survival_analyses(datasets.adtte, grouping),
         "exposure": safety.exposure_table(adsl, protocol, grouping),
@@ -94,13 +101,20 @@ def build_report(
     return Report(kind=kind, html=html, context=context)
 
 
-def write_report(report: Report, directory: Path) -> tuple[Path, Path]:
-    """Write ``<kind>.html`` and ``<kind>.pdf`` into ``directory``; returns both paths."""
+def render_pdf(report: Report) -> bytes:
+    """The report as a PDF document (A4, page numbers and the stamp in every footer)."""
     import weasyprint  # imported here: loading Pango is slow and only rendering needs it
 
+    # Figures are embedded as data URIs, so the document needs no base URL.
+    pdf: bytes = weasyprint.HTML(string=report.html).write_pdf()
+    return pdf
+
+
+def write_report(report: Report, directory: Path) -> tuple[Path, Path]:
+    """Write ``<kind>.html`` and ``<kind>.pdf`` into ``directory``; returns both paths."""
     directory.mkdir(parents=True, exist_ok=True)
     html_path = directory / f"{report.kind.value}_report.html"
     pdf_path = directory / f"{report.kind.value}_report.pdf"
     html_path.write_text(report.html, encoding="utf-8")
-    weasyprint.HTML(string=report.html, base_url=str(directory)).write_pdf(pdf_path)
+    pdf_path.write_bytes(render_pdf(report))
     return html_path, pdf_path

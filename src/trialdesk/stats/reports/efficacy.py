@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trialdesk.domain.errors import TrialdeskError
+from trialdesk.domain.errors import FieldError, InputError, TrialdeskError
+from trialdesk.domain.protocol import AnalysisPlan
 from trialdesk.stats.cumulative_incidence import CumulativeIncidence
 from trialdesk.stats.finegray import FineGray
 from trialdesk.stats.kaplan_meier import KaplanMeier
@@ -20,9 +21,34 @@ from trialdesk.stats.stratified import mantel_haenszel, stratified_tables
 
 __all__ = ["response_analysis", "subgroup_forest", "survival_analyses"]
 
-_RESPONSES = (("CRW4FL", "Complete response at week 4 (primary)"),
+_RESPONSES = (("CRW4FL", "Complete response at week 4"),
               ("ORW4FL", "Overall response (CR + PR) at week 4"),
               ("DURRFL", "Durable response at day 56"))  # fmt: skip
+#: Protocol endpoint code → the ADSL flag that carries it.
+_ENDPOINT_FLAGS = {"cr_week4": "CRW4FL", "or_week4": "ORW4FL", "durable_response_d56": "DURRFL"}
+#: Test codes the analysis plan may name, in the order the report shows the variants.
+_TESTS = ("newcombe_difference", "mn_difference", "chi2", "chi2_yates", "fisher")
+_STRATIFIED_TESTS = ("cmh",)
+
+
+def _primary_choice(plan: AnalysisPlan) -> tuple[str, str, str]:
+    """The primary flag, test and stratified test the plan names, checked against what the
+    report computes, so the row marked primary is the one the protocol promised."""
+    problems = []
+    if plan.primary_endpoint not in _ENDPOINT_FLAGS:
+        problems.append(("analysis.primary_endpoint", plan.primary_endpoint,
+                         sorted(_ENDPOINT_FLAGS)))  # fmt: skip
+    if plan.test not in _TESTS:
+        problems.append(("analysis.test", plan.test, list(_TESTS)))
+    if plan.stratified_test not in _STRATIFIED_TESTS:
+        problems.append(("analysis.stratified_test", plan.stratified_test,
+                         list(_STRATIFIED_TESTS)))  # fmt: skip
+    if problems:
+        raise InputError(
+            FieldError(field, f"the report cannot compute {value!r}; use one of {', '.join(known)}")
+            for field, value, known in problems
+        )
+    return _ENDPOINT_FLAGS[plan.primary_endpoint], plan.test, plan.stratified_test
 
 
 def _itt(adsl: pd.DataFrame, grouping: Grouping) -> pd.DataFrame:
@@ -39,19 +65,25 @@ def _compare(rows: pd.DataFrame, flag: str, grouping: Grouping) -> ProportionsCo
                                int((ctl[flag] == "Y").sum()), len(ctl))  # fmt: skip
 
 
-def response_analysis(adsl: pd.DataFrame, grouping: Grouping) -> list[dict[str, Any]]:
-    """Each response endpoint: counts per group and, when comparing, every test variant."""
+def response_analysis(
+    adsl: pd.DataFrame, grouping: Grouping, plan: AnalysisPlan
+) -> list[dict[str, Any]]:
+    """Each response endpoint, the plan's primary first: counts per group and, when comparing,
+    every test variant, the plan's primary and stratified tests marked as such."""
+    primary_flag, primary_test, stratified_test = _primary_choice(plan)
     itt = _itt(adsl, grouping)
     results = []
-    for flag, title in _RESPONSES:
+    for flag, title in sorted(_RESPONSES, key=lambda r: r[0] != primary_flag):
+        primary = flag == primary_flag
         counts = [count_pct(int((itt.loc[itt["GROUP"] == g, flag] == "Y").sum()),
                             int((itt["GROUP"] == g).sum())) for g in grouping.columns]  # fmt: skip
-        entry: dict[str, Any] = {"flag": flag, "title": title, "counts": counts, "tests": []}
+        entry: dict[str, Any] = {"flag": flag, "title": f"{title} (primary)" if primary else title,
+                                 "primary": primary, "counts": counts, "tests": []}  # fmt: skip
         comparison = _compare(itt, flag, grouping) if grouping.compares else None
         if comparison is not None:
             c = comparison
             entry["difference"] = pct(c.risk_difference)
-            entry["tests"] = [
+            variants = [
                 ("Difference, Newcombe hybrid score 95% CI",
                  f"{pct(c.risk_difference)} ({pct(c.risk_difference_ci[0])}, "
                  f"{pct(c.risk_difference_ci[1])})", "–"),
@@ -65,10 +97,19 @@ def response_analysis(adsl: pd.DataFrame, grouping: Grouping) -> list[dict[str, 
                  f"{num(c.odds_ratio_conditional, 2)} ({num(c.odds_ratio_ci_exact[0], 2)}, "
                  f"{num(c.odds_ratio_ci_exact[1], 2)})", pvalue(c.p_value_fisher)),
             ]  # fmt: skip
-            entry["tests"].append(_cmh(itt, flag, grouping))
+            roles = [_role(primary, code == primary_test, "primary") for code in _TESTS]
+            entry["tests"] = [(*variant, role) for variant, role in zip(variants, roles,
+                                                                        strict=True)]  # fmt: skip
+            entry["tests"].append((*_cmh(itt, flag, grouping),
+                                   _role(primary, stratified_test == "cmh",
+                                         "primary, stratified")))  # fmt: skip
             entry["comparison"] = c.to_dict()
         results.append(entry)
     return results
+
+
+def _role(primary_endpoint: bool, named: bool, role: str) -> str:
+    return role if primary_endpoint and named else ""
 
 
 def _cmh(itt: pd.DataFrame, flag: str, grouping: Grouping) -> tuple[str, str, str]:
@@ -131,7 +172,8 @@ def _km(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> dict[
 
 def _cuminc(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> dict[str, Any]:
     rows = adtte[adtte["PARAMCD"] == code]
-    result: dict[str, Any] = {"title": title, "rows": [], "test": "–", "finegray": "–"}
+    result: dict[str, Any] = {"title": title, "rows": [], "test": "–", "finegray": "–",
+                              "plot": None}  # fmt: skip
     if not (rows["EVNTCD"] == 1).any():
         result["test"] = "no events"
         return result
