@@ -42,6 +42,8 @@ def navigation(principal: Principal | None) -> list[NavItem]:
             NavItem("/admin/users", "Users"),
             NavItem("/admin/roles", "Roles"),
         ]
+    if role_allows(principal.user.roles, Action.VIEW_AGGREGATES):
+        items.append(NavItem("/reports", "Reports"))
     return [*items, NavItem("/tokens", "API tokens")]
 
 

@@ -13,6 +13,7 @@ from trialdesk.entrypoints.api.routes import (
     planning,
     protocol,
     queries,
+    reports,
     subjects,
     tokens,
 )
@@ -24,6 +25,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     for module in (
         protocol, gvhd, me, tokens, admin, subjects, clinical, planning, dashboard, queries,
+        reports,
     ):  # fmt: skip
         router.include_router(module.router)
     return router
