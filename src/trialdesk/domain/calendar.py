@@ -32,6 +32,7 @@ __all__ = [
     "PlannedDose",
     "PlannedVisit",
     "WindowStatus",
+    "check_weight",
     "dose_for_weight",
     "plan_calendar",
     "plan_course",
@@ -95,7 +96,8 @@ def study_date(day1: dt.date, day: int) -> dt.date:
     return day1 + dt.timedelta(days=day - 1)
 
 
-def _check_weight(weight_kg: float, limits: WeightLimits) -> None:
+def check_weight(weight_kg: float, limits: WeightLimits) -> None:
+    """Refuse a weight that is not positive or outside the protocol's plausible range."""
     if not math.isfinite(weight_kg) or weight_kg <= 0:
         raise InputError.single("weight_kg", f"must be > 0, not {weight_kg:g}")
     if not limits.min_kg <= weight_kg <= limits.max_kg:
@@ -114,7 +116,7 @@ def dose_for_weight(
     A per-kg dose is multiplied by the weight (UC-MSC 1×10⁶ cells/kg × 65 kg = 6.5×10⁷ cells); a
     fixed dose is the same for everyone. The weight must be > 0 and within ``limits``.
     """
-    _check_weight(weight_kg, limits)
+    check_weight(weight_kg, limits)
     if intervention.dose_basis is DoseBasis.PER_KG:
         return PlannedDose(intervention.dose * weight_kg, intervention.unit)
     return PlannedDose(intervention.dose, intervention.unit)
@@ -125,7 +127,7 @@ def plan_course(
 ) -> Calendar:
     """Administrations and course visits of one course (e.g. course 2 after a partial response)."""
     arm = protocol.arm(arm_code)
-    _check_weight(weight_kg, protocol.weight_limits)
+    check_weight(weight_kg, protocol.weight_limits)
     if not 1 <= course <= protocol.course.max_courses:
         raise InputError.single(
             "course", f"must be between 1 and {protocol.course.max_courses}, not {course}"

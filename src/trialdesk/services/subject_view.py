@@ -144,6 +144,8 @@ class SubjectPage:
     may_enter_data: bool
     may_randomize: bool
     may_sign: bool
+    #: When the page was read (UTC): "today" for date fields and the reporting clocks.
+    now: dt.datetime
 
     @property
     def products(self) -> tuple[str, ...]:
@@ -357,4 +359,5 @@ def load_subject_page(
             may_enter_data=may_enter,
             may_randomize=may_randomize,
             may_sign=may_sign,
+            now=now,
         )

@@ -35,6 +35,7 @@ def navigation(principal: Principal | None) -> list[NavItem]:
         return [*items, NavItem("/login", "Log in")]
     items = [NavItem("/", "Dashboard"), *items, NavItem("/gvhd/calculator", "GVHD calculator")]
     if role_allows(principal.user.roles, Action.VIEW_SUBJECT):
+        items.append(NavItem("/subjects", "Subjects"))
         items.append(NavItem("/queries", "Queries"))
     if role_allows(principal.user.roles, Action.MANAGE_ACCOUNTS):
         items += [

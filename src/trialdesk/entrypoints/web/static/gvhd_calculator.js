@@ -66,6 +66,14 @@
         document.querySelector(`[data-driver="${organ}"]`).textContent = staged.drivers[organ] || "–";
       });
       set("grade", staged.grade_label);
+      if (form.dataset.noBaseline) {
+        // The subject's first assessment is the baseline: there is nothing to compare with yet.
+        set("response", "baseline (this assessment)");
+        set("next-step", "continue");
+        set("next-step-reason", "");
+        showErrors(null);
+        return;
+      }
       const visit = form.elements.visit.value;
       const assessed = await post("/api/v1/gvhd/response", {
         baseline: baseline,

@@ -1,0 +1,57 @@
+// Live eligibility checklist: each change sends the answers typed so far to the API, which
+// evaluates the protocol's criteria; the browser only displays the verdict per criterion.
+(function () {
+  "use strict";
+  const form = document.getElementById("screening-form");
+  if (!form) return;
+  const errorBox = document.getElementById("eligibility-error");
+  let pending = null;
+
+  function answers() {
+    const found = {};
+    form.querySelectorAll("[data-kind]").forEach((el) => {
+      const text = el.value.trim();
+      if (text === "") return;
+      if (el.dataset.kind === "boolean") found[el.name] = text === "yes";
+      else found[el.name] = Number(text);
+    });
+    return found;
+  }
+
+  function showFieldErrors(problem) {
+    form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
+    let placed = false;
+    ((problem && problem.errors) || []).forEach((e) => {
+      const slot = form.querySelector(`.field-error[data-for="${e.field.replace(/^answers\./, "")}"]`);
+      if (slot) { slot.textContent = e.message; placed = true; }
+    });
+    errorBox.hidden = !problem || placed;
+    errorBox.textContent = problem && !placed ? problem.message : "";
+  }
+
+  async function check() {
+    const response = await fetch("/api/v1/eligibility/check", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": form.dataset.csrf },
+      body: JSON.stringify({ answers: answers() }),
+    });
+    const data = await response.json();
+    if (!response.ok) { showFieldErrors(data); return; }
+    showFieldErrors(null);
+    data.criteria.forEach((c) => {
+      const row = document.querySelector(`tr[data-criterion="${c.criterion_id}"]`);
+      if (!row) return;
+      row.querySelector(".status").textContent = c.status.replace(/_/g, " ");
+      row.querySelector(".reason").textContent = c.reason;
+      row.dataset.status = c.status;
+    });
+    document.getElementById("eligibility-verdict").textContent = data.eligible ? "eligible" : "not eligible";
+  }
+
+  form.addEventListener("input", () => {
+    clearTimeout(pending);
+    pending = setTimeout(check, 150);
+  });
+  check();
+})();

@@ -1,0 +1,98 @@
+"""Reading typed values out of a submitted form, collecting every problem by field name.
+
+A form posts text; a value that is not a number or a date is a problem with that field, reported
+next to it like any error the services raise, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from starlette.datastructures import FormData
+
+from trialdesk.domain.errors import FieldError, InputError
+
+__all__ = ["FormValues", "errors_by_field"]
+
+
+def errors_by_field(error: InputError, prefix: str = "") -> dict[str, str]:
+    """``{field: message}`` for a template (the first message per field; prefix removed)."""
+    found: dict[str, str] = {}
+    for problem in error.errors:
+        found.setdefault(problem.field.removeprefix(prefix), problem.message)
+    return found
+
+
+class FormValues:
+    """Typed access to a form; :meth:`check` raises once with every problem found."""
+
+    def __init__(self, form: FormData) -> None:
+        self.form = form
+        self.problems: list[FieldError] = []
+
+    def text(self, name: str) -> str:
+        value = self.form.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    def optional_text(self, name: str) -> str | None:
+        return self.text(name) or None
+
+    def required(self, name: str) -> str:
+        value = self.text(name)
+        if not value:
+            self.problems.append(FieldError(name, "is required"))
+        return value
+
+    def flag(self, name: str) -> bool:
+        return self.text(name) in {"on", "true", "yes", "1"}
+
+    def number(self, name: str) -> float | None:
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.problems.append(FieldError(name, f"{raw!r} is not a number"))
+            return None
+        if not math.isfinite(value):
+            self.problems.append(FieldError(name, "must be a finite number"))
+            return None
+        return value
+
+    def required_number(self, name: str) -> float:
+        value = self.number(name)
+        if value is None and not any(p.field == name for p in self.problems):
+            self.problems.append(FieldError(name, "is required"))
+        return value if value is not None else math.nan
+
+    def date(self, name: str) -> dt.date:
+        raw = self.text(name)
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            message = "is required" if not raw else f"{raw!r} is not a date (YYYY-MM-DD)"
+            self.problems.append(FieldError(name, message))
+            return dt.date.min
+
+    def optional_date(self, name: str) -> dt.date | None:
+        return self.date(name) if self.text(name) else None
+
+    def moment(self, name: str) -> dt.datetime:
+        """A date and time with its UTC offset (``2026-03-02T08:00+08:00``); naive is refused."""
+        raw = self.text(name)
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            message = "is required" if not raw else f"{raw!r} is not a date and time"
+            self.problems.append(FieldError(name, message))
+            return dt.datetime.min.replace(tzinfo=dt.UTC)
+        if value.tzinfo is None:
+            self.problems.append(FieldError(name, "needs a UTC offset, e.g. +08:00"))
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+    def check(self) -> None:
+        if self.problems:
+            raise InputError(self.problems)

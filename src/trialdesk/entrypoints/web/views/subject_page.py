@@ -1,0 +1,233 @@
+"""The subject page and its forms: doses, visits, assessments, AEs, therapies, outcomes, signing.
+
+Each form posts to its service; a refusal re-renders the page with the message next to the field
+of that form (422) and saves nothing; success redirects back to the form's section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from trialdesk.domain.errors import InputError
+from trialdesk.domain.protocol import VisitPhase
+from trialdesk.domain.safety.adverse_event import AeOutcome
+from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
+from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
+from trialdesk.entrypoints.api.routes.clinical import sign_as
+from trialdesk.entrypoints.web.rendering import render
+from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field
+from trialdesk.services import clinical, subject_view
+from trialdesk.services.clinical import OutcomeKind, TherapyKind
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/subjects")
+
+
+def _signable(page: subject_view.SubjectPage) -> list[tuple[str, int, str]]:
+    rows = [("gvhd_assessments", a.id, f"assessment {a.assessed_on}") for a in page.assessments]
+    rows += [("adverse_events", e.id, f"AE {e.term} ({e.onset_on})") for e in page.adverse_events]
+    rows += [
+        ("outcomes", o["id"], f"outcome {o['kind']} ({o['occurred_on']})") for o in page.outcomes
+    ]
+    return rows
+
+
+def _subject_page(
+    request: Request, context: ContextDep, principal: Principal, subject_id: int, **extra: Any
+) -> Response:
+    page = subject_view.load_subject_page(
+        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+        protocol=context.protocol,
+    )  # fmt: skip
+    now = page.now.astimezone(dt.UTC)
+    baseline = page.assessments[0].stages if page.assessments else {}
+    next_visit = next(
+        (i.code for i in page.timeline if i.kind == "visit" and i.state.value == "planned"
+         and i.course is not None and "gvhd" in i.detail),
+        "",
+    )  # fmt: skip
+    return render(
+        request, "subjects/subject.html",
+        {"page": page, "protocol": context.protocol, "today": now.date(),
+         "now": now.strftime("%Y-%m-%dT%H:%M+00:00"), "baseline": baseline,
+         "next_visit": next_visit, "signable": _signable(page), "values": {}, "errors": {},
+         "form": "", "outcome_kinds": list(OutcomeKind), "therapy_kinds": list(TherapyKind),
+         "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
+         "causalities": list(Causality), "course_visits": _course_visits(context), **extra},
+        principal=principal, status_code=422 if extra.get("errors") else 200,
+    )  # fmt: skip
+
+
+def _course_visits(context: ContextDep) -> list[str]:
+    return [v.code for v in context.protocol.visits_in(VisitPhase.COURSE)]
+
+
+@router.get("/{subject_id}")
+def subject_page(
+    request: Request, context: ContextDep, principal: WebUser, subject_id: int
+) -> Response:
+    return _subject_page(request, context, principal, subject_id)
+
+
+def _submit(
+    request: Request,
+    context: ContextDep,
+    principal: Principal,
+    subject_id: int,
+    form_name: str,
+    values: FormValues,
+    action: Callable[[], object],
+    prefix: str = "",
+) -> Response:
+    try:
+        values.check()
+        action()
+    except InputError as error:
+        typed = {k: v for k, v in values.form.items() if k not in {"csrf_token", "password"}}
+        return _subject_page(
+            request, context, principal, subject_id, errors=errors_by_field(error, prefix),
+            form=form_name, values=typed,
+        )  # fmt: skip
+    return RedirectResponse(f"/subjects/{subject_id}#{form_name}", status_code=303)
+
+
+@router.post("/{subject_id}/doses")
+def record_dose(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    v = FormValues(form)
+    product, unit = v.required("product"), v.required("dose_unit")
+    on, weight, amount = (
+        v.date("administered_on"),
+        v.required_number("weight_kg"),
+        v.required_number("dose_value"),
+    )
+    return _submit(request, context, principal, subject_id, "dose", v, lambda: clinical.record_dose(
+        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id, product=product,
+        administered_on=on, weight_kg=weight, dose_value=amount, dose_unit=unit,
+        protocol=context.protocol,
+    ))  # fmt: skip
+
+
+@router.post("/{subject_id}/visits")
+def record_visit(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    v = FormValues(form)
+    code, on = v.required("visit_code"), v.date("visit_date")
+    return _submit(
+        request, context, principal, subject_id, "visit", v,
+        lambda: clinical.record_visit(
+            context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+            visit_code=code, visit_date=on,
+        ),
+    )  # fmt: skip
+
+
+_MEASURED = ("skin_bsa_pct", "desquamation_bsa_pct", "bilirubin", "stool_ml_per_day",
+             "stool_episodes_per_day")  # fmt: skip
+_SIGNS = ("bullae", "upper_gi_persistent", "severe_abdominal_pain", "bloody_stool")
+
+
+@router.post("/{subject_id}/assessments")
+def record_assessment(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    v = FormValues(form)
+    on = v.date("assessed_on")
+    measurements: dict[str, Any] = {name: v.flag(name) for name in _SIGNS}
+    for name in _MEASURED:
+        measurements[name] = v.number(name)
+    for name in ("skin_bsa_pct", "bilirubin"):
+        if measurements[name] is None:
+            measurements[name] = v.required_number(name)
+    measurements["desquamation_bsa_pct"] = measurements["desquamation_bsa_pct"] or 0.0
+    measurements["bilirubin_unit"] = v.text("bilirubin_unit") or "mg/dL"
+    return _submit(
+        request, context, principal, subject_id, "assessment", v,
+        lambda: clinical.record_gvhd_assessment(
+            context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+            assessed_on=on, measurements=measurements, protocol=context.protocol,
+        ),
+        prefix="measurements.",
+    )  # fmt: skip
+
+
+@router.post("/{subject_id}/adverse-events")
+def report_adverse_event(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    v = FormValues(form)
+    term, onset, aware = v.required("term"), v.date("onset_on"), v.moment("aware_at")
+    grade = v.required_number("ctcae_grade")
+    criteria = frozenset(str(c) for c in form.getlist("seriousness"))
+    product, causality = v.text("product"), v.text("causality")
+    products = {product: (causality, v.flag("expected"))} if product and causality else {}
+    return _submit(
+        request, context, principal, subject_id, "adverse-event", v,
+        lambda: clinical.report_adverse_event(
+            context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+            term=term, ctcae_grade=int(grade), onset_on=onset, aware_at=aware,
+            outcome=v.text("outcome"), seriousness=criteria, products=products,
+        ),
+    )  # fmt: skip
+
+
+@router.post("/{subject_id}/therapies")
+def record_therapy(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    v = FormValues(form)
+    name, started, stopped = v.required("name"), v.date("started_on"), v.optional_date("stopped_on")
+    return _submit(
+        request, context, principal, subject_id, "therapy", v,
+        lambda: clinical.record_therapy(
+            context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+            kind=v.text("kind"), name=name, started_on=started, stopped_on=stopped,
+            indication=v.optional_text("indication"),
+        ),
+    )  # fmt: skip
+
+
+@router.post("/{subject_id}/outcomes")
+def record_outcome(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    v = FormValues(form)
+    on = v.date("occurred_on")
+    return _submit(
+        request, context, principal, subject_id, "outcome", v,
+        lambda: clinical.record_outcome(
+            context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+            kind=v.text("kind"), occurred_on=on, cause=v.optional_text("cause"),
+            details=v.optional_text("details"),
+        ),
+    )  # fmt: skip
+
+
+@router.post("/{subject_id}/signatures")
+def sign(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    v = FormValues(form)
+    entity, _, raw_id = v.required("record").partition(":")
+    meaning = v.required("meaning")
+    password = form.get("password", "")
+
+    def act() -> None:
+        page = subject_view.load_subject_page(
+            context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+            protocol=context.protocol,
+        )  # fmt: skip
+        if (entity, raw_id) not in {(e, str(i)) for e, i, _ in _signable(page)}:
+            raise InputError.single("record", "choose a record of this subject")
+        sign_as(context, principal.user_id, entity, int(raw_id),
+                password if isinstance(password, str) else "", meaning)  # fmt: skip
+
+    return _submit(request, context, principal, subject_id, "signature", v, act)
