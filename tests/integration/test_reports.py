@@ -8,6 +8,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -17,7 +18,7 @@ from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
 from trialdesk.bootstrap import Store
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.protocol import Protocol
-from trialdesk.stats import compare_proportions
+from trialdesk.stats import StratifiedLogisticRegression, compare_proportions
 from trialdesk.stats.datasets import build_datasets
 from trialdesk.stats.reports import ReportKind, build_report, write_report
 
@@ -105,11 +106,33 @@ def test_the_row_marked_primary_is_the_test_the_analysis_plan_names(
     assert roles[cmh] == "primary, stratified"
     assert as_filed.html.index('<h3 id="CRW4FL">') < as_filed.html.index('<h3 id="ORW4FL">')
 
-    fisher_plan = _with_plan(protocol, test="fisher")
+    logistic = "Logistic regression adjusted for randomization stratum; OR (95% CI)"
+    assert roles[logistic] == "supportive"
+
+    fisher_plan = _with_plan(protocol, test="fisher", stratified_test="logistic")
     refiled = build_report(datasets, records, fisher_plan, ReportKind.FINAL)
     roles = _roles(refiled.html)
     assert roles["Fisher's exact test; conditional OR (exact CI)"] == "primary"
     assert roles["Difference, Newcombe hybrid score 95% CI"] == "supportive"
+    assert roles[logistic] == "primary, stratified"
+    assert roles[cmh] == "supportive"
+
+
+def test_the_logistic_variant_is_the_treatment_odds_ratio_adjusted_for_stratum(
+    trial: AnalysisWorld,
+) -> None:
+    datasets, report = _report(trial, ReportKind.FINAL)
+    itt = datasets.adsl[datasets.adsl["ITTFL"] == "Y"]
+    frame = pd.DataFrame({"cr": (itt["CRW4FL"] == "Y").astype(int),
+                          "msc": (itt["ARMCD"] == "msc_cd25").astype(int),
+                          "stratum": itt["STRATUM"].astype(str)})  # fmt: skip
+    fit = StratifiedLogisticRegression().fit(frame, response="cr", treatment="msc",
+                                             strata=["stratum"])  # fmt: skip
+    row = fit.coefficients_.loc["msc"]
+    shown = f"{row['odds_ratio']:.2f} ({row['lower']:.2f}, {row['upper']:.2f})"
+    primary = unescape(report.html.split('<h3 id="CRW4FL">')[1].split("<h3")[0])
+    label = "Logistic regression adjusted for randomization stratum; OR (95% CI)"
+    assert f"<td>{label}</td><td>{shown}</td>" in primary
 
 
 def test_a_plan_naming_a_test_the_report_cannot_compute_is_refused_by_field(

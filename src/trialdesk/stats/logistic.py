@@ -95,17 +95,21 @@ class StratifiedLogisticRegression(StatisticalResult):
         coef = np.asarray(fitted.params, dtype=float)
         se = np.asarray(fitted.bse, dtype=float)
         z = float(norm.ppf(1.0 - self.alpha / 2.0))
-        self.coefficients_ = pd.DataFrame(
-            {
-                "coef": coef,
-                "se": se,
-                "odds_ratio": np.exp(coef),
-                "lower": np.exp(coef - z * se),
-                "upper": np.exp(coef + z * se),
-                "p": 2.0 * norm.sf(np.abs(coef / se)),
-            },
-            index=pd.Index(list(design.columns), name="term"),
-        )
+        # A stratum where everybody (or nobody) responds drives its own term towards infinity
+        # (quasi-separation, which statsmodels does not flag): that term's odds ratio and
+        # limits overflow to 0 or inf, as in R, while the treatment term stays estimable.
+        with np.errstate(over="ignore"):
+            self.coefficients_ = pd.DataFrame(
+                {
+                    "coef": coef,
+                    "se": se,
+                    "odds_ratio": np.exp(coef),
+                    "lower": np.exp(coef - z * se),
+                    "upper": np.exp(coef + z * se),
+                    "p": 2.0 * norm.sf(np.abs(coef / se)),
+                },
+                index=pd.Index(list(design.columns), name="term"),
+            )
         self.treatment_ = treatment
         self.n_ = len(frame)
         return self

@@ -77,3 +77,16 @@ def test_perfect_separation_is_refused_instead_of_reporting_an_infinite_odds_rat
     with pytest.raises(InputError, match="separation") as caught:
         StratifiedLogisticRegression().fit(data, response="y", treatment="arm", strata=["s"])
     assert caught.value.errors[0].field == "y"
+
+
+def test_a_stratum_without_responders_leaves_the_treatment_odds_ratio_estimable() -> None:
+    # Stratum b has no responder: its own term diverges (its interval overflows to 0..inf, as
+    # in R) while the treatment term is the within-stratum-a estimate, log OR = log 2.
+    data = pd.DataFrame({
+        "y": [1, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+        "t": [1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1],
+        "s": ["a"] * 7 + ["b"] * 7,
+    })  # fmt: skip
+    fit = StratifiedLogisticRegression().fit(data, response="y", treatment="t", strata=["s"])
+    assert fit.coefficients_.loc["t", "odds_ratio"] == pytest.approx(2.0, rel=1e-6)
+    assert fit.coefficients_.loc["s[b]", "upper"] == np.inf

@@ -12,6 +12,7 @@ from trialdesk.domain.protocol import AnalysisPlan
 from trialdesk.stats.cumulative_incidence import CumulativeIncidence
 from trialdesk.stats.finegray import FineGray
 from trialdesk.stats.kaplan_meier import KaplanMeier
+from trialdesk.stats.logistic import StratifiedLogisticRegression
 from trialdesk.stats.logrank import logrank_test
 from trialdesk.stats.proportions import ProportionsComparison, compare_proportions
 from trialdesk.stats.reports import figures
@@ -28,7 +29,7 @@ _RESPONSES = (("CRW4FL", "Complete response at week 4"),
 _ENDPOINT_FLAGS = {"cr_week4": "CRW4FL", "or_week4": "ORW4FL", "durable_response_d56": "DURRFL"}
 #: Test codes the analysis plan may name, in the order the report shows the variants.
 _TESTS = ("newcombe_difference", "mn_difference", "chi2", "chi2_yates", "fisher")
-_STRATIFIED_TESTS = ("cmh",)
+_STRATIFIED_TESTS = ("cmh", "logistic")
 
 
 def _primary_choice(plan: AnalysisPlan) -> tuple[str, str, str]:
@@ -100,9 +101,10 @@ def response_analysis(
             roles = [_role(primary, code == primary_test, "primary") for code in _TESTS]
             entry["tests"] = [(*variant, role) for variant, role in zip(variants, roles,
                                                                         strict=True)]  # fmt: skip
-            entry["tests"].append((*_cmh(itt, flag, grouping),
-                                   _role(primary, stratified_test == "cmh",
-                                         "primary, stratified")))  # fmt: skip
+            for code, variant in (("cmh", _cmh), ("logistic", _logistic)):
+                entry["tests"].append((*variant(itt, flag, grouping),
+                                       _role(primary, stratified_test == code,
+                                             "primary, stratified")))  # fmt: skip
             entry["comparison"] = c.to_dict()
         results.append(entry)
     return results
@@ -123,6 +125,22 @@ def _cmh(itt: pd.DataFrame, flag: str, grouping: Grouping) -> tuple[str, str, st
         return title, f"not estimable ({error})", "–"
     return (title, f"{num(result.common_odds_ratio, 2)} ({num(result.common_odds_ratio_ci[0], 2)}"
             f", {num(result.common_odds_ratio_ci[1], 2)})", pvalue(result.p_value))  # fmt: skip
+
+
+def _logistic(itt: pd.DataFrame, flag: str, grouping: Grouping) -> tuple[str, str, str]:
+    title = "Logistic regression adjusted for randomization stratum; OR (95% CI)"
+    frame = pd.DataFrame({"response": (itt[flag] == "Y").astype(int),
+                          "treatment": (itt["GROUP"] == grouping.experimental).astype(int),
+                          "stratum": itt["STRATUM"].fillna("none").astype(str)})  # fmt: skip
+    strata = ["stratum"] if frame["stratum"].nunique() > 1 else []
+    try:
+        fit = StratifiedLogisticRegression().fit(frame, response="response",
+                                                 treatment="treatment", strata=strata)  # fmt: skip
+    except TrialdeskError as error:
+        return title, f"not estimable ({error})", "–"
+    row = fit.coefficients_.loc["treatment"]
+    return (title, f"{num(row['odds_ratio'], 2)} ({num(row['lower'], 2)}, "
+            f"{num(row['upper'], 2)})", pvalue(row["p"]))  # fmt: skip
 
 
 def subgroup_forest(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
