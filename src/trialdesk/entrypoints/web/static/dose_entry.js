@@ -10,7 +10,6 @@
     const weight = form.elements.weight_kg.value.trim();
     const option = form.elements.product.selectedOptions[0];
     if (!option) return;
-    if (!form.elements.dose_unit.value) form.elements.dose_unit.value = option.dataset.unit;
     if (weight === "") { out.textContent = "enter the weight"; return; }
     const response = await fetch("/api/v1/dosing/planned", {
       method: "POST",
@@ -27,6 +26,14 @@
     out.dataset.value = data.dose_value;
   }
 
+  function productUnit() {
+    // Each product has one unit in the protocol; choosing the product chooses its unit.
+    const option = form.elements.product.selectedOptions[0];
+    if (option) form.elements.dose_unit.value = option.dataset.unit;
+  }
+
+  form.elements.product.addEventListener("change", productUnit);
   form.addEventListener("input", () => { clearTimeout(pending); pending = setTimeout(update, 150); });
+  if (!form.elements.dose_unit.value) productUnit();
   update();
 })();
