@@ -59,7 +59,11 @@ def simulate_on_dask(
     progress: ProgressCallback | None = None,
 ) -> TrialOutcomes:
     """Run the batches on the cluster behind ``client`` and combine them in batch order."""
-    protocol_future, scenario_future = client.scatter([protocol, scenario], broadcast=True)  # type: ignore[no-untyped-call]
+    # Unique keys: with content-hashed keys, a second run on the same client could reuse keys
+    # that the first run is releasing, and lose them ("lost dependencies").
+    protocol_future, scenario_future = client.scatter(  # type: ignore[no-untyped-call]
+        [protocol, scenario], broadcast=True, hash=False
+    )
     futures = [
         client.submit(run_batch, protocol_future, scenario_future, batch, pure=False)
         for batch in batches

@@ -238,7 +238,8 @@ def simulate_trials(
         switch = assessed & (steps == _SWITCH)
         repeat = assessed & (steps == _REPEAT)
         finished = assessed & (steps != STEP_CODES.index(NextStep.CONTINUE))
-        switched |= switch
+        # A death is classified NR (and so "switches" at week 4); count only living switches.
+        switched |= switch & ~dead
         repeated |= repeat
         on_treatment &= ~(finished & ~repeat) & (dropout_week > week) & ~dead
         in_course = np.where(repeat, course + 1, in_course)

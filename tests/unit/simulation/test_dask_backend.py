@@ -18,8 +18,12 @@ def test_one_and_two_dask_workers_and_the_local_backend_agree_exactly() -> None:
         with dask_client(workers=workers) as client:
             assert len(client.scheduler_info()["workers"]) == workers
             results.append(simulate_on_dask(client, protocol, scenario, batches, done.append))
+            # A second run on the same client must not trip over the first run's released data.
+            results.append(simulate_on_dask(client, protocol, scenario, batches[:2]))
     local = simulate_locally(protocol, scenario, batches)
-    for outcome in results:
+    for second_run in (results[1], results[3]):
+        assert np.array_equal(second_run.difference, local.difference[:400])
+    for outcome in (results[0], results[2]):
         assert np.array_equal(outcome.difference, local.difference)
         assert np.array_equal(outcome.rejected, local.rejected)
         assert np.array_equal(dict(outcome.doses)["anti_cd25"], dict(local.doses)["anti_cd25"])
