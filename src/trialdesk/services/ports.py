@@ -100,12 +100,16 @@ class RecordRepository(Protocol):
 
 
 class AuditLog(Protocol):
-    def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
-        """Append entries to the hash chain, in order, inside the current transaction."""
+    def append(self, drafts: Sequence[AuditDraft]) -> None:
+        """Add entries to the current transaction's trail, in order.
+
+        The unit of work numbers, hashes and writes them as the last step of its commit (the
+        chain head is the last lock a transaction takes); a rollback discards them.
+        """
         ...
 
     def entries(self, *, subject_id: int | None = None) -> Iterator[AuditEntry]:
-        """Stored entries in sequence order, optionally only those about one subject."""
+        """Entries in sequence order (this transaction's own included), optionally one subject's."""
         ...
 
     def head(self) -> tuple[int, str]:

@@ -5,19 +5,20 @@ without any shared lock, it locks the subject's own row (a second request for th
 waits there), then reads and refuses with everything that is missing (eligibility, consent,
 stratification values) or with the state that forbids it, and moves the subject to
 ``randomized``. Only then does it take the stratum's lock (the list's, for minimization), claim
-the stratum's next unused list position in one statement, record the allocation, append all the
-audit entries of the request in one write, and commit. What comes back is the site's view
+the stratum's next unused list position in one statement, record the allocation, and commit; the
+unit of work writes all the audit entries of the request in one write just before the commit, so
+the audit chain's head is the last lock taken. What comes back is the site's view
 (subject, arm, time, user); the audit trail holds the same fields plus the stratum, never the
 list position, block or scores, because monitors read the trail too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.audit import AuditAction, AuditEntry
+from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.eligibility import CriterionStatus
 from trialdesk.domain.errors import FieldError, InputError, IntegrityError, StateError
 from trialdesk.domain.lifecycle import SubjectState
@@ -36,7 +37,7 @@ from trialdesk.domain.randomization import (
     subject_levels,
 )
 from trialdesk.services.access import Actor, load_actor, require_subject
-from trialdesk.services.ports import AuditDraft, AuditLog, Record
+from trialdesk.services.ports import Record
 from trialdesk.services.randomization_lists import (
     ListKind,
     extend_stratum,
@@ -123,30 +124,6 @@ def _allocate_from_blocks(
             )
     # No details row: the block of a list allocation is on its list entry already.
     return int(entry["position"]), str(entry["arm"]), {}
-
-
-class _HeldAudit:
-    """Collects a request's audit drafts, to be appended to the chain in one write at the end.
-
-    Appending locks the chain's head until commit, and every audited write in the store waits
-    for that lock; collecting first means the head is held only for the last write and the
-    commit. Entries are sealed (numbered and hashed) when the drafts are appended for real, so
-    ``append`` here returns none; no caller in this use case reads them.
-    """
-
-    def __init__(self, log: AuditLog) -> None:
-        self.log = log
-        self.drafts: list[AuditDraft] = []
-
-    def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
-        self.drafts.extend(drafts)
-        return []
-
-    def entries(self, *, subject_id: int | None = None) -> Iterator[AuditEntry]:
-        return self.log.entries(subject_id=subject_id)
-
-    def head(self) -> tuple[int, str]:
-        return self.log.head()
 
 
 def _allocate_by_minimization(
@@ -250,13 +227,7 @@ def randomize_subject(
             raise InputError(problems)
         levels = subject_levels(factors, values)
         stratum = StratumKey(tuple((f.code, levels[f.code]) for f in factors)).code
-        held = _HeldAudit(uow.audit)
-        uow.audit = held
-        try:
-            record = _allocate(uow, actor, subject, listing, spec, stratum, values, kind)
-        finally:
-            uow.audit = held.log
-        uow.audit.append(held.drafts)
+        record = _allocate(uow, actor, subject, listing, spec, stratum, values, kind)
         uow.commit()
     return site_view(record)
 

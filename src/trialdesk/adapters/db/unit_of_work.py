@@ -193,16 +193,29 @@ _APPEND_ONE_AND_MOVE_HEAD = insert(audit_trail).add_cte(_MOVE_HEAD.cte("moved_he
 class SqlAlchemyAuditLog:
     """Insert-only writer of the hash-chained audit trail.
 
-    Appending locks the one-row chain head (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the
-    transaction already holds the write lock from ``BEGIN IMMEDIATE``), so concurrent writers
-    extend the chain one after another and never fork it.
+    ``append`` only holds the drafts; :meth:`write_pending` numbers, hashes and inserts them in
+    order, locking the one-row chain head first (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite
+    the transaction already holds the write lock from ``BEGIN IMMEDIATE``), so concurrent writers
+    extend the chain one after another and never fork it. The unit of work calls it as the last
+    step before ``COMMIT``: the chain head is then the last lock every transaction takes, so it
+    can never be one end of a lock cycle with a data row (a deadlock on PostgreSQL).
     """
 
     def __init__(self, connection: Connection, clock: Clock) -> None:
         self._connection = connection
         self._clock = clock
+        self._pending: list[AuditDraft] = []
 
-    def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+    def append(self, drafts: Sequence[AuditDraft]) -> None:
+        self._pending.extend(drafts)
+
+    def discard_pending(self) -> None:
+        """Forget drafts not yet written (the transaction rolled back)."""
+        self._pending.clear()
+
+    def write_pending(self) -> list[AuditEntry]:
+        """Seal and insert the held drafts under the chain-head lock; returns what was written."""
+        drafts, self._pending = self._pending, []
         if not drafts:
             return []
         head = self._connection.execute(
@@ -211,6 +224,7 @@ class SqlAlchemyAuditLog:
             .with_for_update()
         ).one()
         seq, prev_hash = int(head.seq), str(head.hash)
+        # Stamped once the head is held, so times never run backwards along the chain.
         occurred_at = self._clock.now().astimezone(dt.UTC).isoformat(timespec="microseconds")
         written: list[AuditEntry] = []
         for draft in drafts:
@@ -246,13 +260,17 @@ class SqlAlchemyAuditLog:
         return written
 
     def entries(self, *, subject_id: int | None = None) -> Iterator[AuditEntry]:
+        # A read sees this transaction's own entries too, so held drafts are written first (no
+        # use case reads the trail after writing to it, so none takes the head lock early).
+        self.write_pending()
         statement = select(audit_trail).order_by(audit_trail.c.seq)
         if subject_id is not None:
             statement = statement.where(audit_trail.c.subject_id == subject_id)
-        for row in self._connection.execute(statement).mappings():
-            yield _entry(row)
+        rows = self._connection.execute(statement).mappings()
+        return (_entry(row) for row in rows)
 
     def head(self) -> tuple[int, str]:
+        self.write_pending()
         row = self._connection.execute(
             select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(
                 audit_chain_head.c.id == 1
@@ -266,7 +284,11 @@ def _as_dict(entry: AuditEntry) -> dict[str, Any]:
 
 
 class SqlAlchemyUnitOfWork:
-    """One database transaction; rolled back on leaving the block unless :meth:`commit` ran."""
+    """One database transaction; rolled back on leaving the block unless :meth:`commit` ran.
+
+    Audit entries appended during the transaction are held and written, hash-chained, as the
+    last step of :meth:`commit`; a rollback discards them with the rest.
+    """
 
     records: RecordRepository
     audit: AuditLog
@@ -284,7 +306,8 @@ class SqlAlchemyUnitOfWork:
         self._connection.begin()
         self._repository = SqlAlchemyRecordRepository(self._connection)
         self.records = self._repository
-        self.audit = SqlAlchemyAuditLog(self._connection, self.clock)
+        self._audit_log = SqlAlchemyAuditLog(self._connection, self.clock)
+        self.audit = self._audit_log
         return self
 
     def __exit__(
@@ -296,6 +319,7 @@ class SqlAlchemyUnitOfWork:
         connection, self._connection = self._connection, None
         if connection is None:
             return
+        self._audit_log.discard_pending()
         try:
             if connection.in_transaction():
                 connection.rollback()
@@ -305,10 +329,13 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         if self._connection is None:
             raise RuntimeError("commit outside a unit of work")
+        # The audit entries go last, so the chain head is the last lock the transaction takes.
+        self._audit_log.write_pending()
         self._connection.commit()
         self._repository.forget_lock_states()
 
     def rollback(self) -> None:
         if self._connection is not None:
+            self._audit_log.discard_pending()
             self._connection.rollback()
             self._repository.forget_lock_states()
