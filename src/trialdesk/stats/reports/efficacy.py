@@ -138,9 +138,10 @@ def _logistic(itt: pd.DataFrame, flag: str, grouping: Grouping) -> tuple[str, st
                                                  treatment="treatment", strata=strata)  # fmt: skip
     except TrialdeskError as error:
         return title, f"not estimable ({error})", "–"
-    row = fit.coefficients_.loc["treatment"]
-    return (title, f"{num(row['odds_ratio'], 2)} ({num(row['lower'], 2)}, "
-            f"{num(row['upper'], 2)})", pvalue(row["p"]))  # fmt: skip
+    effect = fit.to_dict()  # the treatment term's odds ratio, interval and p as floats
+    low, high = effect["odds_ratio_ci"]
+    return (title, f"{num(effect['odds_ratio'], 2)} ({num(low, 2)}, {num(high, 2)})",
+            pvalue(effect["p_value"]))  # fmt: skip
 
 
 def subgroup_forest(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
