@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from trialdesk.domain.access import Action, Role
+from trialdesk.entrypoints.api.schemas.text import Code, Line, Password
 
 __all__ = [
     "RoleGrantCreate",
@@ -20,8 +22,8 @@ __all__ = [
 
 
 class SiteCreate(BaseModel):
-    code: str = Field(min_length=1, max_length=32, examples=["PKU01"])
-    name: str = Field(min_length=1, max_length=200)
+    code: Code = Field(examples=["PKU01"])
+    name: Line
 
 
 class SiteRead(BaseModel):
@@ -32,8 +34,8 @@ class SiteRead(BaseModel):
 
 class RoleGrantCreate(BaseModel):
     role: Role
-    site_code: str | None = Field(
-        default=None, max_length=32, description="Site for site roles; none for study-wide roles"
+    site_code: Code | None = Field(
+        default=None, description="Site for site roles; none for study-wide roles"
     )
 
 
@@ -43,11 +45,11 @@ class RoleGrantRead(BaseModel):
 
 
 class UserCreate(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    full_name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=200)
+    username: Annotated[Line, Field(max_length=64)]
+    full_name: Line
+    password: Password
     role: Role
-    site_code: str | None = Field(default=None, max_length=32)
+    site_code: Code | None = None
 
 
 class UserRead(BaseModel):

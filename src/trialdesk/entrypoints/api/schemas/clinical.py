@@ -12,7 +12,8 @@ from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.clocks import ClockStatus
 from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
 from trialdesk.entrypoints.api.schemas.gvhd import GvhdMeasurementsInput, NextStepRead
-from trialdesk.entrypoints.api.schemas.subjects import Code, Line, SubjectRead
+from trialdesk.entrypoints.api.schemas.subjects import SubjectRead
+from trialdesk.entrypoints.api.schemas.text import Code, Line, Password, Text
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
 
 __all__ = [
@@ -163,7 +164,7 @@ class OutcomeCreate(BaseModel):
     kind: OutcomeKind
     occurred_on: dt.date
     cause: Line | None = None
-    details: Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")] | None = None
+    details: Annotated[Text, Field(min_length=0, max_length=2000)] | None = None
 
 
 class RecordRead(BaseModel):
@@ -176,7 +177,7 @@ class RecordRead(BaseModel):
 class SignatureCreate(BaseModel):
     entity: Code = Field(examples=["gvhd_assessments"])
     record_id: int = Field(ge=1, le=2**31 - 1)
-    password: str = Field(min_length=1, max_length=200)
+    password: Password
     meaning: Line = Field(examples=["I approve this assessment"])
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from trialdesk.domain.decisions import NextStep
 from trialdesk.domain.gvhd import BilirubinUnit, GradingSystem, Response, ResponseRuleSet
+from trialdesk.entrypoints.api.schemas.text import Code
 
 __all__ = [
     "GvhdMeasurementsInput",
@@ -82,7 +83,7 @@ class OrganStagesInput(BaseModel):
 class VisitResponseInput(BaseModel):
     """An earlier assessment of the same course: its visit code and response."""
 
-    visit: str = Field(min_length=1, max_length=32)
+    visit: Code
     response: Response
 
 

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trialdesk.entrypoints.api.schemas.text import Line, Text
 from trialdesk.services.review import QueryStatus
 
 __all__ = ["QueryCreate", "QueryMessageCreate", "QueryMessageRead", "QueryRead"]
 
 
 class QueryCreate(BaseModel):
-    entity: str = Field(
-        min_length=1, max_length=64, description="Record type, e.g. gvhd_assessments"
+    entity: Annotated[Line, Field(max_length=64)] = Field(
+        description="Record type, e.g. gvhd_assessments"
     )
     record_id: int = Field(ge=1, le=2**31 - 1)
-    field: str | None = Field(
-        default=None, min_length=1, max_length=64, description="The field in question"
+    field: Annotated[Line, Field(max_length=64)] | None = Field(
+        default=None, description="The field in question"
     )
-    message: str = Field(min_length=1, max_length=4000)
+    message: Text
 
 
 class QueryMessageCreate(BaseModel):
-    message: str = Field(min_length=1, max_length=4000)
+    message: Text
 
 
 class QueryMessageRead(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from trialdesk.domain.eligibility import CriterionStatus
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import CriterionKind
+from trialdesk.entrypoints.api.schemas.text import Code, Line
 
 __all__ = [
     "AllocationRead",
@@ -30,14 +31,6 @@ __all__ = [
     "SubjectCreate",
     "SubjectRead",
 ]
-
-
-# Text without control characters: no database stores a NUL, and no form field needs one.
-_PLAIN = r"^[^\x00-\x1f]*$"
-#: A short code (site, screening number, form version, arm, product).
-Code = Annotated[str, Field(min_length=1, max_length=32, pattern=_PLAIN)]
-#: A line of text (a name, a term, a reason).
-Line = Annotated[str, Field(min_length=1, max_length=200, pattern=_PLAIN)]
 
 
 #: One screening value: a yes/no answer or a number in the field's unit.

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, Field
+
+from trialdesk.entrypoints.api.schemas.text import Line
 
 __all__ = ["ApiTokenCreate", "ApiTokenCreated", "ApiTokenRead"]
 
 
 class ApiTokenCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="What the token is for")
+    name: Annotated[Line, Field(max_length=100)] = Field(description="What the token is for")
 
 
 class ApiTokenRead(BaseModel):
