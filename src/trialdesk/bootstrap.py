@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 import trialdesk.adapters.db.api_tokens  # noqa: F401  (registers the api_tokens table)
-from trialdesk.adapters.db.engine import create_db_engine
+from trialdesk.adapters.db.engine import create_db_engine, read_only_engine
 from trialdesk.adapters.db.randomization_repository import SqlAlchemyRandomizationUnitOfWork
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.adapters.protocol_file import builtin_protocol_path, read_protocol_file
@@ -34,6 +34,9 @@ class Store:
     url: str
     engine: Engine
     new_uow: Callable[[], UnitOfWork]
+    #: Units of work for use cases that only read: they never queue behind writers (SQLite) and
+    #: refuse any write (both databases).
+    new_read_uow: Callable[[], UnitOfWork]
     #: Units of work that also reach the randomization tables (lists, allocations, seeds).
     new_randomization_uow: Callable[[], RandomizationUnitOfWork]
 
@@ -62,9 +65,18 @@ def build_store(
     def new_uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine, clock=the_clock, passwords=the_passwords)
 
+    reader = read_only_engine(engine)
+
+    def new_read_uow() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(reader, clock=the_clock, passwords=the_passwords)
+
     def new_randomization_uow() -> RandomizationUnitOfWork:
         return SqlAlchemyRandomizationUnitOfWork(engine, clock=the_clock, passwords=the_passwords)
 
     return Store(
-        url=resolved, engine=engine, new_uow=new_uow, new_randomization_uow=new_randomization_uow
+        url=resolved,
+        engine=engine,
+        new_uow=new_uow,
+        new_read_uow=new_read_uow,
+        new_randomization_uow=new_randomization_uow,
     )

@@ -25,6 +25,7 @@ __all__ = [
     "create_api_token",
     "list_api_tokens",
     "revoke_api_token",
+    "token_holder",
 ]
 
 #: Every token starts with this, so a leaked token is easy to recognise in logs and scanners.
@@ -117,13 +118,18 @@ def revoke_api_token(uow: UnitOfWork, *, as_user: int, token_id: int) -> ApiToke
 
 def authenticate_api_token(uow: UnitOfWork, *, token: str) -> int:
     """The id of the active user a live token belongs to; anything else is refused alike."""
+    with uow:
+        return token_holder(uow, token)
+
+
+def token_holder(uow: UnitOfWork, token: str) -> int:
+    """:func:`authenticate_api_token` inside a unit of work the caller has opened."""
     if not token.startswith(TOKEN_PREFIX):
         raise AuthenticationError("invalid API token")
-    with uow:
-        found = uow.records.find("api_tokens", token_hash=_hash(token))
-        if not found or found[0]["revoked_at"] is not None:
-            raise AuthenticationError("invalid or revoked API token")
-        user = uow.records.get("users", found[0]["user_id"])
-        if user is None or not user["is_active"]:
-            raise AuthenticationError("invalid or revoked API token")
-        return int(user["id"])
+    found = uow.records.find("api_tokens", token_hash=_hash(token))
+    if not found or found[0]["revoked_at"] is not None:
+        raise AuthenticationError("invalid or revoked API token")
+    user = uow.records.get("users", found[0]["user_id"])
+    if user is None or not user["is_active"]:
+        raise AuthenticationError("invalid or revoked API token")
+    return int(user["id"])

@@ -12,9 +12,10 @@ from trialdesk.domain.access import Action, Role
 from trialdesk.domain.errors import AuthenticationError
 from trialdesk.services.access import load_actor, require_action_anywhere
 from trialdesk.services.accounts import RoleGrant
+from trialdesk.services.api_tokens import token_holder
 from trialdesk.services.ports import UnitOfWork
 
-__all__ = ["UserContext", "describe_user", "require_study_action"]
+__all__ = ["UserContext", "describe_token_holder", "describe_user", "require_study_action"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +35,25 @@ class UserContext:
 def describe_user(uow: UnitOfWork, *, user_id: int) -> UserContext:
     """The active user with this id; a deactivated or missing account is not signed in."""
     with uow:
-        user = uow.records.get("users", user_id)
-        if user is None or not user["is_active"]:
-            raise AuthenticationError("not logged in")
-        codes = {site["id"]: site["code"] for site in uow.records.find("sites")}
-        grants = tuple(
-            RoleGrant(Role(row["role"]), codes.get(row["site_id"]))
-            for row in uow.records.find("role_assignments", user_id=user_id, is_active=True)
-        )
-        return UserContext(user_id, user["username"], user["full_name"], grants)
+        return _user_context(uow, user_id)
+
+
+def describe_token_holder(uow: UnitOfWork, *, token: str) -> UserContext:
+    """The active user a live API token belongs to, checked and described in one transaction."""
+    with uow:
+        return _user_context(uow, token_holder(uow, token))
+
+
+def _user_context(uow: UnitOfWork, user_id: int) -> UserContext:
+    user = uow.records.get("users", user_id)
+    if user is None or not user["is_active"]:
+        raise AuthenticationError("not logged in")
+    codes = {site["id"]: site["code"] for site in uow.records.find("sites")}
+    grants = tuple(
+        RoleGrant(Role(row["role"]), codes.get(row["site_id"]))
+        for row in uow.records.find("role_assignments", user_id=user_id, is_active=True)
+    )
+    return UserContext(user_id, user["username"], user["full_name"], grants)
 
 
 def require_study_action(uow: UnitOfWork, *, as_user: int, action: Action) -> None:

@@ -3,6 +3,17 @@
 SQLite runs in WAL mode with ``synchronous=FULL`` (a commit survives power loss), foreign keys on
 and a busy timeout; every transaction starts with ``BEGIN IMMEDIATE`` so writers queue up front
 instead of failing half-way, which also keeps the audit hash chain strictly linear.
+
+Within one process, those transactions queue on a fair in-process mutex per database file
+(:mod:`trialdesk.adapters.db.write_mutex`) taken just before ``BEGIN IMMEDIATE`` and given back
+after ``COMMIT`` or ``ROLLBACK``. SQLite's own busy handler polls with growing sleeps, so under
+many threads a writer could sleep far longer than the transaction ahead of it took; the mutex
+hands the database over in arrival order the moment it is free. Writers in other processes still
+wait through the busy timeout.
+
+A unit of work that only reads runs on :func:`read_only_engine`: on SQLite a deferred ``BEGIN``
+with ``PRAGMA query_only`` (WAL readers see a consistent snapshot and never wait for the writer),
+on PostgreSQL a ``READ ONLY`` transaction. Either way a stray write fails instead of committing.
 """
 
 from __future__ import annotations
@@ -13,11 +24,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from trialdesk.adapters.db.write_mutex import WriteSerialisedConnection, mutex_for
 from trialdesk.domain.errors import InputError
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "create_db_engine", "normalise_url"]
+__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "create_db_engine", "normalise_url", "read_only_engine"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option marking an engine's transactions as read-only.
+_READ_ONLY = "trialdesk_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -35,6 +49,8 @@ def normalise_url(url: str) -> str:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    mutex = mutex_for(engine.url.database)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Hand transaction control to SQLAlchemy's "begin" hook below (pysqlite's own implicit
@@ -49,13 +65,38 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.driver_connection
+        read_only = bool(connection.get_execution_options().get(_READ_ONLY, False))
+        if dbapi_connection.query_only != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
+            dbapi_connection.query_only = read_only
+        if read_only:
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection.hold_write_mutex(mutex, timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.release_write_mutex()
+            raise
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with trialdesk's durability and concurrency settings."""
     url = normalise_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        # The DBAPI connection class gives the mutex back after the driver's COMMIT/ROLLBACK
+        # returns (SQLAlchemy's commit events fire before it, too early).
+        connect_args = {"factory": WriteSerialisedConnection, **kwargs.pop("connect_args", {})}
+        kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """A view of ``engine`` (same pool) whose transactions may read but never write."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{_READ_ONLY: True})
+    return engine.execution_options(postgresql_readonly=True)

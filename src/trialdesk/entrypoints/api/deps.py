@@ -23,8 +23,7 @@ from trialdesk.entrypoints.api.security import (
     session_token_of,
 )
 from trialdesk.services import accounts
-from trialdesk.services.api_tokens import authenticate_api_token
-from trialdesk.services.identity import UserContext, describe_user
+from trialdesk.services.identity import UserContext, describe_token_holder, describe_user
 
 __all__ = [
     "ApiUser",
@@ -70,7 +69,7 @@ def _session_principal(request: Request, context: AppContext) -> Principal:
     if token is None:
         raise AuthenticationError("not logged in")
     session = accounts.validate_session(context.store.new_uow(), token=token)
-    return Principal(describe_user(context.store.new_uow(), user_id=session.user_id), token)
+    return Principal(describe_user(context.store.new_read_uow(), user_id=session.user_id), token)
 
 
 def api_principal(request: Request, context: ContextDep) -> Principal:
@@ -80,8 +79,8 @@ def api_principal(request: Request, context: ContextDep) -> Principal:
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise AuthenticationError("use the header 'Authorization: Bearer <API token>'")
-        user_id = authenticate_api_token(context.store.new_uow(), token=credentials.strip())
-        return Principal(describe_user(context.store.new_uow(), user_id=user_id), None)
+        holder = describe_token_holder(context.store.new_read_uow(), token=credentials.strip())
+        return Principal(holder, None)
     principal = _session_principal(request, context)
     if request.method not in _SAFE_METHODS and not csrf_matches(
         principal.session_token or "", request.headers.get(CSRF_HEADER)

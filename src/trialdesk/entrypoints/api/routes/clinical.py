@@ -44,7 +44,7 @@ _CREATED = status.HTTP_201_CREATED
 
 def _page(context: ContextDep, principal: ApiUser, subject_id: int) -> subject_view.SubjectPage:
     return subject_view.load_subject_page(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
         protocol=context.protocol,
     )  # fmt: skip
 

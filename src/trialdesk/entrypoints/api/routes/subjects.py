@@ -61,7 +61,7 @@ def read_subject(
 ) -> SubjectRead:
     """One subject, if your roles at its site let you see it."""
     found = subjects.get_subject(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id
     )
     return subject_read(found)
 
@@ -72,7 +72,7 @@ def read_subject_detail(
 ) -> SubjectDetailRead:
     """The subject page's data: allocation, timeline, assessments, next step, AEs, signatures."""
     page = subject_view.load_subject_page(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
         protocol=context.protocol,
     )  # fmt: skip
     return subject_detail_read(page)
@@ -84,7 +84,7 @@ def read_subject_audit(
 ) -> list[AuditEntryRead]:
     """The subject's audit trail (times in UTC)."""
     page = subject_view.load_subject_page(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
         protocol=context.protocol,
     )  # fmt: skip
     return [audit_entry_read(e) for e in page.audit]
