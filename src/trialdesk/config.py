@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -14,6 +16,8 @@ class Settings(BaseSettings):
 
     #: Database used when a command gets no ``--db``.
     database_url: str = "sqlite:///trialdesk.db"
+    #: Protocol file a server process loads; unset means the built-in NCT04738981 protocol.
+    protocol_file: Path | None = None
 
 
 def get_settings() -> Settings:

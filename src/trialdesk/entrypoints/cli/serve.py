@@ -1,21 +1,29 @@
-"""``trialdesk serve``: upgrade the database schema, then serve the web application."""
+"""``trialdesk serve``: upgrade the database schema, then serve the web application.
+
+uvicorn picks its fastest installed HTTP parser and event loop (httptools and uvloop come with
+``uvicorn[standard]``). With ``--workers N`` it runs N server processes on one socket; each builds
+its own app through :func:`worker_app` from the settings this command exports to them.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from trialdesk.adapters.db.maintenance import upgrade_database
 from trialdesk.bootstrap import build_store, database_url, load_protocol
+from trialdesk.config import get_settings
 from trialdesk.entrypoints.api import create_app
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import console
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
 from trialdesk.services.first_run import initialise_demo
 
-__all__ = ["serve"]
+__all__ = ["serve", "worker_app"]
 
 
 def serve(
@@ -33,6 +41,18 @@ def serve(
             "password is printed once.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Server processes. PostgreSQL: about one per core. SQLite: writes queue fairly "
+            "only within one process, so more than 1 speeds up reads but makes writes wait longer.",
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log one line per request.")
+    ] = True,
 ) -> None:
     """Serve the web application and the API (upgrades the schema first)."""
     url = database_url(db)
@@ -49,7 +69,27 @@ def serve(
                 f"[bold]{first.password}[/] (shown only now; keep it safe)"
             )
     console.print(f"serving {protocol.identification.nct_id} at http://{host}:{port}/")
-    try:
-        uvicorn.run(create_app(store, protocol), host=host, port=port, log_level="info")
-    finally:
-        store.close()
+    if workers == 1:
+        try:
+            uvicorn.run(
+                create_app(store, protocol), host=host, port=port, log_level="info",
+                access_log=access_log,
+            )  # fmt: skip
+        finally:
+            store.close()
+        return
+    store.close()
+    # Worker processes start afresh and read their database and protocol from the settings.
+    os.environ["TRIALDESK_DATABASE_URL"] = url
+    if protocol_file is not None:
+        os.environ["TRIALDESK_PROTOCOL_FILE"] = str(protocol_file.resolve())
+    uvicorn.run(
+        f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers,
+        log_level="info", access_log=access_log,
+    )  # fmt: skip
+
+
+def worker_app() -> FastAPI:
+    """The application of one server process started by ``serve --workers N``."""
+    settings = get_settings()
+    return create_app(build_store(settings.database_url), load_protocol(settings.protocol_file))

@@ -1,0 +1,71 @@
+"""``trialdesk serve``: the server options reach uvicorn, and worker processes build the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from trialdesk.entrypoints.cli import serve as serve_module
+from trialdesk.entrypoints.cli.app import app
+from trialdesk.services import accounts
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
+    """Record what ``serve`` hands uvicorn instead of listening on a port."""
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        serve_module.uvicorn, "run", lambda target, **options: calls.append((target, options))
+    )
+    return calls
+
+
+def test_serve_passes_port_and_access_log_choice_to_one_server_process(
+    tmp_path: Path, uvicorn_calls: list[tuple[Any, dict[str, Any]]]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    result = runner.invoke(app, ["serve", "--db", url, "--port", "8123", "--no-access-log"])
+    assert result.exit_code == 0, result.output
+    [(target, options)] = uvicorn_calls
+    assert isinstance(target, FastAPI)
+    assert (options["port"], options["access_log"]) == (8123, False)
+    assert "workers" not in options
+
+
+def test_serve_with_workers_starts_processes_that_build_the_app_from_the_same_database(
+    tmp_path: Path,
+    uvicorn_calls: list[tuple[Any, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TRIALDESK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TRIALDESK_PROTOCOL_FILE", raising=False)
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    result = runner.invoke(app, ["serve", "--db", url, "--workers", "2", "--demo"])
+    assert result.exit_code == 0, result.output
+    [(target, options)] = uvicorn_calls
+    assert (target, options["factory"], options["workers"]) == (
+        "trialdesk.entrypoints.cli.serve:worker_app", True, 2,
+    )  # fmt: skip
+    assert options["access_log"] is True
+    # What one worker process does on start: the app over the database the parent prepared.
+    worker = serve_module.worker_app()
+    created = result.output.split("created demo sites: ")[1].splitlines()[0].split(", ")
+    sites = accounts.list_sites(worker.state.trialdesk.store.new_read_uow())
+    assert [site.code for site in sites] == created
+    with TestClient(worker) as client:
+        protocol = client.get("/api/v1/protocol").json()
+        assert protocol["identification"]["nct_id"] == "NCT04738981"
+
+
+def test_serve_refuses_zero_workers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    result = runner.invoke(app, ["serve", "--db", url, "--workers", "0"])
+    assert result.exit_code != 0
+    assert "--workers" in result.output
