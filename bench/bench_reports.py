@@ -240,7 +240,7 @@ def bench_large(workdir: Path, n: int) -> None:
     derive = time.perf_counter() - started - read
     stats_started = time.perf_counter()
     grouping = Grouping.for_report(protocol, ReportKind.FINAL, unmasked=True)
-    efficacy.response_analysis(datasets.adsl, grouping)
+    efficacy.response_analysis(datasets.adsl, grouping, protocol.analysis)
     survival = efficacy.survival_analyses(datasets.adtte, grouping)
     statistics = time.perf_counter() - stats_started
     total = time.perf_counter() - started
