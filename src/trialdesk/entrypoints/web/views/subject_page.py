@@ -42,7 +42,7 @@ def _subject_page(
     request: Request, context: ContextDep, principal: Principal, subject_id: int, **extra: Any
 ) -> Response:
     page = subject_view.load_subject_page(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
         protocol=context.protocol,
     )  # fmt: skip
     now = page.now.astimezone(dt.UTC)
