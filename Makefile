@@ -46,10 +46,13 @@ golden: $(STAMP) r-deps
 	$(BIN)/python tests/golden/make_data.py
 	Rscript tests/golden/make_golden.R
 
-# Serves the web application on SQLite (trialdesk.db here); the first start creates demo sites
-# and an administrator and prints the administrator's one-time password.
+# Serves the web application on SQLite (trialdesk.db here). The first start builds a DEMO trial
+# of 130 simulated patients there and prints the demo accounts' one-time passwords; later starts
+# just serve it.
 run: $(STAMP)
 	$(BIN)/trialdesk protocol show
+	test -e trialdesk.db || $(BIN)/trialdesk demo --db sqlite:///trialdesk.db --subjects 130 \
+	  || { rm -f trialdesk.db trialdesk.db-wal trialdesk.db-shm; exit 1; }
 	$(BIN)/trialdesk serve --db sqlite:///trialdesk.db --host 127.0.0.1 --port 8000 --demo
 
 test: $(STAMP) system-deps

@@ -47,7 +47,13 @@ from trialdesk.simulation.patients import (
 from trialdesk.simulation.scenario import Scenario
 from trialdesk.stats.risk_difference_arrays import newcombe_rejects
 
-__all__ = ["TrialOutcomes", "simulate_trials"]
+__all__ = [
+    "TrialOutcomes",
+    "body_weights",
+    "event_weeks",
+    "evolve_stages",
+    "simulate_trials",
+]
 
 _WEEKS_PER_YEAR = 52
 _STAGE_MAX = np.array([4, 4, 1, 4], dtype=np.int8)
@@ -90,7 +96,7 @@ def _arm_order(protocol: Protocol) -> tuple[list[str], int, int]:
     return codes, experimental[0], 1 - experimental[0]
 
 
-def _body_weight(
+def body_weights(
     scenario: Scenario, shape: tuple[int, ...], rng: np.random.Generator
 ) -> NDArray[np.float64]:
     """Normal body weights truncated to the scenario's range (out-of-range draws are redrawn)."""
@@ -104,7 +110,7 @@ def _body_weight(
     return np.clip(weight, spec.minimum_kg, spec.maximum_kg)
 
 
-def _week_events(
+def event_weeks(
     hazard: float, shape: tuple[int, ...], rng: np.random.Generator
 ) -> NDArray[np.int64]:
     """Week (1, 2, …) in which an event with this weekly hazard happens; huge when hazard is 0."""
@@ -113,7 +119,7 @@ def _week_events(
     return np.asarray(rng.geometric(hazard, size=shape), dtype=np.int64)
 
 
-def _evolve(
+def evolve_stages(
     stages: NDArray[np.int8],
     improve: NDArray[np.float64],
     worsen: NDArray[np.float64],
@@ -178,8 +184,8 @@ def simulate_trials(
         for name in ("improve", "worsen", "flare")
     )
     hazards = scenario.hazards
-    death_week = _week_events(hazards.death, shape, rng)
-    dropout_week = _week_events(hazards.dropout, shape, rng)
+    death_week = event_weeks(hazards.death, shape, rng)
+    dropout_week = event_weeks(hazards.dropout, shape, rng)
 
     staging_days = sorted(
         v.day
@@ -190,7 +196,7 @@ def simulate_trials(
     decision_day = next(
         v.day for v in protocol.visits_in(VisitPhase.COURSE) if v.code == rules.decision_visit
     )
-    weight = _body_weight(scenario, shape, rng)
+    weight = body_weights(scenario, shape, rng)
     # (study day, assessment before dose, course, intervention code or "" for an assessment)
     events: list[tuple[int, int, int, str]] = []
     given: dict[str, tuple[NDArray[np.bool_], NDArray[np.float64] | float]] = {}
@@ -224,7 +230,7 @@ def simulate_trials(
             doses[dosed] += on_treatment & (in_course == course) & present & given[dosed][0]
             continue
         while weeks_done < week:
-            stages = _evolve(stages, improve, worsen, flare, rng)
+            stages = evolve_stages(stages, improve, worsen, flare, rng)
             weeks_done += 1
         observed = stage_arrays(raw_measurements(stages, rng)).stages
         dead = death_week <= week
@@ -245,8 +251,8 @@ def simulate_trials(
         in_course = np.where(repeat, course + 1, in_course)
 
     year_death = death_week <= _WEEKS_PER_YEAR
-    chronic = _week_events(hazards.chronic_gvhd, shape, rng)
-    relapse = _week_events(hazards.relapse, shape, rng)
+    chronic = event_weeks(hazards.chronic_gvhd, shape, rng)
+    relapse = event_weeks(hazards.relapse, shape, rng)
     order = [experimental, control]
     one_hot = arm[..., np.newaxis] == np.array(order)
 

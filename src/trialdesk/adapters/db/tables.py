@@ -365,6 +365,16 @@ audit_trail = Table(
     Column("hash", String(64), nullable=False, unique=True),
 )
 
+# Trial-wide settings as key/value rows (migration 0004); ``demo`` marks a demonstration trial.
+trial_settings = Table(
+    "trial_settings",
+    metadata,
+    _id(),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("value", String(200), nullable=False),
+    *_created(),
+)
+
 # One row (id = 1) holding the chain's tip; writers lock it to append in strict order.
 audit_chain_head = Table(
     "audit_chain_head",

@@ -14,6 +14,7 @@ from trialdesk.entrypoints.api.errors import install_error_handlers
 from trialdesk.entrypoints.api.routes import api_router
 from trialdesk.entrypoints.web.rendering import STATIC_DIR
 from trialdesk.entrypoints.web.views import page_router
+from trialdesk.services.trial_settings import is_demo_database
 
 __all__ = ["WebSettings", "create_app"]
 
@@ -37,6 +38,8 @@ def create_app(store: Store, protocol: Protocol, settings: WebSettings | None = 
     app.state.trialdesk = AppContext(
         store=store, protocol=protocol, settings=settings or WebSettings()
     )
+    # Read once: a demo database stays a demo; every page shows the marker (base.html).
+    app.state.demo_database = is_demo_database(store.new_read_uow())
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(page_router())

@@ -19,6 +19,7 @@ from trialdesk.entrypoints.cli import (
     audit,
     calendar,
     db,
+    demo,
     eligibility,
     gvhd,
     protocol,
@@ -70,6 +71,7 @@ app.add_typer(users.app)
 app.add_typer(randomization.app)
 randomization_lists.register(randomization.app)
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 app.add_typer(stats.app)
 app.command("simulate")(trial_simulation.simulate)
 app.command("samplesize")(trial_simulation.samplesize)
