@@ -1,11 +1,13 @@
 """Audit entries are held by the unit of work and written, hash-chained, just before commit.
 
 The chain head is therefore the last lock any transaction takes, so audited writes never deadlock
-on it (PostgreSQL). One transaction records an ineligible screening (an audit entry, then the
-subject's state); another changes the same subject's state (the subject row, then its audit
-entry). If appending locked the chain head at once, a barrier between each transaction's first and
-second lock would leave each waiting for the other: PostgreSQL aborts one with a deadlock (40P01).
-SQLite serialises whole transactions with ``BEGIN IMMEDIATE``, so the interleaving cannot arise.
+on it (PostgreSQL). One transaction appends an audit entry, then updates a row; another updates the
+same row, then appends its entry. If appending locked the chain head at once, a barrier between
+each transaction's first and second lock would leave each waiting for the other: PostgreSQL aborts
+one with a deadlock (40P01). (The subject use cases no longer meet this way, since each locks the
+subject's row as it reads it; the order still protects any use case that writes an entry before a
+row.) SQLite serialises whole transactions with ``BEGIN IMMEDIATE``, so the interleaving cannot
+arise.
 """
 
 from __future__ import annotations
@@ -18,13 +20,11 @@ import pytest
 from sqlalchemy import Engine
 
 from db_fixtures import FAST_PASSWORDS, SettableClock
-from trial_world import ELIGIBLE_ANSWERS, TODAY, TrialWorld, build_world
+from trial_world import TrialWorld, build_world
 from trialdesk.adapters.db.engine import create_db_engine
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction
-from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import subjects
 from trialdesk.services.audit_trail import verify_audit_trail
 from trialdesk.services.ports import AuditDraft, RecordRepository
 
@@ -98,56 +98,54 @@ def _run(work: Callable[[], object], failures: list[BaseException]) -> threading
 @pytest.mark.parametrize(
     "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
-def test_a_screening_and_a_state_change_of_one_subject_at_once_both_commit(
+def test_an_entry_then_a_row_and_that_row_then_an_entry_at_once_both_commit(
     store: Store, bounded_engine: Engine, clock: SettableClock
 ) -> None:
     world: TrialWorld = build_world(store)
-    # Both have taken their first lock (screening: its audit entry; state change: the subject
-    # row) before either asks for its second.
+    # Both have taken their first lock (entry first: its audit entry, if appending locked the
+    # head; row first: the subject row) before either asks for its second.
     both_hold_their_first_lock = threading.Barrier(2, timeout=PATIENCE)
-    screening = _GatedUnitOfWork(
+    entry_first = _GatedUnitOfWork(
         bounded_engine, clock, before=lambda: both_hold_their_first_lock.wait()
     )
-    state_change = _GatedUnitOfWork(
+    row_first = _GatedUnitOfWork(
         bounded_engine, clock, after=lambda: both_hold_their_first_lock.wait()
     )
 
-    def record_ineligible_screening() -> None:
-        subjects.record_screening(
-            screening, as_user=world.coordinator, subject_id=world.subject_id,
-            screened_on=TODAY, answers={**ELIGIBLE_ANSWERS, "age_years": 75},
-            protocol=world.protocol,
-        )  # fmt: skip
+    def append_then_update() -> None:
+        with entry_first as uow:
+            uow.audit.append([_about_subject(world, "entry first")])
+            uow.records.update("subjects", world.subject_id, {"birth_year": 1980})
+            uow.commit()
 
-    def declare_screen_failure() -> None:
-        subjects.change_state(
-            state_change, as_user=world.coordinator, subject_id=world.subject_id,
-            target=SubjectState.SCREEN_FAILED.value, reason="investigator's decision",
-        )  # fmt: skip
+    def update_then_append() -> None:
+        with row_first as uow:
+            uow.records.update("subjects", world.subject_id, {"sex": "female"})
+            uow.audit.append([_about_subject(world, "row first")])
+            uow.commit()
 
     failures: list[BaseException] = []
-    threads = [_run(record_ineligible_screening, failures), _run(declare_screen_failure, failures)]
+    threads = [_run(append_then_update, failures), _run(update_then_append, failures)]
     for thread in threads:
         thread.join(timeout=3 * PATIENCE)
     assert not any(thread.is_alive() for thread in threads)
 
     assert failures == []
-    subject = subjects.get_subject(
-        store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id
-    )
-    assert subject.state is SubjectState.SCREEN_FAILED
     with store.new_uow() as uow:
+        subject = uow.records.get("subjects", world.subject_id)
         about_subject = list(uow.audit.entries(subject_id=world.subject_id))
-    written = [(e.action, e.entity, e.field) for e in about_subject[1:]]  # after registration
-    assert sorted(written, key=str) == sorted(
-        [
-            (AuditAction.INSERT, "screening_records", None),
-            (AuditAction.UPDATE, "subjects", "state"),
-            (AuditAction.UPDATE, "subjects", "state"),
-        ],
-        key=str,
-    )
+    assert subject is not None
+    assert (subject["birth_year"], subject["sex"]) == (1980, "female")
+    written = [e.reason for e in about_subject[1:]]  # after registration
+    assert sorted(written, key=str) == ["entry first", "row first"]
     assert verify_audit_trail(store.new_uow()).intact
+
+
+def _about_subject(world: TrialWorld, reason: str) -> AuditDraft:
+    return AuditDraft(
+        user_id=None, username="system", action=AuditAction.UPDATE, entity="subjects",
+        entity_id=str(world.subject_id), reason=reason, subject_id=world.subject_id,
+    )  # fmt: skip
 
 
 def _draft(what: str) -> AuditDraft:

@@ -65,13 +65,17 @@ def subject_not_found(subject_id: int) -> NotFoundError:
     return NotFoundError(f"subject {subject_id} not found")
 
 
-def require_subject(uow: UnitOfWork, actor: Actor, subject_id: int, action: Action) -> Record:
+def require_subject(
+    uow: UnitOfWork, actor: Actor, subject_id: int, action: Action, *, for_update: bool = False
+) -> Record:
     """The subject's row, if the actor may perform ``action`` on it; else "not found".
 
     The subject's lock state is read with it, so a following audited write checks the lock
-    without another trip to the database.
+    without another trip to the database. A use case that changes the subject (its state, or
+    anything decided from the row) passes ``for_update=True``: the row is then held until the
+    transaction ends, and a concurrent change of the same subject waits and reads the result.
     """
-    found = uow.records.get_with_lock_state("subjects", subject_id)
+    found = uow.records.get_with_lock_state("subjects", subject_id, for_update=for_update)
     if found is None or not actor.may(action, found[0]["site_id"]):
         raise subject_not_found(subject_id)
     return found[0]

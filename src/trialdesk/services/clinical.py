@@ -341,7 +341,7 @@ def record_outcome(
         raise InputError.single("cause", "a death needs its cause")
     with uow:
         actor = load_actor(uow, as_user)
-        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
         not_in_future(uow, "occurred_on", occurred_on)
         outcome_id = insert_audited(
             uow, actor, "outcomes",

@@ -86,8 +86,15 @@ class RecordRepository(Protocol):
         """Number of rows in the table."""
         ...
 
-    def get_with_lock_state(self, table: str, record_id: int) -> tuple[Record, bool] | None:
-        """The row with this id and whether an active lock names it, in one read; or ``None``."""
+    def get_with_lock_state(
+        self, table: str, record_id: int, *, for_update: bool = False
+    ) -> tuple[Record, bool] | None:
+        """The row with this id and whether an active lock names it, in one read; or ``None``.
+
+        With ``for_update`` the row is first locked until the transaction ends, waiting for any
+        transaction that holds it, so the read sees what that one committed: a use case reading
+        a row in order to change it must ask for this, or a concurrent change is lost.
+        """
         ...
 
     def has_active_lock(self, targets: Sequence[tuple[str, int]]) -> bool:

@@ -209,9 +209,8 @@ def randomize_subject(
     """
     with uow:
         actor = load_actor(uow, as_user)
-        # Locked before it is read, so the checks below see any request that went first.
-        uow.randomization.lock_subject(subject_id)
-        subject = require_subject(uow, actor, subject_id, Action.RANDOMIZE)
+        # Locked as it is read, so the checks below see any request that went first.
+        subject = require_subject(uow, actor, subject_id, Action.RANDOMIZE, for_update=True)
         listing = find_list(uow, kind)
         _, raw_spec = uow.randomization.secret(listing["id"])
         spec = spec_from_dict(raw_spec)

@@ -33,10 +33,6 @@ class RandomizationRepository(Protocol):
         """Stratum code → number of entries generated for it."""
         ...
 
-    def lock_subject(self, subject_id: int) -> None:
-        """Hold the subject's row lock until the transaction ends (one request per subject)."""
-        ...
-
     def lock_stratum(self, list_id: int, stratum: str) -> None:
         """Hold the stratum's lock until the transaction ends; its allocations queue here."""
         ...

@@ -145,7 +145,7 @@ def change_state(
     """Move a subject to another lifecycle state (refused, naming both, when not allowed)."""
     with uow:
         actor = load_actor(uow, as_user)
-        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
         apply_transition(uow, actor, subject, target, reason)
         updated = uow.records.get("subjects", subject_id)
         assert updated is not None
@@ -169,7 +169,7 @@ def record_screening(
     """
     with uow:
         actor = load_actor(uow, as_user)
-        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
         not_in_future(uow, "screened_on", screened_on)
         result = evaluate_eligibility(protocol, answers)
         criteria = [
@@ -206,7 +206,7 @@ def record_consent(
         raise InputError.single("obtained_by", "must not be empty")
     with uow:
         actor = load_actor(uow, as_user)
-        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
         not_in_future(uow, "consented_on", consented_on)
         consent_id = insert_audited(
             uow, actor, "consents",

@@ -38,7 +38,6 @@ from trialdesk.adapters.db.tables import (
     minimization_state,
     randomization_list_entries,
     randomization_lists,
-    subjects,
 )
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.services.ports import Record
@@ -103,12 +102,6 @@ class SqlAlchemyRandomizationRepository:
             .group_by(_entries.c.stratum)
         )
         return {str(stratum): int(count) for stratum, count in rows}
-
-    def lock_subject(self, subject_id: int) -> None:
-        # On SQLite FOR UPDATE is omitted by the compiler; BEGIN IMMEDIATE already serialises.
-        self._connection.execute(
-            select(subjects.c.id).where(subjects.c.id == subject_id).with_for_update()
-        ).first()
 
     def lock_stratum(self, list_id: int, stratum: str) -> None:
         if self._connection.dialect.name != "postgresql":

@@ -84,8 +84,16 @@ class SqlAlchemyRecordRepository:
         """Drop remembered lock states (the transaction ended)."""
         self._known_locks.clear()
 
-    def get_with_lock_state(self, table: str, record_id: int) -> tuple[Record, bool] | None:
+    def get_with_lock_state(
+        self, table: str, record_id: int, *, for_update: bool = False
+    ) -> tuple[Record, bool] | None:
         t = _table(table)
+        if for_update and self._connection.dialect.name == "postgresql":
+            # SQLite needs no row lock: BEGIN IMMEDIATE already gave this transaction the write
+            # lock. On PostgreSQL the row is locked in its own statement: under READ COMMITTED
+            # the read below then takes a fresh snapshot, so after waiting it sees the row *and*
+            # the locks table as the previous holder committed them.
+            self._connection.execute(select(t.c.id).where(t.c.id == record_id).with_for_update())
         locked = _active_lock(table, t.c.id).label("__locked")
         statement = select(t, locked).where(t.c.id == record_id)
         row = self._connection.execute(statement).mappings().first()
