@@ -21,8 +21,10 @@ from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import audit_event, insert_audited
 
 __all__ = [
+    "SESSION_TOUCH_INTERVAL",
     "RoleGrant",
     "Session",
+    "SessionCheck",
     "SiteRead",
     "UserRead",
     "create_site",
@@ -34,6 +36,7 @@ __all__ = [
     "login",
     "logout",
     "revoke_role",
+    "session_holder",
     "validate_session",
     "verify_password",
 ]
@@ -41,6 +44,9 @@ __all__ = [
 PASSWORD_POLICY = PasswordPolicy()
 LOCKOUT_POLICY = LockoutPolicy()
 SESSION_POLICY = SessionPolicy()
+#: A session's last activity is written at most this often, so most requests only read; idle
+#: expiry is therefore accurate to this interval (a session may lapse up to this much early).
+SESSION_TOUCH_INTERVAL = dt.timedelta(seconds=60)
 
 _SITE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -361,18 +367,43 @@ def _open_session(uow: UnitOfWork, token: str) -> Record:
     return session
 
 
+@dataclass(frozen=True, slots=True)
+class SessionCheck:
+    """The user of a live session, and whether its last activity is due to be written."""
+
+    user_id: int
+    session_id: int
+    touch_due: bool
+    started_at: dt.datetime
+    last_seen_at: dt.datetime
+
+
+def session_holder(uow: UnitOfWork, token: str) -> SessionCheck:
+    """The live session's active user, in a unit of work the caller opened (may be read-only)."""
+    session = _open_session(uow, token)
+    user = uow.records.get("users", session["user_id"])
+    if user is None or not user["is_active"]:
+        raise AuthenticationError("not logged in")
+    last_seen = session["last_seen_at"]
+    due = uow.clock.now() - last_seen >= SESSION_TOUCH_INTERVAL
+    return SessionCheck(int(user["id"]), int(session["id"]), due, session["started_at"], last_seen)
+
+
 def validate_session(uow: UnitOfWork, *, token: str) -> Session:
-    """The user behind a live session token; using it extends the idle timeout."""
+    """The user behind a live session token; using it extends the idle timeout.
+
+    The last activity is written only when the stored one is older than
+    :data:`SESSION_TOUCH_INTERVAL`, so repeated use within that interval writes nothing.
+    """
     with uow:
-        session = _open_session(uow, token)
-        user = uow.records.get("users", session["user_id"])
-        if user is None or not user["is_active"]:
-            raise AuthenticationError("not logged in")
-        now = uow.clock.now()
-        uow.records.update("sessions", session["id"], {"last_seen_at": now})
+        checked = session_holder(uow, token)
+        last_seen = checked.last_seen_at
+        if checked.touch_due:
+            last_seen = uow.clock.now()
+            uow.records.update("sessions", checked.session_id, {"last_seen_at": last_seen})
         uow.commit()
-    expires = SESSION_POLICY.expires_at(started_at=session["started_at"], last_seen_at=now)
-    return Session(token=token, user_id=session["user_id"], expires_at=expires)
+    expires = SESSION_POLICY.expires_at(started_at=checked.started_at, last_seen_at=last_seen)
+    return Session(token=token, user_id=checked.user_id, expires_at=expires)
 
 
 def logout(uow: UnitOfWork, *, token: str) -> None:

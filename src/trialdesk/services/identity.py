@@ -11,11 +11,17 @@ from dataclasses import dataclass
 from trialdesk.domain.access import Action, Role
 from trialdesk.domain.errors import AuthenticationError
 from trialdesk.services.access import load_actor, require_action_anywhere
-from trialdesk.services.accounts import RoleGrant
+from trialdesk.services.accounts import RoleGrant, session_holder
 from trialdesk.services.api_tokens import token_holder
 from trialdesk.services.ports import UnitOfWork
 
-__all__ = ["UserContext", "describe_token_holder", "describe_user", "require_study_action"]
+__all__ = [
+    "UserContext",
+    "describe_session_holder",
+    "describe_token_holder",
+    "describe_user",
+    "require_study_action",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,17 @@ def describe_token_holder(uow: UnitOfWork, *, token: str) -> UserContext:
     """The active user a live API token belongs to, checked and described in one transaction."""
     with uow:
         return _user_context(uow, token_holder(uow, token))
+
+
+def describe_session_holder(uow: UnitOfWork, *, token: str) -> tuple[UserContext, bool]:
+    """The active user of a live session, and whether its last activity is due to be written.
+
+    One transaction, which may be read-only: the caller records the activity (through
+    :func:`trialdesk.services.accounts.validate_session`) only when it is due.
+    """
+    with uow:
+        checked = session_holder(uow, token)
+        return _user_context(uow, checked.user_id), checked.touch_due
 
 
 def _user_context(uow: UnitOfWork, user_id: int) -> UserContext:

@@ -23,7 +23,11 @@ from trialdesk.entrypoints.api.security import (
     session_token_of,
 )
 from trialdesk.services import accounts
-from trialdesk.services.identity import UserContext, describe_token_holder, describe_user
+from trialdesk.services.identity import (
+    UserContext,
+    describe_session_holder,
+    describe_token_holder,
+)
 
 __all__ = [
     "ApiUser",
@@ -68,8 +72,12 @@ def _session_principal(request: Request, context: AppContext) -> Principal:
     token = session_token_of(request, context.settings)
     if token is None:
         raise AuthenticationError("not logged in")
-    session = accounts.validate_session(context.store.new_uow(), token=token)
-    return Principal(describe_user(context.store.new_read_uow(), user_id=session.user_id), token)
+    # Checked read-only; the idle timer is written only when the stored activity is stale, so
+    # most page views and cookie API calls do not queue behind writers.
+    user, touch_due = describe_session_holder(context.store.new_read_uow(), token=token)
+    if touch_due:
+        accounts.validate_session(context.store.new_uow(), token=token)
+    return Principal(user, token)
 
 
 def api_principal(request: Request, context: ContextDep) -> Principal:
