@@ -168,6 +168,7 @@ def test_weekly_assessments_derive_stages_response_and_the_next_step(journey: We
     assert baseline["grade"] == 3
     assert baseline["response"] is None
     assert baseline["visit"] == "D1"
+    assert baseline["response_rule_set"] is None  # the baseline is not compared with anything
     journey.clock.advance(days=7)
     api = api_as(journey, "coord.bj")  # the idle session has expired
     worse = {**BASELINE, "bilirubin": 8.0}
@@ -179,6 +180,35 @@ def test_weekly_assessments_derive_stages_response_and_the_next_step(journey: We
     assert week1["response"] == "PD"
     assert week1["next_step"]["step"] == "switch_therapy"
     assert week1["next_step"]["stop_rule"] == "progression_within_3_weeks"
+
+
+def test_a_saved_assessment_is_answered_with_its_rules_and_as_the_subject_page_shows_it(
+    journey: WebWorld,
+) -> None:
+    api = api_as(journey, "coord.bj")
+    subject_id, _ = _randomized(api)
+    _first_dose(api, subject_id)
+    api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+    )
+    journey.clock.advance(days=7)
+    api = api_as(journey, "coord.bj")  # the idle session has expired
+    better = {**BASELINE, "bilirubin": 1.0, "skin_bsa_pct": 10.0}
+    saved = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(), "measurements": better},
+    )
+    assert saved.status_code == 201, saved.text
+    answer = saved.json()
+    assert answer["grading_system"] == PROTOCOL.assessment.grading_system.value
+    assert answer["response_rule_set"] == PROTOCOL.assessment.response_rules.value
+    detail = api.get(f"/subjects/{subject_id}/detail").json()
+    shown = next(a for a in detail["assessments"] if a["id"] == answer["id"])
+    assert {
+        k: v for k, v in answer.items() if k not in {"grading_system", "response_rule_set"}
+    } == shown
+    assert answer["next_step"] == detail["next_step"]
 
 
 def test_a_refused_assessment_names_the_measurement_and_saves_nothing(journey: WebWorld) -> None:

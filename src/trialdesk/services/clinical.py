@@ -11,11 +11,13 @@ import datetime as dt
 import enum
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from trialdesk import __version__
 from trialdesk.domain.access import Action
 from trialdesk.domain.calendar import dose_for_weight
+from trialdesk.domain.decisions import ProtocolDecision
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.gvhd import (
     BilirubinUnit,
@@ -38,6 +40,7 @@ from trialdesk.domain.safety.seriousness import (
     susar_products,
 )
 from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.course_progress import load_course_progress
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import insert_audited
 from trialdesk.services.subjects import apply_transition, not_in_future
@@ -45,6 +48,7 @@ from trialdesk.services.subjects import apply_transition, not_in_future
 __all__ = [
     "MEASUREMENT_FIELDS",
     "OutcomeKind",
+    "SavedAssessment",
     "TherapyKind",
     "derive_gvhd",
     "find_intervention",
@@ -54,6 +58,7 @@ __all__ = [
     "record_therapy",
     "record_visit",
     "report_adverse_event",
+    "save_gvhd_assessment",
     "stages_of",
 ]
 
@@ -211,6 +216,24 @@ def stages_of(row: Mapping[str, Any]) -> OrganStages:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SavedAssessment:
+    """A just-saved assessment with what was derived from it, in the transaction that saved it."""
+
+    id: int
+    assessed_on: dt.date
+    stages: dict[str, int]
+    grade: int
+    response: str | None
+    grading_system: str
+    response_rule_set: str | None
+    #: The staging visit and course the assessment was matched to, once the calendar is known.
+    visit: str | None
+    course: int | None
+    #: The protocol's next step for the subject after this save.
+    next_step: ProtocolDecision | None
+
+
 def record_gvhd_assessment(
     uow: UnitOfWork,
     *,
@@ -221,6 +244,22 @@ def record_gvhd_assessment(
     protocol: Protocol,
 ) -> int:
     """Record raw organ measurements; the first assessment is the baseline for response."""
+    return save_gvhd_assessment(
+        uow, as_user=as_user, subject_id=subject_id, assessed_on=assessed_on,
+        measurements=measurements, protocol=protocol,
+    ).id  # fmt: skip
+
+
+def save_gvhd_assessment(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    assessed_on: dt.date,
+    measurements: Mapping[str, Any],
+    protocol: Protocol,
+) -> SavedAssessment:
+    """:func:`record_gvhd_assessment`, answered with its derived values and the next step."""
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
@@ -230,14 +269,23 @@ def record_gvhd_assessment(
             stages_of(min(earlier, key=lambda r: (r["assessed_on"], r["id"]))) if earlier else None
         )
         derived = derive_gvhd(measurements, baseline, protocol)
-        assessment_id = insert_audited(
-            uow, actor, "gvhd_assessments",
-            {"subject_id": subject_id, "assessed_on": assessed_on,
-             "measurements": dict(measurements), **derived},
-            subject_id=subject_id,
-        )  # fmt: skip
+        row = {"subject_id": subject_id, "assessed_on": assessed_on,
+               "measurements": dict(measurements), **derived}  # fmt: skip
+        row["id"] = insert_audited(uow, actor, "gvhd_assessments", row, subject_id=subject_id)
+        # The visit and next step from what this transaction sees, instead of a later page load.
+        assessments = sorted([*earlier, row], key=lambda r: (r["assessed_on"], r["id"]))
+        progress = load_course_progress(uow, protocol, subject_id, assessments)
         uow.commit()
-    return assessment_id
+    visit = progress.matched.get(row["id"])
+    return SavedAssessment(
+        id=row["id"], assessed_on=assessed_on,
+        stages={"skin": derived["skin_stage"], "liver": derived["liver_stage"],
+                "upper_gi": derived["upper_gi_stage"], "lower_gi": derived["lower_gi_stage"]},
+        grade=derived["grade"], response=derived["response"],
+        grading_system=derived["grading_system"], response_rule_set=derived["response_rule_set"],
+        visit=visit.visit if visit else None, course=visit.course if visit else None,
+        next_step=progress.decision,
+    )  # fmt: skip
 
 
 def report_adverse_event(

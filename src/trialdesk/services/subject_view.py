@@ -1,21 +1,16 @@
 """Read side of the subject page: everything a site sees about one subject, as plain dataclasses.
 
 One read, one permission check (``view_subject`` at the subject's site, so another site's subject
-is "not found"). Derived views come from the domain: the calendar is planned from the subject's
-arm, the weight recorded with the latest dose and study day 1 (the day of the first dose, by the
-protocol's definition); each planned item gets its state and window status from
-:func:`trialdesk.domain.calendar.window_status`; the protocol's next step comes from
-:func:`trialdesk.domain.decisions.decide_next_step`; reporting clocks are recomputed from the
-stored seriousness and causality so their status is current.
-
-Assessments carry no visit code, so each one is matched to the course staging visit whose planned
-date is nearest (each visit takes at most one assessment, first come first served).
+is "not found"). Derived views come from the domain: the calendar, the assessments' visits and
+the protocol's next step from :mod:`trialdesk.services.course_progress`; each planned item gets
+its state and window status from :func:`trialdesk.domain.calendar.window_status`; reporting
+clocks are recomputed from the stored seriousness and causality so their status is current.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
@@ -25,11 +20,9 @@ from trialdesk.domain.calendar import (
     PlannedVisit,
     PlanState,
     WindowStatus,
-    plan_calendar,
     window_status,
 )
-from trialdesk.domain.decisions import NextStep, ProtocolDecision, decide_next_step
-from trialdesk.domain.gvhd import Response
+from trialdesk.domain.decisions import ProtocolDecision
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.safety.clocks import ClockStatus, reporting_clocks
 from trialdesk.domain.safety.seriousness import (
@@ -38,6 +31,7 @@ from trialdesk.domain.safety.seriousness import (
     SeriousnessCriterion,
 )
 from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.course_progress import course_progress
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.subjects import SubjectRead, read_subject_row
 
@@ -51,8 +45,6 @@ __all__ = [
     "TimelineItem",
     "load_subject_page",
 ]
-
-_STAGING = "gvhd_staging"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,50 +149,11 @@ def _by_date(rows: Sequence[Record], column: str) -> tuple[Record, ...]:
     return tuple(sorted(rows, key=lambda r: (r[column], r["id"])))
 
 
-def _match_assessments(
-    visits: Sequence[PlannedVisit], assessments: Sequence[Record]
-) -> dict[int, PlannedVisit]:
-    """Assessment id → the staging visit it belongs to (nearest planned date, one per visit)."""
-    staging = [v for v in visits if v.course is not None and _STAGING in v.assessments]
-    taken: set[tuple[str, int | None]] = set()
-    matched: dict[int, PlannedVisit] = {}
-    for row in assessments:
-        free = [v for v in staging if (v.visit, v.course) not in taken]
-        if not free:
-            break
-        day = row["assessed_on"]
-        best = min(free, key=lambda v: (abs((day - v.date).days), v.course or 0, v.day))
-        taken.add((best.visit, best.course))
-        matched[row["id"]] = best
-    return matched
-
-
-def _decide(
-    protocol: Protocol, assessments: Sequence[Record], matched: dict[int, PlannedVisit]
-) -> ProtocolDecision | None:
-    """The next step for the latest course that has assessments after its baseline."""
-    decision = None
-    for course in range(1, protocol.course.max_courses + 1):
-        history = [
-            (matched[r["id"]].visit, Response(r["response"]))
-            for r in assessments
-            if r["response"] is not None
-            and r["id"] in matched
-            and matched[r["id"]].course == course
-        ]
-        if not history:
-            break
-        decision = decide_next_step(protocol, history, course)
-        if decision.step is not NextStep.REPEAT_COURSE:
-            break
-    return decision
-
-
 def _timeline(
     calendar: Calendar,
     doses: Sequence[Record],
     visits: Sequence[Record],
-    matched: dict[int, PlannedVisit],
+    matched: Mapping[int, PlannedVisit],
     assessments: Sequence[Record],
     today: dt.date,
 ) -> list[TimelineItem]:
@@ -306,24 +259,14 @@ def load_subject_page(
         assessments = rows("gvhd_assessments", "assessed_on")
         allocations = uow.records.find("allocations", subject_id=subject_id)
         allocation = _allocation(protocol, allocations[0] if allocations else None)
-        day1 = doses[0]["administered_on"] if doses else None
-        weight = next((d["weight_kg"] for d in reversed(doses) if d["weight_kg"]), None)
+        progress = course_progress(
+            protocol, allocation.arm if allocation else None, doses, assessments
+        )
+        matched = progress.matched
         timeline: list[TimelineItem] = []
+        if progress.calendar is not None:
+            timeline = _timeline(progress.calendar, doses, visits, matched, assessments, today)
         views: list[AssessmentView] = []
-        decision = None
-        courses = 1
-        matched: dict[int, PlannedVisit] = {}
-        if allocation is not None and day1 is not None and weight is not None:
-            full = plan_calendar(
-                protocol, allocation.arm, weight, day1, protocol.course.max_courses
-            )
-            matched = _match_assessments(full.visits, assessments)
-            decision = _decide(protocol, assessments, matched)
-            courses = decision.course if decision is not None else 1
-            if decision is not None and decision.step is NextStep.REPEAT_COURSE:
-                courses += 1
-            calendar = plan_calendar(protocol, allocation.arm, weight, day1, courses)
-            timeline = _timeline(calendar, doses, visits, matched, assessments, today)
         for a in assessments:
             visit = matched.get(a["id"])
             views.append(
@@ -339,11 +282,11 @@ def load_subject_page(
         return SubjectPage(
             subject=read_subject_row(uow, row),
             allocation=allocation,
-            day1=day1,
-            weight_kg=weight,
-            courses=courses,
+            day1=progress.day1,
+            weight_kg=progress.weight_kg,
+            courses=progress.courses,
             timeline=tuple(timeline),
-            next_step=decision,
+            next_step=progress.decision,
             screenings=rows("screening_records", "screened_on"),
             consents=rows("consents", "consented_on"),
             doses=doses,

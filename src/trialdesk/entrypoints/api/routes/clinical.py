@@ -1,7 +1,8 @@
 """A subject's clinical records: doses, visits, assessments, AEs, therapies, outcomes, signatures.
 
 Each save goes through its service (one transaction, audited); the answer carries the derived
-values read back through the subject view, so the client shows what the protocol computed.
+values, so the client shows what the protocol computed: an assessment's come from the
+transaction that saved it, the other records' are read back through the subject view.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from trialdesk.entrypoints.api.schemas.clinical import (
     AdverseEventCreate,
     AdverseEventRead,
     AssessmentCreate,
-    AssessmentRead,
+    AssessmentSaved,
     DoseCreate,
     DoseRead,
     OutcomeCreate,
@@ -29,8 +30,8 @@ from trialdesk.entrypoints.api.schemas.clinical import (
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.subject_reads import (
     adverse_event_read,
-    assessment_read,
     fields_under,
+    next_step_read,
     subject_read,
 )
 from trialdesk.services import clinical, review, subject_view, subjects
@@ -107,22 +108,23 @@ def record_visit(
     )
 
 
-@router.post("/{subject_id}/assessments", response_model=AssessmentRead, status_code=_CREATED)
+@router.post("/{subject_id}/assessments", response_model=AssessmentSaved, status_code=_CREATED)
 def record_assessment(
     body: AssessmentCreate, context: ContextDep, principal: ApiUser, subject_id: int = SubjectId
-) -> AssessmentRead:
+) -> AssessmentSaved:
     """Record raw GVHD measurements; stages, grade, response and the next step are derived."""
     with fields_under("measurements", MEASUREMENT_FIELDS):
-        assessment_id = clinical.record_gvhd_assessment(
+        saved = clinical.save_gvhd_assessment(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             assessed_on=body.assessed_on, measurements=body.measurements.model_dump(mode="json"),
             protocol=context.protocol,
         )  # fmt: skip
-    page = _page(context, principal, subject_id)
-    view = next((a for a in page.assessments if a.id == assessment_id), None)
-    if view is None:
-        raise _missing("assessment", assessment_id)
-    return assessment_read(view, page.next_step)
+    return AssessmentSaved(
+        id=saved.id, assessed_on=saved.assessed_on, visit=saved.visit, course=saved.course,
+        stages=saved.stages, grade=saved.grade, response=saved.response,
+        next_step=next_step_read(saved.next_step), grading_system=saved.grading_system,
+        response_rule_set=saved.response_rule_set,
+    )  # fmt: skip
 
 
 @router.post("/{subject_id}/adverse-events", response_model=AdverseEventRead, status_code=_CREATED)

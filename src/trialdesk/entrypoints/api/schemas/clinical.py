@@ -118,6 +118,15 @@ class AssessmentRead(BaseModel):
     next_step: NextStepRead | None
 
 
+class AssessmentSaved(AssessmentRead):
+    """The answer to a save: the assessment as derived, with the rules it was derived under."""
+
+    grading_system: str = Field(description="The grading system that staged the organs")
+    response_rule_set: str | None = Field(
+        description="The response rules against the baseline; null for the baseline itself"
+    )
+
+
 class ProductCausality(BaseModel):
     product: Code
     causality: Causality

@@ -1,0 +1,116 @@
+"""Where a subject stands in the treatment course: assessments matched to visits, the next step.
+
+Shared by the subject page and by the assessment save, so both derive the visit, course and
+protocol step of an assessment the same way. The calendar is planned from the subject's arm,
+the weight recorded with the latest dose and study day 1 (the day of the first dose, by the
+protocol's definition); the next step comes from
+:func:`trialdesk.domain.decisions.decide_next_step`.
+
+Assessments carry no visit code, so each one is matched to the course staging visit whose planned
+date is nearest (each visit takes at most one assessment, first come first served).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from trialdesk.domain.calendar import Calendar, PlannedVisit, plan_calendar
+from trialdesk.domain.decisions import NextStep, ProtocolDecision, decide_next_step
+from trialdesk.domain.gvhd import Response
+from trialdesk.domain.protocol import Protocol
+from trialdesk.services.ports import Record, UnitOfWork
+
+__all__ = ["CourseProgress", "course_progress", "load_course_progress"]
+
+_STAGING = "gvhd_staging"
+
+
+@dataclass(frozen=True, slots=True)
+class CourseProgress:
+    """Day 1, weight, assessment-to-visit matches, the next step and the calendar to show."""
+
+    day1: dt.date | None = None
+    weight_kg: float | None = None
+    matched: Mapping[int, PlannedVisit] = field(default_factory=dict)
+    decision: ProtocolDecision | None = None
+    courses: int = 1
+    #: Planned for ``courses`` courses; ``None`` until arm, first dose and weight are known.
+    calendar: Calendar | None = None
+
+
+def _match_assessments(
+    visits: Sequence[PlannedVisit], assessments: Sequence[Record]
+) -> dict[int, PlannedVisit]:
+    """Assessment id → the staging visit it belongs to (nearest planned date, one per visit)."""
+    staging = [v for v in visits if v.course is not None and _STAGING in v.assessments]
+    taken: set[tuple[str, int | None]] = set()
+    matched: dict[int, PlannedVisit] = {}
+    for row in assessments:
+        free = [v for v in staging if (v.visit, v.course) not in taken]
+        if not free:
+            break
+        day = row["assessed_on"]
+        best = min(free, key=lambda v: (abs((day - v.date).days), v.course or 0, v.day))
+        taken.add((best.visit, best.course))
+        matched[row["id"]] = best
+    return matched
+
+
+def _decide(
+    protocol: Protocol, assessments: Sequence[Record], matched: Mapping[int, PlannedVisit]
+) -> ProtocolDecision | None:
+    """The next step for the latest course that has assessments after its baseline."""
+    decision = None
+    for course in range(1, protocol.course.max_courses + 1):
+        history = [
+            (matched[r["id"]].visit, Response(r["response"]))
+            for r in assessments
+            if r["response"] is not None
+            and r["id"] in matched
+            and matched[r["id"]].course == course
+        ]
+        if not history:
+            break
+        decision = decide_next_step(protocol, history, course)
+        if decision.step is not NextStep.REPEAT_COURSE:
+            break
+    return decision
+
+
+def course_progress(
+    protocol: Protocol,
+    arm: str | None,
+    doses: Sequence[Record],
+    assessments: Sequence[Record],
+) -> CourseProgress:
+    """The subject's progress from the allocated arm and the doses and assessments by date."""
+    day1 = doses[0]["administered_on"] if doses else None
+    weight = next((d["weight_kg"] for d in reversed(doses) if d["weight_kg"]), None)
+    if arm is None or day1 is None or weight is None:
+        return CourseProgress(day1=day1, weight_kg=weight)
+    full = plan_calendar(protocol, arm, weight, day1, protocol.course.max_courses)
+    matched = _match_assessments(full.visits, assessments)
+    decision = _decide(protocol, assessments, matched)
+    courses = decision.course if decision is not None else 1
+    if decision is not None and decision.step is NextStep.REPEAT_COURSE:
+        courses += 1
+    return CourseProgress(
+        day1=day1, weight_kg=weight, matched=matched, decision=decision, courses=courses,
+        calendar=plan_calendar(protocol, arm, weight, day1, courses),
+    )  # fmt: skip
+
+
+def load_course_progress(
+    uow: UnitOfWork, protocol: Protocol, subject_id: int, assessments: Sequence[Record]
+) -> CourseProgress:
+    """:func:`course_progress` with the arm and doses read in the caller's open unit of work."""
+    allocations = uow.records.find("allocations", subject_id=subject_id)
+    doses = sorted(
+        uow.records.find("dose_administrations", subject_id=subject_id),
+        key=lambda r: (r["administered_on"], r["id"]),
+    )
+    return course_progress(
+        protocol, allocations[0]["arm"] if allocations else None, doses, assessments
+    )
