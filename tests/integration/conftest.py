@@ -1,4 +1,4 @@
-"""Database tests run on both engines; the fixtures live in ``tests/db_fixtures.py``."""
+"""Database tests run on both engines; fixtures live in ``db_fixtures.py`` and ``race_gates.py``."""
 
 from db_fixtures import (
     clock,
@@ -8,5 +8,14 @@ from db_fixtures import (
     sqlite_template,
     store,
 )
+from race_gates import bounded_engine
 
-__all__ = ["clock", "db_url", "postgres_server", "postgres_template", "sqlite_template", "store"]
+__all__ = [
+    "bounded_engine",
+    "clock",
+    "db_url",
+    "postgres_server",
+    "postgres_template",
+    "sqlite_template",
+    "store",
+]

@@ -13,118 +13,30 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Self
+from collections.abc import Callable, Iterable
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from db_fixtures import FAST_PASSWORDS, SettableClock
+from db_fixtures import SettableClock
+from race_gates import (
+    PATIENCE,
+    GatedUnitOfWork,
+    assert_waited,
+    postgres_only,
+    run_both,
+    someone_waits_for_a_lock,
+    subject_read,
+    wait_until,
+)
 from trial_world import ELIGIBLE_ANSWERS, TODAY, TrialWorld, build_world
-from trialdesk.adapters.db.engine import create_db_engine
-from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction, AuditEntry
 from trialdesk.domain.errors import StateError
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.services import subjects
 from trialdesk.services.audit_trail import verify_audit_trail
-from trialdesk.services.ports import RecordRepository, UnitOfWork
-
-#: Seconds any one wait may take before the test gives up instead of hanging.
-PATIENCE = 10
-
-postgres_only = pytest.mark.parametrize(
-    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
-)
-
-
-class _GatedRecords:
-    """A record repository that runs hooks around every read of a subject row with lock state."""
-
-    def __init__(
-        self, inner: RecordRepository, before: Callable[[], None], after: Callable[[], None]
-    ) -> None:
-        self._inner = inner
-        self._before = before
-        self._after = after
-
-    def get_with_lock_state(self, table: str, record_id: int, **options: Any) -> Any:
-        if table == "subjects":
-            self._before()
-        found = self._inner.get_with_lock_state(table, record_id, **options)
-        if table == "subjects":
-            self._after()
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-
-class _GatedUnitOfWork(SqlAlchemyUnitOfWork):
-    """The store's real unit of work, with hooks around the subject-row read."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        clock: SettableClock,
-        *,
-        before: Callable[[], None] = lambda: None,
-        after: Callable[[], None] = lambda: None,
-    ) -> None:
-        super().__init__(engine, clock=clock, passwords=FAST_PASSWORDS)
-        self._hooks = (before, after)
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.records = _GatedRecords(self.records, *self._hooks)
-        return self
-
-
-@pytest.fixture
-def bounded_engine(db_url: str) -> Iterator[Engine]:
-    """Connections that give up waiting for a lock after ``PATIENCE`` seconds, never hang."""
-    engine = create_db_engine(
-        db_url, connect_args={"options": f"-c lock_timeout={PATIENCE * 1000}"}
-    )
-    yield engine
-    engine.dispose()
-
-
-def _someone_waits_for_a_lock(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        waiting = connection.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ).scalar_one()
-    return bool(waiting)
-
-
-def _wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the other transaction neither read the subject nor waited for it")
-        time.sleep(0.01)
-
-
-def _assert_waited(event: threading.Event) -> None:
-    assert event.wait(PATIENCE)
-
-
-def _run(work: Callable[[], object], failures: list[BaseException]) -> threading.Thread:
-    def guarded() -> None:
-        try:
-            work()
-        except BaseException as error:  # reported by the test, not lost in the thread
-            failures.append(error)
-
-    thread = threading.Thread(target=guarded)
-    thread.start()
-    return thread
+from trialdesk.services.ports import UnitOfWork
 
 
 def _state_changes(entries: Iterable[AuditEntry]) -> list[tuple[object, object]]:
@@ -169,16 +81,20 @@ def test_a_move_racing_a_withdrawal_is_judged_against_withdrawn_and_refused(
 
     def let_the_second_catch_up() -> None:
         first_has_read.set()
-        _wait_until(lambda: second_has_read.is_set() or _someone_waits_for_a_lock(bounded_engine))
+        wait_until(lambda: second_has_read.is_set() or someone_waits_for_a_lock(bounded_engine))
 
     def wait_for_the_first_to_commit() -> None:
         second_has_read.set()
         assert first_committed.wait(PATIENCE)
 
-    withdrawing = _GatedUnitOfWork(bounded_engine, clock, after=let_the_second_catch_up)
-    second = _GatedUnitOfWork(
+    withdrawing = GatedUnitOfWork(
+        bounded_engine, clock, subject_read(after=let_the_second_catch_up)
+    )
+    second = GatedUnitOfWork(
         bounded_engine, clock,
-        before=lambda: _assert_waited(first_has_read), after=wait_for_the_first_to_commit,
+        subject_read(
+            before=lambda: assert_waited(first_has_read), after=wait_for_the_first_to_commit
+        ),
     )  # fmt: skip
 
     def withdraw() -> None:
@@ -188,15 +104,7 @@ def test_a_move_racing_a_withdrawal_is_judged_against_withdrawn_and_refused(
         )  # fmt: skip
         first_committed.set()
 
-    withdrawal_failures: list[BaseException] = []
-    second_failures: list[BaseException] = []
-    threads = [
-        _run(withdraw, withdrawal_failures),
-        _run(lambda: second_move(second, world), second_failures),
-    ]
-    for thread in threads:
-        thread.join(timeout=3 * PATIENCE)
-    assert not any(thread.is_alive() for thread in threads)
+    withdrawal_failures, second_failures = run_both(withdraw, lambda: second_move(second, world))
 
     assert withdrawal_failures == []
     assert len(second_failures) == 1
@@ -233,11 +141,11 @@ def test_two_allowed_moves_of_one_subject_at_once_both_commit_one_after_the_othe
 
     def let_the_second_queue() -> None:
         first_has_read.set()
-        _wait_until(lambda: _someone_waits_for_a_lock(bounded_engine))
+        wait_until(lambda: someone_waits_for_a_lock(bounded_engine))
 
-    marking = _GatedUnitOfWork(bounded_engine, clock, after=let_the_second_queue)
-    withdrawing = _GatedUnitOfWork(
-        bounded_engine, clock, before=lambda: _assert_waited(first_has_read)
+    marking = GatedUnitOfWork(bounded_engine, clock, subject_read(after=let_the_second_queue))
+    withdrawing = GatedUnitOfWork(
+        bounded_engine, clock, subject_read(before=lambda: assert_waited(first_has_read))
     )
 
     def mark_eligible() -> None:
@@ -252,13 +160,7 @@ def test_two_allowed_moves_of_one_subject_at_once_both_commit_one_after_the_othe
             target=SubjectState.WITHDRAWN.value, reason="consent withdrawn",
         )  # fmt: skip
 
-    failures: list[BaseException] = []
-    threads = [_run(mark_eligible, failures), _run(withdraw, failures)]
-    for thread in threads:
-        thread.join(timeout=3 * PATIENCE)
-    assert not any(thread.is_alive() for thread in threads)
-
-    assert failures == []
+    assert run_both(mark_eligible, withdraw) == ([], [])
     with store.new_uow() as uow:
         about_subject = list(uow.audit.entries(subject_id=world.subject_id))
     assert _state_changes(about_subject) == [("screening", "eligible"), ("eligible", "withdrawn")]

@@ -38,16 +38,25 @@ EDITABLE_FIELDS: Mapping[str, frozenset[str]] = {
 
 
 def load_subject_record(
-    uow: UnitOfWork, actor: Actor, entity: str, record_id: int, action: Action
+    uow: UnitOfWork,
+    actor: Actor,
+    entity: str,
+    record_id: int,
+    action: Action,
+    *,
+    for_update: bool = False,
 ) -> Record:
-    """A record of a subject the actor may act on; otherwise "not found", whatever the cause."""
+    """A record of a subject the actor may act on; otherwise "not found", whatever the cause.
+
+    ``for_update=True`` reads the owning subject for update (see :func:`require_subject`).
+    """
     if entity not in EDITABLE_FIELDS:
         raise InputError.single("entity", f"unknown record type {entity!r}")
     record = uow.records.get(entity, record_id)
     try:
         if record is None:
             raise NotFoundError("missing")
-        require_subject(uow, actor, record["subject_id"], action)
+        require_subject(uow, actor, record["subject_id"], action, for_update=for_update)
     except NotFoundError:
         raise NotFoundError(f"{entity} {record_id} not found") from None
     return record

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from trialdesk.domain.access import Action
 from trialdesk.domain.audit import AuditAction, record_fingerprint
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
-from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.accounts import verify_password
 from trialdesk.services.corrections import load_subject_record
 from trialdesk.services.ports import Record, UnitOfWork
@@ -199,20 +199,24 @@ def check_signature(uow: UnitOfWork, *, as_user: int, signature_id: int) -> Sign
         )  # fmt: skip
 
 
-def _lock_target(uow: UnitOfWork, as_user: int, entity: str, record_id: int) -> tuple[Record, int]:
-    actor = load_actor(uow, as_user)
+def _lock_target(uow: UnitOfWork, actor: Actor, entity: str, record_id: int) -> int:
+    """The owning subject's id, its row read for update.
+
+    Locking and unlocking any record of a subject thus take turns on the subject's row, and the
+    "already locked" / "not locked" check that follows sees what the previous turn committed.
+    """
     if entity == "subjects":
-        subject = require_subject(uow, actor, record_id, Action.LOCK)
-        return subject, record_id
-    record = load_subject_record(uow, actor, entity, record_id, Action.LOCK)
-    return record, int(record["subject_id"])
+        require_subject(uow, actor, record_id, Action.LOCK, for_update=True)
+        return record_id
+    record = load_subject_record(uow, actor, entity, record_id, Action.LOCK, for_update=True)
+    return int(record["subject_id"])
 
 
 def lock_record(uow: UnitOfWork, *, as_user: int, entity: str, record_id: int) -> int:
     """Lock a record (or a whole subject with ``entity="subjects"``) against edits."""
     with uow:
         actor = load_actor(uow, as_user)
-        _, subject_id = _lock_target(uow, as_user, entity, record_id)
+        subject_id = _lock_target(uow, actor, entity, record_id)
         if any(
             lock["unlocked_at"] is None
             for lock in uow.records.find("locks", entity=entity, entity_id=record_id)
@@ -236,7 +240,7 @@ def unlock_record(
     why = require_reason(reason)
     with uow:
         actor = load_actor(uow, as_user)
-        _, subject_id = _lock_target(uow, as_user, entity, record_id)
+        subject_id = _lock_target(uow, actor, entity, record_id)
         active = [
             lock
             for lock in uow.records.find("locks", entity=entity, entity_id=record_id)
