@@ -117,7 +117,9 @@ def correct_record(
     why = require_reason(reason)
     with uow:
         actor = load_actor(uow, as_user)
-        record = load_subject_record(uow, actor, entity, record_id, Action.ENTER_DATA)
+        record = load_subject_record(
+            uow, actor, entity, record_id, Action.ENTER_DATA, for_update=True
+        )
         not_editable = sorted(set(changes) - EDITABLE_FIELDS[entity])
         if not_editable:
             raise InputError(
@@ -159,7 +161,9 @@ def delete_record(
         )
     with uow:
         actor = load_actor(uow, as_user)
-        record = load_subject_record(uow, actor, entity, record_id, Action.ENTER_DATA)
+        record = load_subject_record(
+            uow, actor, entity, record_id, Action.ENTER_DATA, for_update=True
+        )
         delete_audited(uow, actor, entity, record, reason=why, subject_id=record["subject_id"])
         if protocol is not None and entity == "gvhd_assessments":
             _rederive_assessments(uow, actor, record["subject_id"], why, protocol)
