@@ -37,6 +37,7 @@ __all__ = [
     "plan_calendar",
     "plan_course",
     "study_date",
+    "visit_done_on",
     "window_status",
 ]
 
@@ -77,6 +78,7 @@ class PlannedVisit:
     earliest: dt.date
     latest: dt.date
     assessments: tuple[str, ...]
+    phase: VisitPhase
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +224,28 @@ def _planned_visit(visit: Visit, day1: dt.date, day: int, course: int | None) ->
         earliest=study_date(day1, day - before),
         latest=study_date(day1, day + after),
         assessments=visit.assessments,
+        phase=visit.phase,
     )
+
+
+def visit_done_on(
+    visit: PlannedVisit,
+    *,
+    recorded_on: dt.date | None,
+    assessed_on: dt.date | None,
+    screened_on: dt.date | None,
+) -> dt.date | None:
+    """The date a planned visit took place (``None``: not yet).
+
+    A recorded visit counts first, then the GVHD assessment matched to it. The screening visit is
+    the screening itself: a randomized subject was screened, so the screening record (its date)
+    is the screening visit even when no separate visit was recorded.
+    """
+    if recorded_on is not None:
+        return recorded_on
+    if visit.phase is VisitPhase.SCREENING:
+        return screened_on
+    return assessed_on
 
 
 class PlanState(enum.StrEnum):

@@ -36,10 +36,13 @@ from trialdesk.domain.errors import InputError, StateError
 __all__ = [
     "TERMINAL_STATES",
     "TRANSITIONS",
+    "TREATMENT_ENDED_STATES",
     "SubjectState",
     "allowed_targets",
     "can_transition",
     "is_terminal",
+    "may_receive_study_treatment",
+    "require_study_treatment",
     "transition",
 ]
 
@@ -83,6 +86,13 @@ TRANSITIONS: Mapping[SubjectState, frozenset[SubjectState]] = MappingProxyType(
 #: States with no way out.
 TERMINAL_STATES: frozenset[SubjectState] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 
+#: States in which no more study treatment is given: off study treatment, in follow-up, or the
+#: study has ended for the subject. Safety data (AEs, outcomes) are still recorded in follow-up.
+TREATMENT_ENDED_STATES: frozenset[SubjectState] = TERMINAL_STATES | {
+    _S.OFF_STUDY_TREATMENT,
+    _S.FOLLOW_UP,
+}
+
 
 def _state(value: SubjectState | str, field_name: str) -> SubjectState:
     try:
@@ -120,3 +130,17 @@ def transition(current: SubjectState | str, target: SubjectState | str) -> Subje
     else:
         detail = "allowed: " + ", ".join(sorted(TRANSITIONS[source]))
     raise StateError(f"cannot go from {source} to {destination} ({detail})")
+
+
+def may_receive_study_treatment(state: SubjectState | str) -> bool:
+    """Whether a subject in ``state`` may still be given a dose of study treatment."""
+    return _state(state, "state") not in TREATMENT_ENDED_STATES
+
+
+def require_study_treatment(state: SubjectState | str) -> None:
+    """Raise :class:`StateError` naming ``state`` unless study treatment may be given in it."""
+    if not may_receive_study_treatment(state):
+        raise StateError(
+            f"no dose of study treatment may be recorded for a subject in state "
+            f"{_state(state, 'state')}: study treatment has ended"
+        )

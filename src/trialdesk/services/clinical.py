@@ -27,7 +27,7 @@ from trialdesk.domain.gvhd import (
     grade,
     stage,
 )
-from trialdesk.domain.lifecycle import SubjectState
+from trialdesk.domain.lifecycle import SubjectState, require_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.protocol.treatment import Intervention
 from trialdesk.domain.safety.adverse_event import AdverseEvent, AeOutcome
@@ -140,7 +140,11 @@ def record_dose(
     dose_unit: str,
     protocol: Protocol,
 ) -> int:
-    """Record one administration; the planned dose for the weight comes from the protocol."""
+    """Record one administration; the planned dose for the weight comes from the protocol.
+
+    Refused with a :class:`StateError` naming the state once the subject is off study
+    treatment, in follow-up, or the study has ended for them.
+    """
     intervention = find_intervention(protocol, product)
     errors = []
     if dose_unit != intervention.unit:
@@ -154,7 +158,8 @@ def record_dose(
     planned = dose_for_weight(intervention, weight_kg, protocol.weight_limits)
     with uow:
         actor = load_actor(uow, as_user)
-        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        require_study_treatment(subject["state"])
         not_in_future(uow, "administered_on", administered_on)
         dose_id = insert_audited(
             uow, actor, "dose_administrations",

@@ -6,8 +6,11 @@ the weight recorded with the latest dose and study day 1 (the day of the first d
 protocol's definition); the next step comes from
 :func:`trialdesk.domain.decisions.decide_next_step`.
 
-Assessments carry no visit code, so each one is matched to the course staging visit whose planned
-date is nearest (each visit takes at most one assessment, first come first served).
+Assessments carry no visit code, so each one is matched to the staging visit of the subject's own
+plan whose planned date is nearest (each visit takes at most one assessment, first come first
+served; a course visit wins a tie with a follow-up visit on the same day). The plan holds a
+second course only once the first course's decision was to repeat it, so after a switch of
+therapy a week-8 assessment is the week-8 follow-up visit, not a course-2 visit.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def _match_assessments(
     visits: Sequence[PlannedVisit], assessments: Sequence[Record]
 ) -> dict[int, PlannedVisit]:
     """Assessment id → the staging visit it belongs to (nearest planned date, one per visit)."""
-    staging = [v for v in visits if v.course is not None and _STAGING in v.assessments]
+    staging = [v for v in visits if _STAGING in v.assessments]
     taken: set[tuple[str, int | None]] = set()
     matched: dict[int, PlannedVisit] = {}
     for row in assessments:
@@ -52,7 +55,9 @@ def _match_assessments(
         if not free:
             break
         day = row["assessed_on"]
-        best = min(free, key=lambda v: (abs((day - v.date).days), v.course or 0, v.day))
+        best = min(
+            free, key=lambda v: (abs((day - v.date).days), v.course is None, v.course or 0, v.day)
+        )
         taken.add((best.visit, best.course))
         matched[row["id"]] = best
     return matched
@@ -90,15 +95,24 @@ def course_progress(
     weight = next((d["weight_kg"] for d in reversed(doses) if d["weight_kg"]), None)
     if arm is None or day1 is None or weight is None:
         return CourseProgress(day1=day1, weight_kg=weight)
-    full = plan_calendar(protocol, arm, weight, day1, protocol.course.max_courses)
-    matched = _match_assessments(full.visits, assessments)
-    decision = _decide(protocol, assessments, matched)
-    courses = decision.course if decision is not None else 1
-    if decision is not None and decision.step is NextStep.REPEAT_COURSE:
+    # Plan one course, then one more each time the latest course's decision was to repeat it.
+    courses = 1
+    while True:
+        calendar = plan_calendar(protocol, arm, weight, day1, courses)
+        matched = _match_assessments(calendar.visits, assessments)
+        decision = _decide(protocol, assessments, matched)
+        repeat = (
+            decision is not None
+            and decision.step is NextStep.REPEAT_COURSE
+            and decision.course == courses
+            and courses < protocol.course.max_courses
+        )
+        if not repeat:
+            break
         courses += 1
     return CourseProgress(
         day1=day1, weight_kg=weight, matched=matched, decision=decision, courses=courses,
-        calendar=plan_calendar(protocol, arm, weight, day1, courses),
+        calendar=calendar,
     )  # fmt: skip
 
 

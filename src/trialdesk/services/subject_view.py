@@ -20,9 +20,11 @@ from trialdesk.domain.calendar import (
     PlannedVisit,
     PlanState,
     WindowStatus,
+    visit_done_on,
     window_status,
 )
 from trialdesk.domain.decisions import ProtocolDecision
+from trialdesk.domain.lifecycle import may_receive_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.safety.clocks import ClockStatus, reporting_clocks
 from trialdesk.domain.safety.seriousness import (
@@ -33,6 +35,7 @@ from trialdesk.domain.safety.seriousness import (
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.course_progress import course_progress
 from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.recording import is_locked
 from trialdesk.services.subjects import SubjectRead, read_subject_row
 
 __all__ = [
@@ -133,7 +136,10 @@ class SubjectPage:
     outcomes: tuple[Record, ...]
     signatures: tuple[SignatureView, ...]
     audit: tuple[AuditEntry, ...]
+    #: Clinical data entry (AEs, outcomes, ...): the user's role at the site, while not locked.
     may_enter_data: bool
+    #: Dose entry: data entry while the subject is still on study treatment.
+    may_record_dose: bool
     may_randomize: bool
     may_sign: bool
     #: When the page was read (UTC): "today" for date fields and the reporting clocks.
@@ -155,6 +161,7 @@ def _timeline(
     visits: Sequence[Record],
     matched: Mapping[int, PlannedVisit],
     assessments: Sequence[Record],
+    screened_on: dt.date | None,
     today: dt.date,
 ) -> list[TimelineItem]:
     items: list[TimelineItem] = []
@@ -183,8 +190,11 @@ def _timeline(
     }
     for planned_visit in calendar.visits:
         same = recorded.get(planned_visit.visit, [])
-        done_on = same.pop(0)["visit_date"] if same else None
-        done_on = done_on or assessed_on.get((planned_visit.visit, planned_visit.course))
+        done_on = visit_done_on(
+            planned_visit, recorded_on=same.pop(0)["visit_date"] if same else None,
+            assessed_on=assessed_on.get((planned_visit.visit, planned_visit.course)),
+            screened_on=screened_on,
+        )  # fmt: skip
         state, window = window_status(planned_visit.earliest, planned_visit.latest, done_on, today)
         items.append(
             TimelineItem(
@@ -263,9 +273,14 @@ def load_subject_page(
             protocol, allocation.arm if allocation else None, doses, assessments
         )
         matched = progress.matched
+        screenings = rows("screening_records", "screened_on")
+        # The latest screening is the one that led to randomization (a rescreen opens a new one).
+        screened_on = screenings[-1]["screened_on"] if screenings else None
         timeline: list[TimelineItem] = []
         if progress.calendar is not None:
-            timeline = _timeline(progress.calendar, doses, visits, matched, assessments, today)
+            timeline = _timeline(
+                progress.calendar, doses, visits, matched, assessments, screened_on, today
+            )
         views: list[AssessmentView] = []
         for a in assessments:
             visit = matched.get(a["id"])
@@ -279,6 +294,7 @@ def load_subject_page(
                 )
             )  # fmt: skip
         may_enter, may_randomize, may_sign = _permissions(actor, row["site_id"])
+        may_enter = may_enter and not is_locked(uow, "subjects", subject_id, None)
         return SubjectPage(
             subject=read_subject_row(uow, row),
             allocation=allocation,
@@ -287,7 +303,7 @@ def load_subject_page(
             courses=progress.courses,
             timeline=tuple(timeline),
             next_step=progress.decision,
-            screenings=rows("screening_records", "screened_on"),
+            screenings=screenings,
             consents=rows("consents", "consented_on"),
             doses=doses,
             visits=visits,
@@ -300,6 +316,7 @@ def load_subject_page(
             signatures=tuple(_signature(uow, r) for r in rows("signatures", "signed_at")),
             audit=tuple(uow.audit.entries(subject_id=subject_id)),
             may_enter_data=may_enter,
+            may_record_dose=may_enter and may_receive_study_treatment(row["state"]),
             may_randomize=may_randomize,
             may_sign=may_sign,
             now=now,
