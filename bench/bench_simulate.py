@@ -14,7 +14,9 @@ Figures, each next to a baseline measured in the same run:
    binomial outcomes only, no weekly rules), for scale.
 
 The two sides of 2. alternate in 5 rounds of 20,000 trials, so that load from other work on the
-machine falls on both alike; the load average is printed at the start and at the end.
+machine falls on both alike. The load average (start and end) and the cores each side obtained
+(its CPU time over its wall time) tell how much of the machine the run had: the speed-up is
+the ratio of cores obtained times the ratio of CPU time per batch.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def _scale_out(protocol: Protocol, scenario: Scenario) -> None:
         f"{local:.1f} s, 2 Dask workers {distributed:.1f} s, speed-up "
         f"{local / distributed:.2f}x (target >= 1.6x); cluster start-up {started:.1f} s, not "
         f"timed; CPU per batch: one core {local_cpu / len(big) * 1000:.0f} ms, workers "
-        f"{workers_cpu / len(big) * 1000:.0f} ms; {_load()}"
+        f"{workers_cpu / len(big) * 1000:.0f} ms; cores obtained (CPU / wall time): one core "
+        f"{local_cpu / local:.2f}, workers {workers_cpu / distributed:.2f} of 2; {_load()}"
     )
 
 
