@@ -8,6 +8,7 @@ table beside them, so nothing is only in the picture.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
@@ -18,6 +19,9 @@ __all__ = ["enrollment_chart", "stacked_bars"]
 _PALETTE = ("#1f5fa8", "#e08a1e", "#6a3d9a", "#33a02c", "#8c8c8c")
 _WIDTH, _HEIGHT = 640, 220
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 16, 14, 30
+#: Legend: 12 px text; a generous average glyph width, so an estimated label is never shorter
+#: than the drawn one (the SVG is laid out on the server, where no font can be measured).
+_LEGEND_FONT, _GLYPH_EM, _SWATCH, _LEGEND_GAP, _LEGEND_LINE = 12, 0.62, 12, 24, 18
 
 
 def _svg(label: str, body: str, height: int = _HEIGHT) -> Markup:
@@ -65,12 +69,42 @@ def enrollment_chart(points: Sequence[tuple[dt.date, int]], target: int, today: 
     return _svg(f"Randomized: {last} of the target {target}", body)
 
 
+def _text_width(text: str, font_size: int) -> float:
+    """Estimated rendered width of ``text`` (upper bound for the sans-serif faces in use)."""
+    return len(text) * font_size * _GLYPH_EM
+
+
+def _legend(
+    series: Sequence[str], left: float, right: float, top: float
+) -> tuple[list[str], float]:
+    """Swatch-and-label items flowed left to right, wrapping to a new line before ``right``.
+
+    Each item is as wide as its swatch plus its estimated label, so no label runs into the next
+    swatch. Returns the markup and the height used.
+    """
+    parts: list[str] = []
+    x, line = left, 0
+    for colour, name in zip(_PALETTE, series, strict=False):
+        width = _SWATCH + 4 + _text_width(name, _LEGEND_FONT)
+        if x > left and x + width > right:
+            x, line = left, line + 1
+        baseline = top + line * _LEGEND_LINE + _SWATCH
+        parts.append(
+            f'<g class="legend-item"><rect x="{x:.1f}" y="{baseline - _SWATCH + 1:.1f}" '
+            f'width="{_SWATCH}" height="{_SWATCH}" fill="{colour}"/>'
+            f'<text x="{x + _SWATCH + 4:.1f}" y="{baseline:.1f}" font-size="{_LEGEND_FONT}">'
+            f"{escape(name)}</text></g>"
+        )
+        x += width + _LEGEND_GAP
+    return parts, (line + 1) * _LEGEND_LINE
+
+
 def stacked_bars(
     title: str, rows: Sequence[tuple[str, Mapping[str, int]]], series: Sequence[str]
 ) -> Markup:
     """One horizontal bar per row, stacked by series (e.g. subjects per site by arm)."""
     row_h, label_w = 26, 150
-    height = _TOP + row_h * max(len(rows), 1) + _BOTTOM
+    bars_end = _TOP + row_h * max(len(rows), 1)
     widest = max((sum(values.values()) for _, values in rows), default=0) or 1
     plot_w = _WIDTH - label_w - _RIGHT - 40
     parts: list[str] = []
@@ -92,11 +126,6 @@ def stacked_bars(
         parts.append(
             f'<text x="{left + 6:.1f}" y="{top + 17}" font-size="13">{sum(values.values())}</text>'
         )
-    legend_y = height - 10
-    for i, (colour, name) in enumerate(zip(_PALETTE, series, strict=False)):
-        parts.append(
-            f'<rect x="{label_w + i * 170}" y="{legend_y - 10}" width="12" height="12" '
-            f'fill="{colour}"/><text x="{label_w + i * 170 + 16}" y="{legend_y}" font-size="12">'
-            f"{escape(name)}</text>"
-        )
-    return _svg(title, "".join(parts), height)
+    legend, legend_h = _legend(series, label_w, _WIDTH - _RIGHT, bars_end + 6)
+    height = bars_end + 6 + math.ceil(legend_h) + 8
+    return _svg(title, "".join(parts + legend), height)

@@ -1,0 +1,73 @@
+"""Layout as drawn by Chromium: pages fit the window, chart legends do not overlap."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from browser_harness import Visitor, username_of
+
+from trial_world import SITE_A
+from trialdesk.domain.access import Role
+from trialdesk.services import subjects
+
+#: Every criterion answered: the screening record's audit entry is one long JSON value.
+ANSWERS: dict[str, object] = {
+    "age_years": 45,
+    "anc_10e9_per_l": 1.5,
+    "creatinine_x_uln": 1.0,
+    "active_infection": False,
+    "pregnant_nursing_or_planning": False,
+    "confirmed_sr_agvhd": True,
+    "consent_signed": True,
+    "treatment_tolerable": True,
+    "primary_disease_controlled": True,
+    "no_multiorgan_dysfunction": True,
+    "suitable_for_study": True,
+}
+
+
+def _page_width(visitor: Visitor) -> tuple[int, int]:
+    scroll: int = visitor.page.evaluate("document.documentElement.scrollWidth")
+    window: int = visitor.page.evaluate("window.innerWidth")
+    return scroll, window
+
+
+def test_the_subject_page_with_long_audit_values_fits_the_window(visitor: Visitor) -> None:
+    world = visitor.live.world
+    subjects.record_screening(
+        world.store.new_uow(), as_user=world.user(Role.SITE_COORDINATOR),
+        subject_id=world.subject_id, screened_on=dt.datetime.now(dt.UTC).date(), answers=ANSWERS,
+        protocol=world.protocol,
+    )  # fmt: skip
+    visitor.login(username_of(Role.SITE_COORDINATOR, SITE_A))
+    visitor.visit(f"/subjects/{world.subject_id}")
+    assert "confirmed_sr_agvhd" in visitor.page.inner_text("table.audit")
+    visitor.screenshot("subject-page-with-audit-trail")
+    scroll, window = _page_width(visitor)
+    assert scroll <= window
+
+
+def test_the_arm_legend_under_the_site_chart_has_no_overlapping_items(visitor: Visitor) -> None:
+    visitor.login(username_of(Role.SITE_COORDINATOR, SITE_A))
+    visitor.visit("/")
+    visitor.screenshot("dashboard")
+    # Drawn boxes [left, right, top, bottom] of each swatch and label of the first chart legend.
+    boxes: list[list[list[float]]] = visitor.page.evaluate(
+        """() => {
+          const svg = document.querySelector('g.legend-item').closest('svg');
+          return Array.from(svg.querySelectorAll('g.legend-item')).map(g =>
+            Array.from(g.children).map(el => {
+              const b = el.getBBox();
+              return [b.x, b.x + b.width, b.y, b.y + b.height];
+            }));
+        }"""
+    )
+    assert len(boxes) == len(visitor.live.world.protocol.arms) == 2
+    drawn = [box for item in boxes for box in item]
+    for i, a in enumerate(drawn):
+        for b in drawn[i + 1 :]:
+            overlap_x = min(a[1], b[1]) - max(a[0], b[0])
+            overlap_y = min(a[3], b[3]) - max(a[2], b[2])
+            assert overlap_x <= 0 or overlap_y <= 0, (a, b)
+    scroll, window = _page_width(visitor)
+    assert scroll <= window
