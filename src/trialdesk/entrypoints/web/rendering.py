@@ -20,6 +20,9 @@ __all__ = ["STATIC_DIR", "NavItem", "navigation", "render"]
 _HERE = Path(__file__).parent
 STATIC_DIR = _HERE / "static"
 templates = Jinja2Templates(directory=_HERE / "templates")
+# Templates ship with the package and never change under a running server: compile each once
+# and skip the per-render check of the file's modification time.
+templates.env.auto_reload = False
 
 
 @dataclass(frozen=True, slots=True)
