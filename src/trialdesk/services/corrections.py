@@ -48,7 +48,10 @@ def load_subject_record(
 ) -> Record:
     """A record of a subject the actor may act on; otherwise "not found", whatever the cause.
 
-    ``for_update=True`` reads the owning subject for update (see :func:`require_subject`).
+    ``for_update=True`` reads the owning subject for update (see :func:`require_subject`) and
+    then reads the record again: a change of the same record that held the subject's row lock
+    has committed by then, and what follows (audit "old" values, re-derivations) must start from
+    its result, not from the copy read before the wait.
     """
     if entity not in EDITABLE_FIELDS:
         raise InputError.single("entity", f"unknown record type {entity!r}")
@@ -57,6 +60,10 @@ def load_subject_record(
         if record is None:
             raise NotFoundError("missing")
         require_subject(uow, actor, record["subject_id"], action, for_update=for_update)
+        if for_update:
+            record = uow.records.get(entity, record_id)
+            if record is None:  # deleted while this request waited for the subject's row
+                raise NotFoundError("missing")
     except NotFoundError:
         raise NotFoundError(f"{entity} {record_id} not found") from None
     return record
