@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from trialdesk.domain.audit import AuditEntry
@@ -26,11 +26,13 @@ from trialdesk.entrypoints.api.schemas.subjects import (
     SubjectRead,
 )
 from trialdesk.services import subject_view, subjects
+from trialdesk.services.ports import UnitOfWork
 
 __all__ = [
     "adverse_event_read",
     "assessment_read",
     "audit_entry_read",
+    "current_subject",
     "eligibility_read",
     "fields_under",
     "next_step_read",
@@ -67,6 +69,15 @@ def subject_read(subject: subjects.SubjectRead) -> SubjectRead:
         subject_code=subject.subject_code,
         site_code=subject.site_code,
         state=subject.state,
+    )
+
+
+def current_subject(
+    new_read_uow: Callable[[], UnitOfWork], *, as_user: int, subject_id: int
+) -> SubjectRead:
+    """The subject as it is now: what a write endpoint returns after it committed."""
+    return subject_read(
+        subjects.get_subject(new_read_uow(), as_user=as_user, subject_id=subject_id)
     )
 
 

@@ -30,11 +30,11 @@ from trialdesk.entrypoints.api.schemas.clinical import (
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.subject_reads import (
     adverse_event_read,
+    current_subject,
     fields_under,
     next_step_read,
-    subject_read,
 )
-from trialdesk.services import clinical, review, subject_view, subjects
+from trialdesk.services import clinical, review, subject_view
 from trialdesk.services.clinical import MEASUREMENT_FIELDS
 
 __all__ = ["router", "sign_as"]
@@ -156,10 +156,10 @@ def record_therapy(
         kind=body.kind.value, name=body.name, started_on=body.started_on,
         stopped_on=body.stopped_on, indication=body.indication,
     )  # fmt: skip
-    found = subjects.get_subject(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id
+    subject = current_subject(
+        context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
     )
-    return RecordRead(id=therapy_id, subject=subject_read(found))
+    return RecordRead(id=therapy_id, subject=subject)
 
 
 @router.post("/{subject_id}/outcomes", response_model=RecordRead, status_code=_CREATED)
@@ -172,10 +172,10 @@ def record_outcome(
         kind=body.kind.value, occurred_on=body.occurred_on, cause=body.cause,
         details=body.details,
     )  # fmt: skip
-    found = subjects.get_subject(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id
+    subject = current_subject(
+        context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
     )
-    return RecordRead(id=outcome_id, subject=subject_read(found))
+    return RecordRead(id=outcome_id, subject=subject)
 
 
 @router.post("/{subject_id}/signatures", response_model=SignatureRead, status_code=_CREATED)

@@ -23,6 +23,7 @@ from trialdesk.entrypoints.api.schemas.subjects import (
 )
 from trialdesk.entrypoints.api.subject_reads import (
     audit_entry_read,
+    current_subject,
     eligibility_read,
     subject_detail_read,
     subject_read,
@@ -60,10 +61,9 @@ def read_subject(
     context: ContextDep, principal: ApiUser, subject_id: int = SubjectId
 ) -> SubjectRead:
     """One subject, if your roles at its site let you see it."""
-    found = subjects.get_subject(
-        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id
+    return current_subject(
+        context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
     )
-    return subject_read(found)
 
 
 @router.get("/{subject_id}/detail", response_model=SubjectDetailRead)
@@ -117,10 +117,10 @@ def record_consent(
         consented_on=body.consented_on, form_version=body.form_version,
         obtained_by=body.obtained_by,
     )  # fmt: skip
-    found = subjects.get_subject(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id
+    subject = current_subject(
+        context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
     )
-    return CreatedRead(id=consent_id, subject=subject_read(found))
+    return CreatedRead(id=consent_id, subject=subject)
 
 
 @router.post("/{subject_id}/state", response_model=SubjectRead)
@@ -151,11 +151,11 @@ def randomize(
             "gi_involvement": "yes" if body.gi_involvement else "no",
         },
     )  # fmt: skip
-    found = subjects.get_subject(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id
+    subject = current_subject(
+        context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
     )
     return AllocationRead(
-        subject=subject_read(found), arm=allocation.arm,
+        subject=subject, arm=allocation.arm,
         arm_label=context.protocol.arm(allocation.arm).label,
         allocated_at=allocation.allocated_at, allocated_by=allocation.allocated_by,
     )  # fmt: skip
