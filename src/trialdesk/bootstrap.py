@@ -44,6 +44,13 @@ class Store:
         """Release the engine's connections."""
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Commands open a store for one use case; the connections go however that ends.
+        self.close()
+
 
 def database_url(url: str | None = None) -> str:
     """The URL given, else ``TRIALDESK_DATABASE_URL``, else ``sqlite:///trialdesk.db``."""

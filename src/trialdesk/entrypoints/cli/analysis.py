@@ -50,14 +50,11 @@ def _prepare(
 ) -> PreparedAnalysis:
     protocol = load_protocol(protocol_file)
     cut = parse_cutoff(cutoff)
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         return prepare_analysis(
             store.new_uow(), SqlAlchemyAnalysisReader(store.engine), as_user=None,
             protocol=protocol, purpose=purpose, cutoff=cut, details=details,
         )  # fmt: skip
-    finally:
-        store.close()
 
 
 @export_app.command("datasets")
@@ -91,14 +88,11 @@ def _report(
 ) -> None:  # fmt: skip
     loaded = load_protocol(protocol)
     cut = parse_cutoff(cutoff)
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         report = produce_report(
             store.new_uow(), SqlAlchemyAnalysisReader(store.engine), as_user=None,
             protocol=loaded, kind=kind, cutoff=cut, unmasked=unmasked,
         )  # fmt: skip
-    finally:
-        store.close()
     html_path, pdf_path = write_report(report, out)
     document = {
         "report": kind.value, "html": str(html_path), "pdf": str(pdf_path),

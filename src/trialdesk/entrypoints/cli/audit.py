@@ -33,11 +33,8 @@ class ExportFormat(enum.StrEnum):
 @app.command("verify")
 def verify_command(db: DbOption = None, json: JsonOption = False) -> None:
     """Recompute the hash chain: exit 0 when intact, 1 naming the first broken entry."""
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         result = verify_audit_trail(store.new_uow())
-    finally:
-        store.close()
     document = {
         "intact": result.intact,
         "entries": result.entries,
@@ -69,11 +66,8 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Print the audit trail, study-wide or for one subject (the export is itself audited)."""
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         entries = export_audit_trail(store.new_uow(), subject=subject, as_user=None)
-    finally:
-        store.close()
     rows = [_as_row(entry) for entry in entries]
     if export_format is ExportFormat.JSON:
         output.emit({"subject": subject, "entries": rows}, as_json=True)

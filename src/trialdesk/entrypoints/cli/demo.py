@@ -63,15 +63,12 @@ def demo(
     upgrade_database(url)
     now = dt.datetime.now(dt.UTC)
     clock = SimulatedClock(now)
-    store = build_store(url, clock=clock)
-    try:
+    with build_store(url, clock=clock) as store:
         built: DemoTrial = build_demo_trial(
             store, clock, protocol=protocol, scenario=scenario, subjects=subjects, seed=seed,
             end=now,
         )  # fmt: skip
         counts = summarize_trial(store.new_read_uow())
-    finally:
-        store.close()
     document = {
         "database": url,
         "demo": True,

@@ -57,15 +57,12 @@ def _signed_in(db: str | None, user: str, password_stdin: bool) -> Iterator[tupl
     if not password_stdin:
         raise InputError.single("--password-stdin", "pass it and pipe your password in")
     password = sys.stdin.readline().rstrip("\r\n")
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         session = accounts.login(store.new_uow(), username=user, password=password)
         try:
             yield store, session.user_id
         finally:
             accounts.logout(store.new_uow(), token=session.token)
-    finally:
-        store.close()
 
 
 def _kind(test: bool) -> str:

@@ -23,22 +23,16 @@ def add_command(
     json: JsonOption = False,
 ) -> None:
     """Register a site (audited)."""
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         site = accounts.create_site(store.new_uow(), code=code, name=name, as_user=None)
-    finally:
-        store.close()
     output.emit(site, as_json=json, render=lambda s: output.console.print(f"site {s.code} added"))
 
 
 @app.command("list")
 def list_command(db: DbOption = None, json: JsonOption = False) -> None:
     """List the sites."""
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         sites = accounts.list_sites(store.new_uow())
-    finally:
-        store.close()
 
     def render(items: list[accounts.SiteRead]) -> None:
         for site in items:

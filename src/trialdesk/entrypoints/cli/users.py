@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -35,6 +36,20 @@ def _render_user(user: accounts.UserRead) -> None:
     output.console.print(f"{user.username}\t{user.full_name}\t{state}\t{roles}", highlight=False)
 
 
+def _change_role(
+    change: Callable[..., accounts.UserRead],
+    username: str,
+    role: str,
+    site: str | None,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Grant or revoke (the same arguments, the same output): the operator acts as ``system``."""
+    with build_store(db) as store:
+        user = change(store.new_uow(), username=username, role=role, site_code=site, as_user=None)
+    output.emit(user, as_json=as_json, render=_render_user)
+
+
 @app.command("add")
 def add_command(
     username: Annotated[str, typer.Option("--username", help="Login name (never reused).")],
@@ -51,14 +66,11 @@ def add_command(
     if not password_stdin:
         raise InputError.single("password", "pass --password-stdin and pipe the password in")
     password = sys.stdin.readline().rstrip("\r\n")
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         user = accounts.create_user(
             store.new_uow(), username=username, full_name=full_name, password=password,
             role=role, site_code=site, as_user=None,
         )  # fmt: skip
-    finally:
-        store.close()
     output.emit(user, as_json=json, render=_render_user)
 
 
@@ -71,14 +83,7 @@ def grant_command(
     json: JsonOption = False,
 ) -> None:
     """Grant a user another role (audited)."""
-    store = build_store(db)
-    try:
-        user = accounts.grant_role(
-            store.new_uow(), username=username, role=role, site_code=site, as_user=None
-        )
-    finally:
-        store.close()
-    output.emit(user, as_json=json, render=_render_user)
+    _change_role(accounts.grant_role, username, role, site, db, json)
 
 
 @app.command("revoke")
@@ -90,24 +95,14 @@ def revoke_command(
     json: JsonOption = False,
 ) -> None:
     """Withdraw a role from a user (audited)."""
-    store = build_store(db)
-    try:
-        user = accounts.revoke_role(
-            store.new_uow(), username=username, role=role, site_code=site, as_user=None
-        )
-    finally:
-        store.close()
-    output.emit(user, as_json=json, render=_render_user)
+    _change_role(accounts.revoke_role, username, role, site, db, json)
 
 
 @app.command("list")
 def list_command(db: DbOption = None, json: JsonOption = False) -> None:
     """List the accounts and their active roles."""
-    store = build_store(db)
-    try:
+    with build_store(db) as store:
         users = accounts.list_users(store.new_uow())
-    finally:
-        store.close()
 
     def render(items: list[accounts.UserRead]) -> None:
         for user in items:
