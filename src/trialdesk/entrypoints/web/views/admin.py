@@ -6,12 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from trialdesk.domain.access import PERMISSIONS, Action, Role
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
+from trialdesk.entrypoints.web.views.form_values import submit_form
 from trialdesk.services import accounts
 from trialdesk.services.identity import require_study_action
 
@@ -61,11 +62,9 @@ def _submit(
     values: dict[str, str],
     done: str,
 ) -> Response:
-    try:
-        action()
-    except InputError as error:
-        return redisplay(errors=_errors(error), values=values)
-    return RedirectResponse(done, status_code=303)
+    return submit_form(
+        action, redisplay=lambda error: redisplay(errors=_errors(error), values=values), done=done
+    )
 
 
 @router.post("/sites")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 
 from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
 
 from trialdesk.domain.errors import FieldError, InputError
 
-__all__ = ["FormValues", "errors_by_field"]
+__all__ = ["FormValues", "errors_by_field", "submit_form"]
 
 
 def errors_by_field(error: InputError, prefix: str = "") -> dict[str, str]:
@@ -22,6 +24,21 @@ def errors_by_field(error: InputError, prefix: str = "") -> dict[str, str]:
     for problem in error.errors:
         found.setdefault(problem.field.removeprefix(prefix), problem.message)
     return found
+
+
+def submit_form(
+    action: Callable[[], object], *, redisplay: Callable[[InputError], Response], done: str
+) -> Response:
+    """Run the use case behind a posted form: post/redirect/get when it saved, else the same form.
+
+    A refused use case changed nothing (one transaction), so showing the form again with the
+    errors next to their fields is all there is to do.
+    """
+    try:
+        action()
+    except InputError as error:
+        return redisplay(error)
+    return RedirectResponse(done, status_code=303)
 
 
 class FormValues:

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
+from trialdesk.entrypoints.web.views.form_values import errors_by_field, submit_form
 from trialdesk.services import query_list, review
 from trialdesk.services.corrections import EDITABLE_FIELDS
 
@@ -90,15 +91,17 @@ def _act(
     request: Request, context: ContextDep, principal: Principal, form: FormData,
     query_id: int, act: Callable[..., object],
 ) -> Response:  # fmt: skip
-    try:
-        act(
+    return submit_form(
+        lambda: act(
             context.store.new_uow(), as_user=principal.user_id, query_id=query_id,
             message=_text(form, "message"),
-        )  # fmt: skip
-    except InputError as error:
-        errors = {e.field: e.message for e in error.errors}
-        return _query_page(request, context, principal, query_id, status_code=422, errors=errors)
-    return RedirectResponse(f"/queries/{query_id}", status_code=303)
+        ),
+        redisplay=lambda error: _query_page(
+            request, context, principal, query_id, status_code=422,
+            errors=errors_by_field(error),
+        ),
+        done=f"/queries/{query_id}",
+    )  # fmt: skip
 
 
 @router.post("/{query_id}/reply")

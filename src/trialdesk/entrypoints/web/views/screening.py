@@ -21,7 +21,7 @@ from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, W
 from trialdesk.entrypoints.api.routes.planning import calendar_read
 from trialdesk.entrypoints.api.schemas.subjects import CalendarPreview
 from trialdesk.entrypoints.web.rendering import render
-from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field
+from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
 from trialdesk.services import accounts, subject_view, subjects
 from trialdesk.services.randomization import randomize_subject
 
@@ -114,14 +114,14 @@ def _submit(
     done: str,
     **extra: Any,
 ) -> Response:
-    try:
-        action()
-    except InputError as error:
-        return _screening_page(
+    return submit_form(
+        action,
+        redisplay=lambda error: _screening_page(
             request, context, principal, subject_id, errors=errors_by_field(error, "answers."),
             form=form_name, **extra,
-        )  # fmt: skip
-    return RedirectResponse(done, status_code=303)
+        ),
+        done=done,
+    )  # fmt: skip
 
 
 def _answers(values: FormValues, protocol: Protocol) -> dict[str, object]:

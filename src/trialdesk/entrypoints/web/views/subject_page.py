@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.protocol import VisitPhase
@@ -20,7 +20,7 @@ from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.api.routes.clinical import sign_as
 from trialdesk.entrypoints.web.rendering import render
-from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field
+from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
 from trialdesk.services import clinical, subject_view
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
 
@@ -85,16 +85,20 @@ def _submit(
     action: Callable[[], object],
     prefix: str = "",
 ) -> Response:
-    try:
+    def checked_action() -> object:
         values.check()
-        action()
-    except InputError as error:
+        return action()
+
+    def redisplay(error: InputError) -> Response:
         typed = {k: v for k, v in values.form.items() if k not in {"csrf_token", "password"}}
         return _subject_page(
             request, context, principal, subject_id, errors=errors_by_field(error, prefix),
             form=form_name, values=typed,
         )  # fmt: skip
-    return RedirectResponse(f"/subjects/{subject_id}#{form_name}", status_code=303)
+
+    return submit_form(
+        checked_action, redisplay=redisplay, done=f"/subjects/{subject_id}#{form_name}"
+    )
 
 
 @router.post("/{subject_id}/doses")
