@@ -6,11 +6,10 @@ the weight recorded with the latest dose and study day 1 (the day of the first d
 protocol's definition); the next step comes from
 :func:`trialdesk.domain.decisions.decide_next_step`.
 
-Assessments carry no visit code, so each one is matched to the staging visit of the subject's own
-plan whose planned date is nearest (each visit takes at most one assessment, first come first
-served; a course visit wins a tie with a follow-up visit on the same day). The plan holds a
-second course only once the first course's decision was to repeat it, so after a switch of
-therapy a week-8 assessment is the week-8 follow-up visit, not a course-2 visit.
+Assessments are matched to visits by :func:`trialdesk.domain.visit_matching
+.match_assessments_to_visits`. The plan holds a second course only once the first course's
+decision was to repeat it, so after a switch of therapy a week-8 assessment is the week-8
+follow-up visit, not a course-2 visit.
 """
 
 from __future__ import annotations
@@ -23,11 +22,10 @@ from trialdesk.domain.calendar import Calendar, PlannedVisit, plan_calendar
 from trialdesk.domain.decisions import NextStep, ProtocolDecision, decide_next_step
 from trialdesk.domain.gvhd import Response
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.visit_matching import match_assessments_to_visits
 from trialdesk.services.ports import Record, UnitOfWork
 
 __all__ = ["CourseProgress", "course_progress", "load_course_progress"]
-
-_STAGING = "gvhd_staging"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +39,6 @@ class CourseProgress:
     courses: int = 1
     #: Planned for ``courses`` courses; ``None`` until arm, first dose and weight are known.
     calendar: Calendar | None = None
-
-
-def _match_assessments(
-    visits: Sequence[PlannedVisit], assessments: Sequence[Record]
-) -> dict[int, PlannedVisit]:
-    """Assessment id → the staging visit it belongs to (nearest planned date, one per visit)."""
-    staging = [v for v in visits if _STAGING in v.assessments]
-    taken: set[tuple[str, int | None]] = set()
-    matched: dict[int, PlannedVisit] = {}
-    for row in assessments:
-        free = [v for v in staging if (v.visit, v.course) not in taken]
-        if not free:
-            break
-        day = row["assessed_on"]
-        best = min(
-            free, key=lambda v: (abs((day - v.date).days), v.course is None, v.course or 0, v.day)
-        )
-        taken.add((best.visit, best.course))
-        matched[row["id"]] = best
-    return matched
 
 
 def _decide(
@@ -99,7 +77,9 @@ def course_progress(
     courses = 1
     while True:
         calendar = plan_calendar(protocol, arm, weight, day1, courses)
-        matched = _match_assessments(calendar.visits, assessments)
+        matched = match_assessments_to_visits(
+            calendar.visits, [(row["id"], row["assessed_on"]) for row in assessments]
+        )
         decision = _decide(protocol, assessments, matched)
         repeat = (
             decision is not None

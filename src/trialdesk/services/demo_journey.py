@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from trialdesk.domain.decisions import NextStep
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import DoseBasis, Protocol, VisitPhase
+from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.services import clinical, randomization, review, subjects
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.randomization_ports import RandomizationUnitOfWork
@@ -182,7 +183,7 @@ class _Trip:
                 # Day 1 of a later course is the previous course's decision visit, already done.
                 if visit is not None and not (course > 1 and day == 1):
                     self._visit(visit.code, study_day)
-                    if "gvhd_staging" in visit.assessments:
+                    if STAGING_ASSESSMENT in visit.assessments:
                         step = self._assess(study_day, decision=day == 1 + rules.length_days)
                 if step is not NextStep.CONTINUE and step is not NextStep.REPEAT_COURSE:
                     last_day = study_day
@@ -216,7 +217,7 @@ class _Trip:
             yield self.when(visit.day)
             self._visit(visit.code, visit.day)
             week = (visit.day - 1) // 7
-            staged = "gvhd_staging" in visit.assessments and week <= DEMO_WEEKS
+            staged = STAGING_ASSESSMENT in visit.assessments and week <= DEMO_WEEKS
             if staged and visit.day not in assessed:
                 self._assess(visit.day, decision=False)
         self._change_state(SubjectState.COMPLETED, "week-52 follow-up complete")

@@ -38,6 +38,7 @@ from trialdesk.domain.gvhd import (
     stage_arrays,
 )
 from trialdesk.domain.protocol import ArmType, DoseBasis, Protocol, VisitPhase
+from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.simulation.patients import (
     allocate_blocks,
     baseline_stages,
@@ -190,7 +191,7 @@ def simulate_trials(
     staging_days = sorted(
         v.day
         for v in protocol.visits_in(VisitPhase.COURSE)
-        if "gvhd_staging" in v.assessments and v.day > 1
+        if STAGING_ASSESSMENT in v.assessments and v.day > 1
     )
     visit_code = {v.day: v.code for v in protocol.visits_in(VisitPhase.COURSE)}
     decision_day = next(

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.stats.datasets._frames import as_frame, study_day, to_dates, yes_no
 from trialdesk.stats.datasets.records import TrialRecords
 
@@ -16,7 +17,7 @@ def _visit_of_day(days: pd.Series, protocol: Protocol) -> np.ndarray:
     """The protocol visit (with GVHD staging) whose window holds each study day."""
     labels = np.full(len(days), "UNSCHEDULED", dtype=object)
     values = days.to_numpy(dtype=float)
-    for visit in reversed([v for v in protocol.visits if "gvhd_staging" in v.assessments]):
+    for visit in reversed([v for v in protocol.visits if STAGING_ASSESSMENT in v.assessments]):
         inside = (values >= visit.day - visit.window_before) & (
             values <= visit.day + visit.window_after
         )

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
 from trialdesk.stats.reports._format import count_pct, num
 from trialdesk.stats.reports.groups import Grouping
@@ -108,7 +109,7 @@ def data_quality(
         seen.setdefault(str(visit_code), set()).add(int(subject_id))
     missing = []
     for visit in protocol.visits:
-        if "gvhd_staging" not in visit.assessments:
+        if STAGING_ASSESSMENT not in visit.assessments:
             continue
         due = follow_up_day.index[follow_up_day >= visit.day + visit.window_after]
         done = seen.get(visit.code, set())
