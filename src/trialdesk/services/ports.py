@@ -102,7 +102,11 @@ class RecordRepository(Protocol):
         ...
 
     def get_user_with_grants(self, user_id: int) -> tuple[Record, list[Record]] | None:
-        """The user's row and active role assignments (``role``, ``site_id``) in one read."""
+        """The user's row and active role assignments in one read.
+
+        Each assignment has ``role``, ``site_id`` and ``site_code`` (both ``None`` for a study-wide
+        role).
+        """
         ...
 
 

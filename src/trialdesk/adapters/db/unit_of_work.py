@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import (
     Connection,
     Engine,
+    Insert,
     RowMapping,
+    Select,
     Table,
     and_,
     bindparam,
@@ -23,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.sql.dml import Update
 
 from trialdesk.adapters.db.tables import (
     TABLES,
@@ -30,6 +34,7 @@ from trialdesk.adapters.db.tables import (
     audit_trail,
     locks,
     role_assignments,
+    sites,
     users,
 )
 from trialdesk.domain.audit import AuditAction, AuditEntry, chain_hash
@@ -52,10 +57,75 @@ def _table(name: str) -> Table:
         raise LookupError(f"no table {name!r}") from None
 
 
+# Statements are built once per shape, with named parameters: SQLAlchemy then finds its compiled
+# form by a cache key it has already computed, instead of building and hashing a new statement
+# on every call (most of the cost of a one-row read on SQLite).
+@cache
+def _get_statement(name: str) -> Select[Any]:
+    t = _table(name)
+    return select(t).where(t.c.id == bindparam("__id"))
+
+
+@cache
+def _find_statement(name: str, keys: tuple[str, ...], null_keys: tuple[str, ...]) -> Select[Any]:
+    t = _table(name)
+    statement = select(t).where(*(t.c[k] == bindparam(f"__{k}") for k in keys))
+    statement = statement.where(*(t.c[k].is_(None) for k in null_keys))
+    return statement.order_by(*t.primary_key.columns)
+
+
+@cache
+def _columns(name: str) -> frozenset[str]:
+    return frozenset(_table(name).c.keys())
+
+
+def _check_columns(name: str, values: Mapping[str, Any]) -> None:
+    # A statement run with parameters ignores keys that name no column; a typo must not vanish.
+    unknown = values.keys() - _columns(name)
+    if unknown:
+        raise LookupError(f"table {name!r} has no column {sorted(unknown)}")
+
+
+@cache
+def _insert_statement(name: str) -> Insert:
+    return insert(_table(name))
+
+
+@cache
+def _update_statement(name: str) -> Update:
+    t = _table(name)
+    return update(t).where(t.c.id == bindparam("__id"))
+
+
+_GRANTS = role_assignments
+_USER_WITH_GRANTS = (
+    select(
+        users,
+        _GRANTS.c.role.label("__role"),
+        _GRANTS.c.site_id.label("__site_id"),
+        sites.c.code.label("__site_code"),
+    )
+    .select_from(
+        users.outerjoin(
+            _GRANTS, and_(_GRANTS.c.user_id == users.c.id, _GRANTS.c.is_active == true())
+        ).outerjoin(sites, sites.c.id == _GRANTS.c.site_id)
+    )
+    .where(users.c.id == bindparam("__id"))
+    .order_by(_GRANTS.c.id)
+)
+
+
 def _active_lock(entity: str, entity_id: Any) -> Any:
     return exists().where(
         locks.c.entity == entity, locks.c.entity_id == entity_id, locks.c.unlocked_at.is_(None)
     )
+
+
+@cache
+def _with_lock_state_statement(name: str) -> Select[Any]:
+    t = _table(name)
+    locked = _active_lock(name, t.c.id).label("__locked")
+    return select(t, locked).where(t.c.id == bindparam("__id"))
 
 
 class SqlAlchemyRecordRepository:
@@ -94,9 +164,8 @@ class SqlAlchemyRecordRepository:
             # the read below then takes a fresh snapshot, so after waiting it sees the row *and*
             # the locks table as the previous holder committed them.
             self._connection.execute(select(t.c.id).where(t.c.id == record_id).with_for_update())
-        locked = _active_lock(table, t.c.id).label("__locked")
-        statement = select(t, locked).where(t.c.id == record_id)
-        row = self._connection.execute(statement).mappings().first()
+        statement = _with_lock_state_statement(table)
+        row = self._connection.execute(statement, {"__id": record_id}).mappings().first()
         if row is None:
             return None
         record = {key: value for key, value in row.items() if key != "__locked"}
@@ -119,47 +188,44 @@ class SqlAlchemyRecordRepository:
         return bool(locked)
 
     def get_user_with_grants(self, user_id: int) -> tuple[Record, list[Record]] | None:
-        grants = role_assignments
-        joined = users.outerjoin(
-            grants, and_(grants.c.user_id == users.c.id, grants.c.is_active == true())
-        )
-        statement = (
-            select(users, grants.c.role.label("__role"), grants.c.site_id.label("__site_id"))
-            .select_from(joined)
-            .where(users.c.id == user_id)
-            .order_by(grants.c.id)
-        )
-        rows = self._connection.execute(statement).mappings().all()
+        rows = self._connection.execute(_USER_WITH_GRANTS, {"__id": user_id}).mappings().all()
         if not rows:
             return None
         user = {key: value for key, value in rows[0].items() if not key.startswith("__")}
         held = [
-            {"role": row["__role"], "site_id": row["__site_id"]}
+            {"role": row["__role"], "site_id": row["__site_id"], "site_code": row["__site_code"]}
             for row in rows
             if row["__role"] is not None
         ]
         return user, held
 
     def add(self, table: str, values: Mapping[str, Any]) -> int:
-        result = self._connection.execute(insert(self._writable(table)).values(**values))
+        # The values travel as parameters of a statement built once (see _get_statement).
+        _check_columns(table, values)
+        result = self._connection.execute(_insert_statement(self._writable(table).name), values)
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
 
     def get(self, table: str, record_id: int) -> Record | None:
-        t = _table(table)
-        row = self._connection.execute(select(t).where(t.c.id == record_id)).mappings().first()
+        result = self._connection.execute(_get_statement(table), {"__id": record_id})
+        row = result.mappings().first()
         return dict(row) if row is not None else None
 
     def find(self, table: str, **equals: Any) -> list[Record]:
-        t = _table(table)
-        statement = select(t).where(*(t.c[k] == v for k, v in equals.items()))
-        statement = statement.order_by(*t.primary_key.columns)
-        return [dict(row) for row in self._connection.execute(statement).mappings()]
+        keys = tuple(sorted(k for k, v in equals.items() if v is not None))
+        null_keys = tuple(sorted(k for k, v in equals.items() if v is None))
+        try:
+            statement = _find_statement(table, keys, null_keys)
+        except KeyError:
+            raise LookupError(f"table {table!r} has no column among {sorted(equals)}") from None
+        parameters = {f"__{k}": equals[k] for k in keys}
+        return [dict(row) for row in self._connection.execute(statement, parameters).mappings()]
 
     def update(self, table: str, record_id: int, values: Mapping[str, Any]) -> None:
-        t = self._writable(table)
-        self._connection.execute(update(t).where(t.c.id == record_id).values(**values))
+        _check_columns(table, values)
+        statement = _update_statement(self._writable(table).name)
+        self._connection.execute(statement, {**values, "__id": record_id})
 
     def delete(self, table: str, record_id: int) -> None:
         t = self._writable(table)
@@ -195,6 +261,11 @@ _MOVE_HEAD = (
     .where(audit_chain_head.c.id == 1)
     .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
 )
+_LOCK_HEAD = (
+    select(audit_chain_head.c.seq, audit_chain_head.c.hash)
+    .where(audit_chain_head.c.id == 1)
+    .with_for_update()
+)
 _APPEND_ONE_AND_MOVE_HEAD = insert(audit_trail).add_cte(_MOVE_HEAD.cte("moved_head"))
 
 
@@ -226,11 +297,7 @@ class SqlAlchemyAuditLog:
         drafts, self._pending = self._pending, []
         if not drafts:
             return []
-        head = self._connection.execute(
-            select(audit_chain_head.c.seq, audit_chain_head.c.hash)
-            .where(audit_chain_head.c.id == 1)
-            .with_for_update()
-        ).one()
+        head = self._connection.execute(_LOCK_HEAD).one()
         seq, prev_hash = int(head.seq), str(head.hash)
         # Stamped once the head is held, so times never run backwards along the chain.
         occurred_at = self._clock.now().astimezone(dt.UTC).isoformat(timespec="microseconds")
