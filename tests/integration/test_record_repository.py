@@ -46,7 +46,7 @@ def test_find_and_get_answer_rows_by_equality_in_id_order(world: TrialWorld) -> 
 def test_a_column_the_table_does_not_have_is_refused_by_name(world: TrialWorld) -> None:
     uow = world.store.new_uow()
     with uow:
-        with pytest.raises(LookupError, match="sites.*'cod'"):
+        with pytest.raises(LookupError, match=r"sites.*'cod'"):
             uow.records.find("sites", cod=SITE_A)
         with pytest.raises(LookupError, match=r"sites.*\['nme'\]"):
             uow.records.add("sites", {"code": "XX01", "nme": "typo"})
@@ -82,7 +82,9 @@ def test_a_users_grants_come_with_their_site_codes_and_none_for_study_wide_roles
         found = uow.records.get_user_with_grants(coordinator)
         statistician = uow.records.get_user_with_grants(world.user(Role.STATISTICIAN))
         missing = uow.records.get_user_with_grants(10_000)
-    assert found is not None and statistician is not None and missing is None
+    assert found is not None
+    assert statistician is not None
+    assert missing is None
     user, held = found
     assert user == user_row
     assert [(g["role"], g["site_code"]) for g in held] == [

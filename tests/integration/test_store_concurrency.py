@@ -14,7 +14,7 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import AuthenticationError
 from trialdesk.services import accounts, api_tokens
-from trialdesk.services.identity import describe_token_holder
+from trialdesk.services.identity import describe_session_holder, describe_token_holder
 
 #: The in-process write queue exists for SQLite only (PostgreSQL locks rows, not the database).
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -81,14 +81,14 @@ def test_a_write_transaction_gives_the_queue_back_however_it_ends(
     uow = store.new_uow()
     with pytest.raises(ZeroDivisionError) if ending == "error" else _no_error(), uow:
         uow.records.add("sites", _SITE)
-        assert mutex._held
+        assert mutex.held
         if ending == "commit":
             uow.commit()
         elif ending == "rollback":
             uow.rollback()
         else:
             _ = 1 / 0
-    assert not mutex._held
+    assert not mutex.held
     assert mutex.acquire(timeout_s=0)
     mutex.release()
 
@@ -114,3 +114,26 @@ def test_an_api_token_is_checked_and_its_holder_described_in_one_read(store: Sto
     api_tokens.revoke_api_token(store.new_uow(), as_user=user.id, token_id=created.details.id)
     with pytest.raises(AuthenticationError, match="revoked"):
         describe_token_holder(store.new_read_uow(), token=created.token)
+
+
+def test_a_deactivated_users_live_session_and_token_no_longer_sign_anybody_in(
+    store: Store,
+) -> None:
+    accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
+    user = accounts.create_user(
+        store.new_uow(), username="coord", full_name="Coordinator", password="Bench-Pass-2026!",
+        role="site_coordinator", site_code="BJ01", as_user=None,
+    )  # fmt: skip
+    token = api_tokens.create_api_token(store.new_uow(), as_user=user.id, name="script").token
+    session = accounts.login(store.new_uow(), username="coord", password="Bench-Pass-2026!")
+    assert describe_token_holder(store.new_read_uow(), token=token).user_id == user.id
+    assert describe_session_holder(store.new_read_uow(), token=session.token)[0].user_id == user.id
+    accounts.deactivate_user(store.new_uow(), username="coord", reason="left", as_user=None)
+    with pytest.raises(AuthenticationError, match="not logged in"):
+        describe_token_holder(store.new_read_uow(), token=token)
+    with pytest.raises(AuthenticationError, match="not logged in"):
+        describe_session_holder(store.new_read_uow(), token=session.token)
+    with pytest.raises(AuthenticationError):
+        api_tokens.authenticate_api_token(store.new_uow(), token=token)
+    with pytest.raises(AuthenticationError):
+        accounts.validate_session(store.new_uow(), token=session.token)

@@ -33,6 +33,7 @@ __all__ = [
     "grant_role",
     "list_sites",
     "list_users",
+    "live_session",
     "login",
     "logout",
     "revoke_role",
@@ -378,15 +379,27 @@ class SessionCheck:
     last_seen_at: dt.datetime
 
 
-def session_holder(uow: UnitOfWork, token: str) -> SessionCheck:
-    """The live session's active user, in a unit of work the caller opened (may be read-only)."""
+def live_session(uow: UnitOfWork, token: str) -> SessionCheck:
+    """The live session behind a token, in a unit of work the caller opened (may be read-only).
+
+    The session's user is not checked here: the caller must refuse an inactive user itself, as
+    :func:`session_holder` does.
+    """
     session = _open_session(uow, token)
-    user = uow.records.get("users", session["user_id"])
-    if user is None or not user["is_active"]:
-        raise AuthenticationError("not logged in")
     last_seen = session["last_seen_at"]
     due = uow.clock.now() - last_seen >= SESSION_TOUCH_INTERVAL
-    return SessionCheck(int(user["id"]), int(session["id"]), due, session["started_at"], last_seen)
+    return SessionCheck(
+        int(session["user_id"]), int(session["id"]), due, session["started_at"], last_seen
+    )
+
+
+def session_holder(uow: UnitOfWork, token: str) -> SessionCheck:
+    """The live session's active user, in a unit of work the caller opened (may be read-only)."""
+    checked = live_session(uow, token)
+    user = uow.records.get("users", checked.user_id)
+    if user is None or not user["is_active"]:
+        raise AuthenticationError("not logged in")
+    return checked
 
 
 def validate_session(uow: UnitOfWork, *, token: str) -> Session:

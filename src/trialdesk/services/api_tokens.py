@@ -26,6 +26,7 @@ __all__ = [
     "list_api_tokens",
     "revoke_api_token",
     "token_holder",
+    "token_owner",
 ]
 
 #: Every token starts with this, so a leaked token is easy to recognise in logs and scanners.
@@ -122,14 +123,23 @@ def authenticate_api_token(uow: UnitOfWork, *, token: str) -> int:
         return token_holder(uow, token)
 
 
-def token_holder(uow: UnitOfWork, token: str) -> int:
-    """:func:`authenticate_api_token` inside a unit of work the caller has opened."""
+def token_owner(uow: UnitOfWork, token: str) -> int:
+    """The user id a live (well-formed, known, unrevoked) token belongs to.
+
+    The owner's account is not checked here: the caller must refuse an inactive owner itself,
+    as :func:`token_holder` does.
+    """
     if not token.startswith(TOKEN_PREFIX):
         raise AuthenticationError("invalid API token")
     found = uow.records.find("api_tokens", token_hash=_hash(token))
     if not found or found[0]["revoked_at"] is not None:
         raise AuthenticationError("invalid or revoked API token")
-    user = uow.records.get("users", found[0]["user_id"])
+    return int(found[0]["user_id"])
+
+
+def token_holder(uow: UnitOfWork, token: str) -> int:
+    """:func:`authenticate_api_token` inside a unit of work the caller has opened."""
+    user = uow.records.get("users", token_owner(uow, token))
     if user is None or not user["is_active"]:
         raise AuthenticationError("invalid or revoked API token")
     return int(user["id"])

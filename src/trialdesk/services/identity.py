@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from trialdesk.domain.access import Action, Role
 from trialdesk.domain.errors import AuthenticationError
 from trialdesk.services.access import load_actor, require_action_anywhere
-from trialdesk.services.accounts import RoleGrant, session_holder
-from trialdesk.services.api_tokens import token_holder
+from trialdesk.services.accounts import RoleGrant, live_session
+from trialdesk.services.api_tokens import token_owner
 from trialdesk.services.ports import UnitOfWork
 
 __all__ = [
@@ -47,7 +47,8 @@ def describe_user(uow: UnitOfWork, *, user_id: int) -> UserContext:
 def describe_token_holder(uow: UnitOfWork, *, token: str) -> UserContext:
     """The active user a live API token belongs to, checked and described in one transaction."""
     with uow:
-        return _user_context(uow, token_holder(uow, token))
+        # The token's owner is checked for being active by _user_context, in the same read.
+        return _user_context(uow, token_owner(uow, token))
 
 
 def describe_session_holder(uow: UnitOfWork, *, token: str) -> tuple[UserContext, bool]:
@@ -57,19 +58,17 @@ def describe_session_holder(uow: UnitOfWork, *, token: str) -> tuple[UserContext
     :func:`trialdesk.services.accounts.validate_session`) only when it is due.
     """
     with uow:
-        checked = session_holder(uow, token)
+        # The session's user is checked for being active by _user_context, in the same read.
+        checked = live_session(uow, token)
         return _user_context(uow, checked.user_id), checked.touch_due
 
 
 def _user_context(uow: UnitOfWork, user_id: int) -> UserContext:
-    user = uow.records.get("users", user_id)
-    if user is None or not user["is_active"]:
+    found = uow.records.get_user_with_grants(user_id)
+    if found is None or not found[0]["is_active"]:
         raise AuthenticationError("not logged in")
-    codes = {site["id"]: site["code"] for site in uow.records.find("sites")}
-    grants = tuple(
-        RoleGrant(Role(row["role"]), codes.get(row["site_id"]))
-        for row in uow.records.find("role_assignments", user_id=user_id, is_active=True)
-    )
+    user, held = found
+    grants = tuple(RoleGrant(Role(row["role"]), row["site_code"]) for row in held)
     return UserContext(user_id, user["username"], user["full_name"], grants)
 
 
