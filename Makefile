@@ -52,7 +52,7 @@ golden: $(STAMP) r-deps
 run: $(STAMP)
 	$(BIN)/trialdesk protocol show
 	test -e trialdesk.db || $(BIN)/trialdesk demo --db sqlite:///trialdesk.db --subjects 130 \
-	  || { rm -f trialdesk.db trialdesk.db-wal trialdesk.db-shm; exit 1; }
+	  || { rm -f trialdesk.db trialdesk.db-wal trialdesk.db-shm trialdesk.db-writelock; exit 1; }
 	$(BIN)/trialdesk serve --db sqlite:///trialdesk.db --host 127.0.0.1 --port 8000 --demo
 
 test: $(STAMP) system-deps
