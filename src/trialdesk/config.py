@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["DEFAULT_REQUEST_THREADS", "Settings", "get_settings"]
+
+#: Worker threads per server process for everyday requests (why so few: ``api.lanes``).
+DEFAULT_REQUEST_THREADS = 2
 
 
 class Settings(BaseSettings):
@@ -18,6 +22,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///trialdesk.db"
     #: Protocol file a server process loads; unset means the built-in NCT04738981 protocol.
     protocol_file: Path | None = None
+    #: Worker threads per server process for everyday requests (``trialdesk serve --threads``).
+    request_threads: int = Field(DEFAULT_REQUEST_THREADS, ge=1)
 
 
 def get_settings() -> Settings:

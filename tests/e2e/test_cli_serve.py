@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from trialdesk.config import DEFAULT_REQUEST_THREADS
 from trialdesk.entrypoints.cli import serve as serve_module
 from trialdesk.entrypoints.cli.app import app
 from trialdesk.services import accounts
@@ -69,3 +70,28 @@ def test_serve_refuses_zero_workers(tmp_path: Path) -> None:
     result = runner.invoke(app, ["serve", "--db", url, "--workers", "0"])
     assert result.exit_code != 0
     assert "--workers" in result.output
+
+
+def test_serve_gives_each_server_process_the_request_threads_asked_for(
+    tmp_path: Path,
+    uvicorn_calls: list[tuple[Any, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("TRIALDESK_REQUEST_THREADS", "TRIALDESK_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)  # restored after the test: serve sets them
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    assert runner.invoke(app, ["serve", "--db", url]).exit_code == 0
+    assert runner.invoke(app, ["serve", "--db", url, "--threads", "3"]).exit_code == 0
+    (default, _), (three, _) = uvicorn_calls
+    assert default.state.trialdesk.settings.request_threads == DEFAULT_REQUEST_THREADS
+    assert three.state.trialdesk.settings.request_threads == 3
+    result = runner.invoke(app, ["serve", "--db", url, "--workers", "2", "--threads", "4"])
+    assert result.exit_code == 0, result.output
+    assert serve_module.worker_app().state.trialdesk.settings.request_threads == 4
+
+
+def test_serve_refuses_zero_threads(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    result = runner.invoke(app, ["serve", "--db", url, "--threads", "0"])
+    assert result.exit_code != 0
+    assert "--threads" in result.output

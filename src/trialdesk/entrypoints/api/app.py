@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -11,6 +14,7 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.protocol import Protocol
 from trialdesk.entrypoints.api.context import AppContext, WebSettings
 from trialdesk.entrypoints.api.errors import install_error_handlers
+from trialdesk.entrypoints.api.lanes import use_request_threads
 from trialdesk.entrypoints.api.routes import api_router
 from trialdesk.entrypoints.web.rendering import STATIC_DIR
 from trialdesk.entrypoints.web.views import page_router
@@ -26,7 +30,17 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(store: Store, protocol: Protocol, settings: WebSettings | None = None) -> FastAPI:
     """The web application over one database and one protocol."""
+    settings = settings or WebSettings()
+    threads = settings.request_threads
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if threads is not None:
+            use_request_threads(threads)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="trialdesk",
         version=__version__,
         summary=f"{protocol.identification.nct_id}: {protocol.identification.title}",
@@ -35,9 +49,7 @@ def create_app(store: Store, protocol: Protocol, settings: WebSettings | None = 
         redoc_url=None,
         generate_unique_id_function=_operation_id,
     )
-    app.state.trialdesk = AppContext(
-        store=store, protocol=protocol, settings=settings or WebSettings()
-    )
+    app.state.trialdesk = AppContext(store=store, protocol=protocol, settings=settings)
     # Read once: a demo database stays a demo; every page shows the marker (base.html).
     app.state.demo_database = is_demo_database(store.new_read_uow())
     install_error_handlers(app)

@@ -18,6 +18,9 @@ class WebSettings:
     secure_cookies: bool = False
     session_cookie: str = "trialdesk_session"
     login_cookie: str = "trialdesk_login"
+    #: Worker threads per server process for everyday requests (see ``lanes``); ``None`` keeps
+    #: the event loop's default pool (what in-process test clients get).
+    request_threads: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

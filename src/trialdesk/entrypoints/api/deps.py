@@ -53,7 +53,9 @@ class Principal:
         return self.user.user_id
 
 
-def get_context(request: Request) -> AppContext:
+# The two lookups below are ``async`` although they never wait: FastAPI runs a plain ``def``
+# dependency in the thread pool, a hand-off that costs more than the lookup itself.
+async def get_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.trialdesk
     return context
 
@@ -61,7 +63,7 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_protocol(context: ContextDep) -> Protocol:
+async def get_protocol(context: ContextDep) -> Protocol:
     return context.protocol
 
 

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 
 from trialdesk.adapters.db.maintenance import upgrade_database
 from trialdesk.bootstrap import build_store, database_url, load_protocol
-from trialdesk.config import get_settings
-from trialdesk.entrypoints.api import create_app
+from trialdesk.config import DEFAULT_REQUEST_THREADS, get_settings
+from trialdesk.entrypoints.api import WebSettings, create_app
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import console
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
@@ -50,6 +50,15 @@ def serve(
             "only within one process, so more than 1 speeds up reads but makes writes wait longer.",
         ),
     ] = 1,
+    threads: Annotated[
+        int,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="Worker threads per server process for everyday requests; logins and reports "
+            "have their own. Few threads use the CPU best; add --workers for more cores.",
+        ),
+    ] = DEFAULT_REQUEST_THREADS,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log one line per request.")
     ] = True,
@@ -71,16 +80,15 @@ def serve(
     console.print(f"serving {protocol.identification.nct_id} at http://{host}:{port}/")
     if workers == 1:
         try:
-            uvicorn.run(
-                create_app(store, protocol), host=host, port=port, log_level="info",
-                access_log=access_log,
-            )  # fmt: skip
+            app = create_app(store, protocol, WebSettings(request_threads=threads))
+            uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
         finally:
             store.close()
         return
     store.close()
     # Worker processes start afresh and read their database and protocol from the settings.
     os.environ["TRIALDESK_DATABASE_URL"] = url
+    os.environ["TRIALDESK_REQUEST_THREADS"] = str(threads)
     if protocol_file is not None:
         os.environ["TRIALDESK_PROTOCOL_FILE"] = str(protocol_file.resolve())
     uvicorn.run(
@@ -92,4 +100,7 @@ def serve(
 def worker_app() -> FastAPI:
     """The application of one server process started by ``serve --workers N``."""
     settings = get_settings()
-    return create_app(build_store(settings.database_url), load_protocol(settings.protocol_file))
+    return create_app(
+        build_store(settings.database_url), load_protocol(settings.protocol_file),
+        WebSettings(request_threads=settings.request_threads),
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
 from trialdesk.entrypoints.api.context import AppContext
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
+from trialdesk.entrypoints.api.lanes import run_slow
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.schemas.reports import REPORT_CONTENT, ReportFormat, ReportKind
 from trialdesk.services.analysis_data import (
@@ -66,7 +67,7 @@ def _negotiate(request: Request, requested: ReportFormat | None) -> ReportFormat
 
 
 @router.get("/{kind}", response_class=Response, responses=REPORT_CONTENT)
-def read_report(
+async def read_report(
     kind: ReportKind,
     request: Request,
     context: ContextDep,
@@ -83,4 +84,8 @@ def read_report(
     """The final report (arms by name), or the DSMB closed (arms coded A/B) or open (pooled)
     report, for roles that may view aggregates. Each request is recorded as an export."""
     fmt = _negotiate(request, requested)
-    return report_response(snapshot_report(context, principal.user_id, kind, cutoff, fmt), fmt)
+
+    def build() -> Response:
+        return report_response(snapshot_report(context, principal.user_id, kind, cutoff, fmt), fmt)
+
+    return await run_slow(request, build)

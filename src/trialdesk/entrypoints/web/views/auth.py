@@ -7,6 +7,7 @@ from starlette.responses import RedirectResponse, Response
 
 from trialdesk.domain.errors import AuthenticationError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, WebUser
+from trialdesk.entrypoints.api.lanes import run_slow
 from trialdesk.entrypoints.api.security import (
     clear_session_cookie,
     new_login_nonce,
@@ -67,7 +68,9 @@ async def login(request: Request, context: ContextDep) -> Response:
             request, context, status_code=422, username=username, next=target, errors=errors
         )
     try:
-        session = accounts.login(context.store.new_uow(), username=username, password=password)
+        session = await run_slow(
+            request, accounts.login, context.store.new_uow(), username=username, password=password
+        )
     except AuthenticationError as error:
         return _login_page(
             request, context, status_code=401, username=username, next=target,

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.api.deps import ContextDep, Principal, WebUser
+from trialdesk.entrypoints.api.lanes import run_slow
 from trialdesk.entrypoints.api.routes.reports import CutoffQuery, report_response, snapshot_report
 from trialdesk.entrypoints.api.schemas.reports import ReportFormat, ReportKind
 from trialdesk.entrypoints.web.rendering import render
@@ -48,11 +49,18 @@ def reports_page(request: Request, context: ContextDep, principal: WebUser) -> R
 
 
 @router.get("/{kind}")
-def report_page(
+async def report_page(
     kind: ReportKind, request: Request, context: ContextDep, principal: WebUser,
     cutoff: CutoffQuery = None,
 ) -> Response:  # fmt: skip
     """The report in the page, its reproducibility stamp above it and a PDF download link."""
+    return await run_slow(request, _report_page, kind, request, context, principal, cutoff)
+
+
+def _report_page(
+    kind: ReportKind, request: Request, context: ContextDep, principal: Principal,
+    cutoff: str | None,
+) -> Response:  # fmt: skip
     try:
         report = snapshot_report(context, principal.user_id, kind, cutoff, ReportFormat.HTML)
     except InputError as error:
@@ -68,9 +76,14 @@ def report_page(
 
 
 @router.get("/{kind}/pdf")
-def report_pdf(
-    kind: ReportKind, context: ContextDep, principal: WebUser, cutoff: CutoffQuery = None
-) -> Response:
+async def report_pdf(
+    kind: ReportKind, request: Request, context: ContextDep, principal: WebUser,
+    cutoff: CutoffQuery = None,
+) -> Response:  # fmt: skip
     """The same report as a PDF download."""
-    report = snapshot_report(context, principal.user_id, kind, cutoff, ReportFormat.PDF)
-    return report_response(report, ReportFormat.PDF)
+
+    def build() -> Response:
+        report = snapshot_report(context, principal.user_id, kind, cutoff, ReportFormat.PDF)
+        return report_response(report, ReportFormat.PDF)
+
+    return await run_slow(request, build)
