@@ -15,9 +15,9 @@ from trialdesk.domain.protocol import Protocol
 from trialdesk.entrypoints.api.context import AppContext, WebSettings
 from trialdesk.entrypoints.api.errors import install_error_handlers
 from trialdesk.entrypoints.api.lanes import use_request_threads
-from trialdesk.entrypoints.api.routes import api_router
+from trialdesk.entrypoints.api.routes import API_PREFIX, api_routers
 from trialdesk.entrypoints.web.rendering import STATIC_DIR
-from trialdesk.entrypoints.web.views import page_router
+from trialdesk.entrypoints.web.views import page_routers
 from trialdesk.services.trial_settings import is_demo_database
 
 __all__ = ["WebSettings", "create_app"]
@@ -53,7 +53,9 @@ def create_app(store: Store, protocol: Protocol, settings: WebSettings | None = 
     # Read once: a demo database stays a demo; every page shows the marker (base.html).
     app.state.demo_database = is_demo_database(store.new_read_uow())
     install_error_handlers(app)
-    app.include_router(api_router())
-    app.include_router(page_router())
+    for router in api_routers():
+        app.include_router(router, prefix=API_PREFIX)
+    for router in page_routers():
+        app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

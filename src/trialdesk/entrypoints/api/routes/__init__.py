@@ -18,14 +18,22 @@ from trialdesk.entrypoints.api.routes import (
     tokens,
 )
 
-__all__ = ["api_router"]
+__all__ = ["API_PREFIX", "api_routers"]
+
+API_PREFIX = "/api/v1"
 
 
-def api_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1")
-    for module in (
-        protocol, gvhd, me, tokens, admin, subjects, clinical, planning, dashboard, queries,
-        reports,
-    ):  # fmt: skip
-        router.include_router(module.router)
-    return router
+def api_routers() -> list[APIRouter]:
+    """The feature routers, each to be included under :data:`API_PREFIX`.
+
+    They are included into the app one by one rather than through one ``/api/v1`` router:
+    FastAPI matches a request against every nested router level by level, twice (to find the
+    route, then to handle it), so each level of nesting is paid on every request.
+    """
+    return [
+        module.router
+        for module in (
+            protocol, gvhd, me, tokens, admin, subjects, clinical, planning, dashboard, queries,
+            reports,
+        )
+    ]  # fmt: skip

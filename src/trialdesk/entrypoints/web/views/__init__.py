@@ -15,12 +15,15 @@ from trialdesk.entrypoints.web.views import (
     tokens,
 )
 
-__all__ = ["page_router"]
+__all__ = ["page_routers"]
 
 
-def page_router() -> APIRouter:
-    # Pages are not API operations: they stay out of the OpenAPI document.
-    router = APIRouter(include_in_schema=False)
-    for module in (auth, pages, admin, tokens, queries, reports, screening, subject_page):
-        router.include_router(module.router)
-    return router
+def page_routers() -> list[APIRouter]:
+    """The feature routers of the pages, included into the app one by one (see ``api_routers``).
+
+    Pages are not API operations: the app includes them with ``include_in_schema=False``.
+    """
+    return [
+        module.router
+        for module in (auth, pages, admin, tokens, queries, reports, screening, subject_page)
+    ]
