@@ -20,11 +20,17 @@ runner = CliRunner()
 
 @pytest.fixture
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
-    """Record what ``serve`` hands uvicorn instead of listening on a port."""
+    """Record what ``serve`` hands uvicorn (or its process supervisor) instead of listening."""
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(
         serve_module.uvicorn, "run", lambda target, **options: calls.append((target, options))
     )
+
+    def processes(workers: int, host: str, port: int, *, access_log: bool) -> None:
+        calls.append(("processes", {"workers": workers, "host": host, "port": port,
+                                    "access_log": access_log}))  # fmt: skip
+
+    monkeypatch.setattr(serve_module, "run_server_processes", processes)
     return calls
 
 
@@ -51,9 +57,7 @@ def test_serve_with_workers_starts_processes_that_build_the_app_from_the_same_da
     result = runner.invoke(app, ["serve", "--db", url, "--workers", "2", "--demo"])
     assert result.exit_code == 0, result.output
     [(target, options)] = uvicorn_calls
-    assert (target, options["factory"], options["workers"]) == (
-        "trialdesk.entrypoints.cli.serve:worker_app", True, 2,
-    )  # fmt: skip
+    assert (target, options["workers"], options["port"]) == ("processes", 2, 8000)
     assert options["access_log"] is True
     # What one worker process does on start: the app over the database the parent prepared.
     worker = serve_module.worker_app()
@@ -95,3 +99,19 @@ def test_serve_refuses_zero_threads(tmp_path: Path) -> None:
     result = runner.invoke(app, ["serve", "--db", url, "--threads", "0"])
     assert result.exit_code != 0
     assert "--threads" in result.output
+
+
+def test_worker_processes_load_the_protocol_the_command_loaded_whatever_the_environment(
+    tmp_path: Path,
+    uvicorn_calls: list[tuple[Any, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TRIALDESK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TRIALDESK_PROTOCOL_FILE", str(tmp_path / "elsewhere.yaml"))
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    result = runner.invoke(app, ["serve", "--db", url, "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert uvicorn_calls[0][0] == "processes"
+    # No --protocol: the command served the built-in protocol, and so do its workers.
+    protocol = serve_module.worker_app().state.trialdesk.protocol
+    assert protocol.identification.nct_id == "NCT04738981"

@@ -1,8 +1,9 @@
 """``trialdesk serve``: upgrade the database schema, then serve the web application.
 
 uvicorn picks its fastest installed HTTP parser and event loop (httptools and uvloop come with
-``uvicorn[standard]``). With ``--workers N`` it runs N server processes on one socket; each builds
-its own app through :func:`worker_app` from the settings this command exports to them.
+``uvicorn[standard]``). With ``--workers N`` it runs N server processes on one port
+(:mod:`.server_processes`); each builds its own app through :func:`worker_app` from the settings
+this command exports to them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from trialdesk.entrypoints.api import WebSettings, create_app
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import console
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
+from trialdesk.entrypoints.cli.server_processes import reuse_port_supported, run_server_processes
 from trialdesk.services.first_run import initialise_demo
 
 __all__ = ["serve", "worker_app"]
@@ -46,8 +48,8 @@ def serve(
         typer.Option(
             "--workers",
             min=1,
-            help="Server processes. PostgreSQL: about one per core. SQLite: writes queue fairly "
-            "only within one process, so more than 1 speeds up reads but makes writes wait longer.",
+            help="Server processes on the port, each with a listening socket of its own; about "
+            "one per core (SQLite and PostgreSQL alike).",
         ),
     ] = 1,
     threads: Annotated[
@@ -91,7 +93,12 @@ def serve(
     os.environ["TRIALDESK_REQUEST_THREADS"] = str(threads)
     if protocol_file is not None:
         os.environ["TRIALDESK_PROTOCOL_FILE"] = str(protocol_file.resolve())
-    uvicorn.run(
+    else:  # the built-in protocol, as this process loaded, whatever the environment says
+        os.environ.pop("TRIALDESK_PROTOCOL_FILE", None)
+    if reuse_port_supported():
+        run_server_processes(workers, host, port, access_log=access_log)
+        return
+    uvicorn.run(  # one shared socket where the platform cannot give each process its own
         f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers,
         log_level="info", access_log=access_log,
     )  # fmt: skip
