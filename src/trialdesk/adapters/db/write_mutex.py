@@ -9,8 +9,10 @@ mutex instead hands the database to the next writer the moment the previous one 
 Server processes (``trialdesk serve --workers N``) and commands run beside a server write to the
 same file, so the mutex of a database file is paired with an exclusive ``flock`` on a lock file
 beside it (``<database>-writelock``): the one thread of a process that holds the in-process
-mutex then waits for the other processes' writers by checking that lock every millisecond or
-less, instead of in SQLite's busy handler (sleeps of up to 100 ms). The kernel drops the lock of
+mutex then waits for the other processes' writers by checking that lock every 0.2 ms or
+less, instead of in SQLite's busy handler (sleeps of up to 100 ms). The lock is free for that
+long at most between two writers: with 1 ms, saves from two server processes answered a tenth
+fewer requests per second. The kernel drops the lock of
 a process that dies. Where the lock file cannot be created (a read-only folder), processes fall
 back to SQLite's busy handler.
 
@@ -31,7 +33,7 @@ from collections import deque
 __all__ = ["FairMutex", "WriteSerialisedConnection", "WriterLock", "mutex_for"]
 
 #: The longest pause between two checks of another process's write lock.
-_FILE_LOCK_POLL_MAX_S = 0.001
+_FILE_LOCK_POLL_MAX_S = 0.0002
 
 
 class FairMutex:
