@@ -51,6 +51,8 @@ __all__ = [
     "SavedAssessment",
     "TherapyKind",
     "derive_gvhd",
+    "derive_response",
+    "derive_stages",
     "find_intervention",
     "record_dose",
     "record_gvhd_assessment",
@@ -194,23 +196,38 @@ def derive_gvhd(
     raw: Mapping[str, Any], baseline: OrganStages | None, protocol: Protocol
 ) -> dict[str, Any]:
     """Stages, grade and (against the baseline) response of one assessment, with their rules."""
+    return derive_response(derive_stages(raw, protocol), baseline, protocol)
+
+
+def derive_stages(raw: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
+    """Stages and grade of one assessment's measurements: they need nothing from the database."""
     rules = protocol.assessment
     staged = stage(_measurements(raw), rules.grading_system)
-    response = (
-        None
-        if baseline is None
-        else assess_response(baseline, staged.stages, rules.response_rules).response.value
-    )
     return {
         "skin_stage": staged.stages.skin,
         "liver_stage": staged.stages.liver,
         "upper_gi_stage": staged.stages.upper_gi,
         "lower_gi_stage": staged.stages.lower_gi,
         "grade": grade(staged.stages, rules.grading_system),
-        "response": response,
         "grading_system": rules.grading_system.value,
-        "response_rule_set": None if baseline is None else rules.response_rules.value,
         "rules_version": f"trialdesk {__version__}; protocol {protocol.version.version}",
+    }
+
+
+def derive_response(
+    staged: Mapping[str, Any], baseline: OrganStages | None, protocol: Protocol
+) -> dict[str, Any]:
+    """:func:`derive_stages`' values with the response to the baseline (``None``: no baseline)."""
+    rules = protocol.assessment
+    response = (
+        None
+        if baseline is None
+        else assess_response(baseline, stages_of(staged), rules.response_rules).response.value
+    )
+    return {
+        **staged,
+        "response": response,
+        "response_rule_set": None if baseline is None else rules.response_rules.value,
     }
 
 
@@ -265,6 +282,9 @@ def save_gvhd_assessment(
     protocol: Protocol,
 ) -> SavedAssessment:
     """:func:`record_gvhd_assessment`, answered with its derived values and the next step."""
+    # Staged before the transaction: the stages need no stored data, and on SQLite a write
+    # transaction holds the database's one write lock from its first statement to its commit.
+    staged = derive_stages(measurements, protocol)
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
@@ -273,7 +293,7 @@ def save_gvhd_assessment(
         baseline = (
             stages_of(min(earlier, key=lambda r: (r["assessed_on"], r["id"]))) if earlier else None
         )
-        derived = derive_gvhd(measurements, baseline, protocol)
+        derived = derive_response(staged, baseline, protocol)
         row = {"subject_id": subject_id, "assessed_on": assessed_on,
                "measurements": dict(measurements), **derived}  # fmt: skip
         row["id"] = insert_audited(uow, actor, "gvhd_assessments", row, subject_id=subject_id)
