@@ -266,10 +266,9 @@ def record_gvhd_assessment(
     protocol: Protocol,
 ) -> int:
     """Record raw organ measurements; the first assessment is the baseline for response."""
-    return save_gvhd_assessment(
-        uow, as_user=as_user, subject_id=subject_id, assessed_on=assessed_on,
-        measurements=measurements, protocol=protocol,
-    ).id  # fmt: skip
+    return int(
+        _insert_assessment(uow, as_user, subject_id, assessed_on, measurements, protocol)["id"]
+    )
 
 
 def save_gvhd_assessment(
@@ -280,8 +279,42 @@ def save_gvhd_assessment(
     assessed_on: dt.date,
     measurements: Mapping[str, Any],
     protocol: Protocol,
+    read_after: UnitOfWork,
 ) -> SavedAssessment:
-    """:func:`record_gvhd_assessment`, answered with its derived values and the next step."""
+    """:func:`record_gvhd_assessment`, answered with its derived values and the next step.
+
+    The visit and the next step are read in ``read_after`` (which may be read-only) once the
+    assessment is committed: on SQLite the saving transaction holds the database's one write
+    lock, and deciding the next step needs the subject's allocation and doses besides.
+    """
+    row = _insert_assessment(uow, as_user, subject_id, assessed_on, measurements, protocol)
+    with read_after:
+        assessments = sorted(
+            read_after.records.find("gvhd_assessments", subject_id=subject_id),
+            key=lambda r: (r["assessed_on"], r["id"]),
+        )
+        progress = load_course_progress(read_after, protocol, subject_id, assessments)
+    visit = progress.matched.get(row["id"])
+    return SavedAssessment(
+        id=row["id"], assessed_on=assessed_on,
+        stages={"skin": row["skin_stage"], "liver": row["liver_stage"],
+                "upper_gi": row["upper_gi_stage"], "lower_gi": row["lower_gi_stage"]},
+        grade=row["grade"], response=row["response"],
+        grading_system=row["grading_system"], response_rule_set=row["response_rule_set"],
+        visit=visit.visit if visit else None, course=visit.course if visit else None,
+        next_step=progress.decision,
+    )  # fmt: skip
+
+
+def _insert_assessment(
+    uow: UnitOfWork,
+    as_user: int,
+    subject_id: int,
+    assessed_on: dt.date,
+    measurements: Mapping[str, Any],
+    protocol: Protocol,
+) -> dict[str, Any]:
+    """Derive and insert one assessment (audited, committed); returns the row with its id."""
     # Staged before the transaction: the stages need no stored data, and on SQLite a write
     # transaction holds the database's one write lock from its first statement to its commit.
     staged = derive_stages(measurements, protocol)
@@ -297,20 +330,8 @@ def save_gvhd_assessment(
         row = {"subject_id": subject_id, "assessed_on": assessed_on,
                "measurements": dict(measurements), **derived}  # fmt: skip
         row["id"] = insert_audited(uow, actor, "gvhd_assessments", row, subject_id=subject_id)
-        # The visit and next step from what this transaction sees, instead of a later page load.
-        assessments = sorted([*earlier, row], key=lambda r: (r["assessed_on"], r["id"]))
-        progress = load_course_progress(uow, protocol, subject_id, assessments)
         uow.commit()
-    visit = progress.matched.get(row["id"])
-    return SavedAssessment(
-        id=row["id"], assessed_on=assessed_on,
-        stages={"skin": derived["skin_stage"], "liver": derived["liver_stage"],
-                "upper_gi": derived["upper_gi_stage"], "lower_gi": derived["lower_gi_stage"]},
-        grade=derived["grade"], response=derived["response"],
-        grading_system=derived["grading_system"], response_rule_set=derived["response_rule_set"],
-        visit=visit.visit if visit else None, course=visit.course if visit else None,
-        next_step=progress.decision,
-    )  # fmt: skip
+    return row
 
 
 def report_adverse_event(
