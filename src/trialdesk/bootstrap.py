@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 import trialdesk.adapters.db.api_tokens  # noqa: F401  (registers the api_tokens table)
-from trialdesk.adapters.db.engine import create_db_engine, read_only_engine
+from trialdesk.adapters.db.engine import create_db_engine, read_only_engine, shares_pool
 from trialdesk.adapters.db.randomization_repository import SqlAlchemyRandomizationUnitOfWork
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.adapters.protocol_file import builtin_protocol_path, read_protocol_file
@@ -40,9 +40,14 @@ class Store:
     #: Units of work that also reach the randomization tables (lists, allocations, seeds).
     new_randomization_uow: Callable[[], RandomizationUnitOfWork]
 
+    #: The engine of :attr:`new_read_uow` (``engine`` itself viewed read-only, or its own pool).
+    reader: Engine | None = None
+
     def close(self) -> None:
-        """Release the engine's connections."""
+        """Release the engines' connections."""
         self.engine.dispose()
+        if self.reader is not None and not shares_pool(self.reader, self.engine):
+            self.reader.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -86,4 +91,5 @@ def build_store(
         new_uow=new_uow,
         new_read_uow=new_read_uow,
         new_randomization_uow=new_randomization_uow,
+        reader=reader,
     )

@@ -9,8 +9,9 @@ import time
 import pytest
 from sqlalchemy.exc import DBAPIError
 
+from trialdesk.adapters.db.engine import shares_pool
 from trialdesk.adapters.db.write_mutex import mutex_for
-from trialdesk.bootstrap import Store
+from trialdesk.bootstrap import Store, build_store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import AuthenticationError
 from trialdesk.services import accounts, api_tokens
@@ -137,3 +138,26 @@ def test_a_deactivated_users_live_session_and_token_no_longer_sign_anybody_in(
         api_tokens.authenticate_api_token(store.new_uow(), token=token)
     with pytest.raises(AuthenticationError):
         accounts.validate_session(store.new_uow(), token=session.token)
+
+
+@sqlite_only
+def test_reads_of_a_file_database_have_a_pool_of_connections_that_stay_read_only(
+    store: Store,
+) -> None:
+    assert store.reader is not None
+    assert not shares_pool(store.reader, store.engine)
+    accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
+    assert [site.code for site in accounts.list_sites(store.new_read_uow())] == ["BJ01"]
+    with store.reader.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA query_only").scalar() == 1
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA query_only").scalar() == 0
+    store.close()
+    assert store.reader.pool.checkedin() == 0
+
+
+def test_an_in_memory_database_is_read_through_the_same_pool() -> None:
+    memory = build_store("sqlite://")
+    assert memory.reader is not None
+    assert shares_pool(memory.reader, memory.engine)
+    memory.close()

@@ -14,6 +14,8 @@ wait through the busy timeout.
 A unit of work that only reads runs on :func:`read_only_engine`: on SQLite a deferred ``BEGIN``
 with ``PRAGMA query_only`` (WAL readers see a consistent snapshot and never wait for the writer),
 on PostgreSQL a ``READ ONLY`` transaction. Either way a stray write fails instead of committing.
+A file database gets a second engine with a pool of its own for reading, so a pooled connection
+is set ``query_only`` once instead of being switched at the start of most transactions.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from sqlalchemy.exc import ArgumentError
 from trialdesk.adapters.db.write_mutex import WriteSerialisedConnection, mutex_for
 from trialdesk.domain.errors import InputError
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "create_db_engine", "normalise_url", "read_only_engine"]
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "create_db_engine",
+    "normalise_url",
+    "read_only_engine",
+    "shares_pool",
+]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Idle connections kept per SQLite database file (one per server request thread).
@@ -91,7 +99,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         # returns (SQLAlchemy's commit events fire before it, too early).
         connect_args = {"factory": WriteSerialisedConnection, **kwargs.pop("connect_args", {})}
         kwargs["connect_args"] = connect_args
-        if make_url(url).database not in (None, "", ":memory:"):
+        if _is_file_database(make_url(url).database):
             # Keep as many idle connections as the server runs request threads (anyio's default
             # of 40): with the default 5 + 10 overflow, connections were opened (and configured)
             # and closed again on most requests under 16 clients. SQLite connections are cheap.
@@ -104,7 +112,23 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def read_only_engine(engine: Engine) -> Engine:
-    """A view of ``engine`` (same pool) whose transactions may read but never write."""
+    """An engine for ``engine``'s database whose transactions may read but never write.
+
+    Dispose of it like ``engine`` unless it is ``engine`` viewed read-only (the same pool):
+    :func:`shares_pool` tells.
+    """
     if engine.dialect.name == "sqlite":
+        if _is_file_database(engine.url.database):
+            url = engine.url.render_as_string(hide_password=False)
+            return create_db_engine(url, execution_options={_READ_ONLY: True})
         return engine.execution_options(**{_READ_ONLY: True})
     return engine.execution_options(postgresql_readonly=True)
+
+
+def shares_pool(reader: Engine, engine: Engine) -> bool:
+    """Whether ``reader`` is a read-only view of ``engine`` rather than an engine of its own."""
+    return reader.pool is engine.pool
+
+
+def _is_file_database(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
