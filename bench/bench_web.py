@@ -2,9 +2,11 @@
 
 Setup (not timed): a fresh SQLite database migrated to the newest schema, one site, one
 coordinator with an API token, and 10,000 subjects inserted in bulk. The real application is
-started as a subprocess (``trialdesk serve --no-access-log``), and so is a bare FastAPI app with
-one route, both under uvicorn with the same settings (one process, no access log, the HTTP parser
-and event loop uvicorn picks from what is installed); each is stopped by its PID at the end.
+started as a subprocess (``trialdesk serve --workers N --no-access-log``, its default request
+threads), and so is a bare FastAPI app with one route, both under uvicorn with the same settings
+(N server processes, one per core unless ``--workers`` says otherwise, no access log, the HTTP
+parser and event loop uvicorn picks from what is installed); each is stopped by its PID at the
+end. Both are warmed up with 100 requests before anything is timed.
 
 Measured, each with 16 concurrent async clients (httpx), bounded in requests and in time: the
 bare endpoint; the subject page (``GET /subjects/{id}``, HTML, session cookie) and
@@ -14,11 +16,12 @@ the saving transaction derived). Printed: p50/p95 latency and throughput, each t
 share of the bare endpoint's, and whether both targets are met: p95 < 100 ms and throughput
 >= 30 % of bare.
 
-Run: python bench/bench_web.py [REQUESTS_PER_SCENARIO]
+Run: python bench/bench_web.py [REQUESTS_PER_SCENARIO] [--workers N]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import importlib.util
@@ -39,6 +42,7 @@ from sqlalchemy import insert
 from trialdesk.adapters.db.maintenance import upgrade_database
 from trialdesk.adapters.db.tables import subjects as subjects_table
 from trialdesk.bootstrap import build_store
+from trialdesk.config import DEFAULT_REQUEST_THREADS
 from trialdesk.services import accounts, api_tokens
 
 SUBJECTS = 10_000
@@ -46,14 +50,18 @@ CLIENTS = 16
 TIME_LIMIT_S = 60.0
 TARGET_P95_S = 0.100
 TARGET_SHARE = 0.30
+# The bare app is a module (uvicorn's worker processes import it by name) started by a script.
 BARE_APP = """
-import sys, uvicorn
 from fastapi import FastAPI
 app = FastAPI()
 @app.get("/ping")
 def ping() -> dict[str, str]:
     return {"status": "ok"}
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+BARE_SERVER = """
+import sys, uvicorn
+uvicorn.run("bare_app:app", host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]),
+            app_dir=sys.argv[3], log_level="warning", access_log=False)
 """
 
 
@@ -96,16 +104,18 @@ def prepare(url: str) -> tuple[str, str, list[int]]:
     return token, session, ids
 
 
-def start(command: list[str], port: int) -> subprocess.Popen[bytes]:
+def start(command: list[str], port: int, probe: str) -> subprocess.Popen[bytes]:
+    """Start a server and wait until ``GET probe`` answers (every worker process is up)."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=1).status_code == 200:
                 return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop(process)
     raise SystemExit(f"server on port {port} did not start")
 
 
@@ -167,20 +177,31 @@ def report(name: str, result: tuple[list[float], float, int], bare_rps: float | 
     return rps
 
 
-def server_stack() -> str:
+def server_stack(workers: int) -> str:
     """What uvicorn's "auto" settings choose here, for the record."""
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    return f"uvicorn, 1 process, http={http}, loop={loop}, no access log"
+    return f"uvicorn, {workers} process(es), http={http}, loop={loop}, no access log"
+
+
+def warm_up(base: str, path: str, headers: dict[str, str]) -> None:
+    asyncio.run(run(base, headers, 100, lambda h, n: h.get(path)))
 
 
 def main() -> None:
-    total = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("requests", nargs="?", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    arguments = parser.parse_args()
+    total, workers = arguments.requests, arguments.workers
     print(
         f"cores: {os.cpu_count()}  clients: {CLIENTS}  subjects: {SUBJECTS}  "
         f"load average: {os.getloadavg()[0]:.1f}"
     )
-    print(f"both servers: {server_stack()}")
+    print(
+        f"both servers: {server_stack(workers)}; trialdesk: {DEFAULT_REQUEST_THREADS} request "
+        "threads per process (its default)"
+    )
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         began = time.perf_counter()
@@ -189,11 +210,19 @@ def main() -> None:
         app_port, bare_port = free_port(), free_port()
         trialdesk = str(Path(sys.executable).parent / "trialdesk")
         app = start(
-            [trialdesk, "serve", "--db", url, "--port", str(app_port), "--no-access-log"], app_port
-        )
-        bare = start([sys.executable, "-c", BARE_APP, str(bare_port)], bare_port)
+            [trialdesk, "serve", "--db", url, "--port", str(app_port), "--no-access-log",
+             "--workers", str(workers)],
+            app_port, "/api/v1/protocol",
+        )  # fmt: skip
+        (Path(folder) / "bare_app.py").write_text(BARE_APP)
+        bare = start(
+            [sys.executable, "-c", BARE_SERVER, str(bare_port), str(workers), folder],
+            bare_port, "/ping",
+        )  # fmt: skip
         try:
             auth = {"Authorization": f"Bearer {token}"}
+            warm_up(f"http://127.0.0.1:{bare_port}", "/ping", {})
+            warm_up(f"http://127.0.0.1:{app_port}", f"/api/v1/subjects/{ids[0]}", auth)
             picks = random.Random(7)
             today = dt.date.today().isoformat()
             measurements = {"skin_bsa_pct": 30.0, "bilirubin": 2.5, "stool_ml_per_day": 800.0}
