@@ -8,7 +8,7 @@ from trial_world import SITE_A, SITE_B, SITE_SCOPED, TODAY, TrialWorld, build_wo
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import PERMISSIONS, Action, Role
 from trialdesk.domain.errors import NotFoundError
-from trialdesk.services import clinical, subjects
+from trialdesk.services import accounts, clinical, subjects
 
 
 @pytest.fixture
@@ -65,3 +65,24 @@ def test_site_staff_may_enter_data_for_their_own_subjects(world: TrialWorld, rol
         visit_code="D1", visit_date=TODAY,
     )  # fmt: skip
     assert world.count("visits") == 1
+
+
+def test_a_monitor_of_two_sites_lists_both_sites_subjects_each_with_its_own_site_code(
+    world: TrialWorld,
+) -> None:
+    subjects.register_subject(
+        world.store.new_uow(), as_user=world.user(Role.SITE_COORDINATOR, SITE_B),
+        site_code=SITE_B, screening_number="SCR-B01",
+    )  # fmt: skip
+    monitor = world.user(Role.MONITOR, SITE_A)
+    with world.store.new_read_uow() as uow:
+        row = uow.records.get("users", monitor)
+    assert row is not None
+    accounts.grant_role(
+        world.store.new_uow(), username=row["username"], role=Role.MONITOR.value,
+        site_code=SITE_B, as_user=None,
+    )  # fmt: skip
+    listed = subjects.list_subjects(world.store.new_uow(), as_user=monitor)
+    assert [(s.screening_number, s.site_code) for s in listed] == [
+        ("SCR-001", SITE_A), ("SCR-B01", SITE_B),
+    ]  # fmt: skip

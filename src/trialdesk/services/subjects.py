@@ -52,15 +52,24 @@ def not_in_future(uow: UnitOfWork, field: str, day: dt.date) -> dt.date:
     return day
 
 
-def read_subject_row(uow: UnitOfWork, subject: Record) -> SubjectRead:
-    """The read form of a loaded subject row (inside the caller's unit of work)."""
-    site = uow.records.get("sites", subject["site_id"])
-    assert site is not None
+def read_subject_row(
+    uow: UnitOfWork, subject: Record, site_codes: Mapping[int, str] | None = None
+) -> SubjectRead:
+    """The read form of a loaded subject row (inside the caller's unit of work).
+
+    ``site_codes`` (site id → code), when a caller reads many subjects, saves a read per subject.
+    """
+    if site_codes is not None and subject["site_id"] in site_codes:
+        code = site_codes[subject["site_id"]]
+    else:
+        site = uow.records.get("sites", subject["site_id"])
+        assert site is not None
+        code = site["code"]
     return SubjectRead(
         id=subject["id"],
         screening_number=subject["screening_number"],
         subject_code=subject["subject_code"],
-        site_code=site["code"],
+        site_code=code,
         state=SubjectState(subject["state"]),
     )
 
@@ -105,8 +114,9 @@ def list_subjects(uow: UnitOfWork, *, as_user: int) -> list[SubjectRead]:
     """The subjects of the sites where the user may see subjects."""
     with uow:
         actor = load_actor(uow, as_user)
+        codes = {site["id"]: site["code"] for site in uow.records.find("sites")}
         return [
-            read_subject_row(uow, s)
+            read_subject_row(uow, s, codes)
             for s in uow.records.find("subjects")
             if actor.may(Action.VIEW_SUBJECT, s["site_id"])
         ]
