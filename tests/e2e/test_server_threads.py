@@ -1,4 +1,4 @@
-"""The server's worker threads: a few for everyday requests, a lane of their own for slow ones."""
+"""The server's threads (a few for everyday requests, a lane for slow ones) and connections."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 
 from trialdesk.bootstrap import load_protocol
 from trialdesk.entrypoints.api import WebSettings, create_app
+from trialdesk.entrypoints.api.connection_reuse import REQUESTS_PER_CONNECTION
 from trialdesk.entrypoints.api.lanes import use_request_threads
+from trialdesk.entrypoints.cli.serve import worker_settings
 from web_world import PASSWORD, WebWorld
 
 _NONCE = re.compile(r'name="login_nonce" value="([^"]+)"')
@@ -67,3 +69,23 @@ def test_a_login_is_answered_while_every_request_thread_is_busy(web: WebWorld) -
         assert waited < 10
         # With the thread free again, the session works for everyday pages.
         assert client.get("/").status_code == 200
+
+
+def test_with_several_processes_a_connection_is_renewed_every_so_many_requests(
+    web: WebWorld,
+) -> None:
+    app = create_app(web.store, load_protocol(), WebSettings(requests_per_connection=3))
+    with TestClient(app) as client:  # one client address: one connection as the server sees it
+        answers = [client.get("/api/v1/protocol") for _ in range(7)]
+    assert all(answer.status_code == 200 for answer in answers)
+    closing = [answer.headers.get("connection") == "close" for answer in answers]
+    assert closing == [False, False, True, False, False, True, False]
+
+
+def test_worker_processes_renew_connections_and_a_single_process_keeps_them(
+    web: WebWorld,
+) -> None:
+    with TestClient(create_app(web.store, load_protocol())) as client:
+        answers = [client.get("/api/v1/protocol") for _ in range(REQUESTS_PER_CONNECTION + 1)]
+    assert not any(answer.headers.get("connection") == "close" for answer in answers)
+    assert worker_settings().requests_per_connection == REQUESTS_PER_CONNECTION

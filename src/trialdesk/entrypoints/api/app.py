@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from trialdesk import __version__
 from trialdesk.bootstrap import Store
 from trialdesk.domain.protocol import Protocol
+from trialdesk.entrypoints.api.connection_reuse import BoundedKeepAlive
 from trialdesk.entrypoints.api.context import AppContext, WebSettings
 from trialdesk.entrypoints.api.errors import install_error_handlers
 from trialdesk.entrypoints.api.lanes import use_request_threads
@@ -52,6 +53,8 @@ def create_app(store: Store, protocol: Protocol, settings: WebSettings | None = 
     app.state.trialdesk = AppContext(store=store, protocol=protocol, settings=settings)
     # Read once: a demo database stays a demo; every page shows the marker (base.html).
     app.state.demo_database = is_demo_database(store.new_read_uow())
+    if settings.requests_per_connection is not None:
+        app.add_middleware(BoundedKeepAlive, limit=settings.requests_per_connection)
     install_error_handlers(app)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

@@ -21,6 +21,9 @@ class WebSettings:
     #: Worker threads per server process for everyday requests (see ``lanes``); ``None`` keeps
     #: the event loop's default pool (what in-process test clients get).
     request_threads: int | None = None
+    #: Close a connection after this many requests, so connections move between server
+    #: processes (see ``connection_reuse``); ``None`` keeps connections open.
+    requests_per_connection: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

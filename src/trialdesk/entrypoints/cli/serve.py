@@ -19,13 +19,14 @@ from trialdesk.adapters.db.maintenance import upgrade_database
 from trialdesk.bootstrap import build_store, database_url, load_protocol
 from trialdesk.config import DEFAULT_REQUEST_THREADS, get_settings
 from trialdesk.entrypoints.api import WebSettings, create_app
+from trialdesk.entrypoints.api.connection_reuse import REQUESTS_PER_CONNECTION
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import console
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
 from trialdesk.entrypoints.cli.server_processes import reuse_port_supported, run_server_processes
 from trialdesk.services.first_run import initialise_demo
 
-__all__ = ["serve", "worker_app"]
+__all__ = ["serve", "worker_app", "worker_settings"]
 
 
 def serve(
@@ -109,5 +110,15 @@ def worker_app() -> FastAPI:
     settings = get_settings()
     return create_app(
         build_store(settings.database_url), load_protocol(settings.protocol_file),
-        WebSettings(request_threads=settings.request_threads),
+        worker_settings(),
     )  # fmt: skip
+
+
+def worker_settings() -> WebSettings:
+    """The web settings of a server process started by ``serve --workers N``."""
+    # Several processes share the clients: connections are renewed now and then so that the
+    # kernel can place them afresh (a lasting lopsided split would cap the throughput).
+    return WebSettings(
+        request_threads=get_settings().request_threads,
+        requests_per_connection=REQUESTS_PER_CONNECTION,
+    )
