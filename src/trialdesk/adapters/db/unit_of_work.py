@@ -4,38 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import (
     Connection,
     Engine,
-    Insert,
     RowMapping,
-    Select,
     Table,
-    and_,
     bindparam,
-    exists,
     func,
     insert,
     select,
-    true,
     tuple_,
     update,
 )
 from sqlalchemy import delete as sql_delete
-from sqlalchemy.sql.dml import Update
 
+from trialdesk.adapters.db.record_statements import (
+    USER_WITH_GRANTS,
+    check_columns,
+    find_statement,
+    get_statement,
+    insert_statement,
+    table_named,
+    update_statement,
+    with_lock_state_statement,
+)
 from trialdesk.adapters.db.tables import (
-    TABLES,
     audit_chain_head,
     audit_trail,
     locks,
-    role_assignments,
-    sites,
-    users,
 )
 from trialdesk.domain.audit import AuditAction, AuditEntry, chain_hash
 from trialdesk.services.ports import (
@@ -48,84 +47,6 @@ from trialdesk.services.ports import (
 )
 
 __all__ = ["SqlAlchemyAuditLog", "SqlAlchemyRecordRepository", "SqlAlchemyUnitOfWork"]
-
-
-def _table(name: str) -> Table:
-    try:
-        return TABLES[name]
-    except KeyError:
-        raise LookupError(f"no table {name!r}") from None
-
-
-# Statements are built once per shape, with named parameters: SQLAlchemy then finds its compiled
-# form by a cache key it has already computed, instead of building and hashing a new statement
-# on every call (most of the cost of a one-row read on SQLite).
-@cache
-def _get_statement(name: str) -> Select[Any]:
-    t = _table(name)
-    return select(t).where(t.c.id == bindparam("__id"))
-
-
-@cache
-def _find_statement(name: str, keys: tuple[str, ...], null_keys: tuple[str, ...]) -> Select[Any]:
-    t = _table(name)
-    statement = select(t).where(*(t.c[k] == bindparam(f"__{k}") for k in keys))
-    statement = statement.where(*(t.c[k].is_(None) for k in null_keys))
-    return statement.order_by(*t.primary_key.columns)
-
-
-@cache
-def _columns(name: str) -> frozenset[str]:
-    return frozenset(_table(name).c.keys())
-
-
-def _check_columns(name: str, values: Mapping[str, Any]) -> None:
-    # A statement run with parameters ignores keys that name no column; a typo must not vanish.
-    unknown = values.keys() - _columns(name)
-    if unknown:
-        raise LookupError(f"table {name!r} has no column {sorted(unknown)}")
-
-
-@cache
-def _insert_statement(name: str) -> Insert:
-    return insert(_table(name))
-
-
-@cache
-def _update_statement(name: str) -> Update:
-    t = _table(name)
-    return update(t).where(t.c.id == bindparam("__id"))
-
-
-_GRANTS = role_assignments
-_USER_WITH_GRANTS = (
-    select(
-        users,
-        _GRANTS.c.role.label("__role"),
-        _GRANTS.c.site_id.label("__site_id"),
-        sites.c.code.label("__site_code"),
-    )
-    .select_from(
-        users.outerjoin(
-            _GRANTS, and_(_GRANTS.c.user_id == users.c.id, _GRANTS.c.is_active == true())
-        ).outerjoin(sites, sites.c.id == _GRANTS.c.site_id)
-    )
-    .where(users.c.id == bindparam("__id"))
-    .order_by(_GRANTS.c.id)
-)
-
-
-def _active_lock(entity: str, entity_id: Any) -> Any:
-    return exists().where(
-        locks.c.entity == entity, locks.c.entity_id == entity_id, locks.c.unlocked_at.is_(None)
-    )
-
-
-@cache
-def _with_lock_state_statement(name: str) -> Select[Any]:
-    t = _table(name)
-    locked = _active_lock(name, t.c.id).label("__locked")
-    return select(t, locked).where(t.c.id == bindparam("__id"))
 
 
 class SqlAlchemyRecordRepository:
@@ -148,7 +69,7 @@ class SqlAlchemyRecordRepository:
             raise PermissionError(f"{name} is written only through the audit log")
         if name == locks.name:
             self._known_locks.clear()
-        return _table(name)
+        return table_named(name)
 
     def forget_lock_states(self) -> None:
         """Drop remembered lock states (the transaction ended)."""
@@ -157,14 +78,14 @@ class SqlAlchemyRecordRepository:
     def get_with_lock_state(
         self, table: str, record_id: int, *, for_update: bool = False
     ) -> tuple[Record, bool] | None:
-        t = _table(table)
+        t = table_named(table)
         if for_update and self._connection.dialect.name == "postgresql":
             # SQLite needs no row lock: BEGIN IMMEDIATE already gave this transaction the write
             # lock. On PostgreSQL the row is locked in its own statement: under READ COMMITTED
             # the read below then takes a fresh snapshot, so after waiting it sees the row *and*
             # the locks table as the previous holder committed them.
             self._connection.execute(select(t.c.id).where(t.c.id == record_id).with_for_update())
-        statement = _with_lock_state_statement(table)
+        statement = with_lock_state_statement(table)
         row = self._connection.execute(statement, {"__id": record_id}).mappings().first()
         if row is None:
             return None
@@ -188,7 +109,7 @@ class SqlAlchemyRecordRepository:
         return bool(locked)
 
     def get_user_with_grants(self, user_id: int) -> tuple[Record, list[Record]] | None:
-        rows = self._connection.execute(_USER_WITH_GRANTS, {"__id": user_id}).mappings().all()
+        rows = self._connection.execute(USER_WITH_GRANTS, {"__id": user_id}).mappings().all()
         if not rows:
             return None
         user = {key: value for key, value in rows[0].items() if not key.startswith("__")}
@@ -201,14 +122,14 @@ class SqlAlchemyRecordRepository:
 
     def add(self, table: str, values: Mapping[str, Any]) -> int:
         # The values travel as parameters of a statement built once (see _get_statement).
-        _check_columns(table, values)
-        result = self._connection.execute(_insert_statement(self._writable(table).name), values)
+        check_columns(table, values)
+        result = self._connection.execute(insert_statement(self._writable(table).name), values)
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
 
     def get(self, table: str, record_id: int) -> Record | None:
-        result = self._connection.execute(_get_statement(table), {"__id": record_id})
+        result = self._connection.execute(get_statement(table), {"__id": record_id})
         row = result.mappings().first()
         return dict(row) if row is not None else None
 
@@ -216,15 +137,15 @@ class SqlAlchemyRecordRepository:
         keys = tuple(sorted(k for k, v in equals.items() if v is not None))
         null_keys = tuple(sorted(k for k, v in equals.items() if v is None))
         try:
-            statement = _find_statement(table, keys, null_keys)
+            statement = find_statement(table, keys, null_keys)
         except KeyError:
             raise LookupError(f"table {table!r} has no column among {sorted(equals)}") from None
         parameters = {f"__{k}": equals[k] for k in keys}
         return [dict(row) for row in self._connection.execute(statement, parameters).mappings()]
 
     def update(self, table: str, record_id: int, values: Mapping[str, Any]) -> None:
-        _check_columns(table, values)
-        statement = _update_statement(self._writable(table).name)
+        check_columns(table, values)
+        statement = update_statement(self._writable(table).name)
         self._connection.execute(statement, {**values, "__id": record_id})
 
     def delete(self, table: str, record_id: int) -> None:
@@ -232,7 +153,7 @@ class SqlAlchemyRecordRepository:
         self._connection.execute(sql_delete(t).where(t.c.id == record_id))
 
     def count(self, table: str) -> int:
-        t = _table(table)
+        t = table_named(table)
         return int(self._connection.execute(select(func.count()).select_from(t)).scalar_one())
 
 
