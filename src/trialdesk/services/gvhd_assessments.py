@@ -1,0 +1,207 @@
+"""GVHD assessments: raw organ measurements in, stages, grade and response derived and saved.
+
+The rules are the domain's (:mod:`trialdesk.domain.gvhd`); this module stages the measurements
+before the saving transaction (they need nothing stored), derives the response against the
+baseline inside it, and answers a save with the visit and the protocol's next step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from trialdesk import __version__
+from trialdesk.domain.access import Action
+from trialdesk.domain.decisions import ProtocolDecision
+from trialdesk.domain.errors import FieldError, InputError
+from trialdesk.domain.gvhd import (
+    BilirubinUnit,
+    OrganMeasurements,
+    OrganStages,
+    assess_response,
+    grade,
+    stage,
+)
+from trialdesk.domain.protocol import Protocol
+from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.course_progress import load_course_progress
+from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.recording import insert_audited
+from trialdesk.services.subjects import not_in_future
+
+__all__ = [
+    "MEASUREMENT_FIELDS",
+    "SavedAssessment",
+    "derive_gvhd",
+    "derive_response",
+    "derive_stages",
+    "record_gvhd_assessment",
+    "save_gvhd_assessment",
+    "stages_of",
+]
+
+#: The raw measurements a GVHD assessment accepts; anything else (a stage, a grade) is refused.
+MEASUREMENT_FIELDS = frozenset(f.name for f in dataclasses.fields(OrganMeasurements))
+
+
+def _measurements(raw: Mapping[str, Any]) -> OrganMeasurements:
+    unknown = sorted(set(raw) - MEASUREMENT_FIELDS)
+    if unknown:
+        raise InputError(
+            FieldError(
+                f"measurements.{name}", "not a raw measurement (derived values are computed)"
+            )
+            for name in unknown
+        )
+    values = dict(raw)
+    if "bilirubin_unit" in values:
+        values["bilirubin_unit"] = BilirubinUnit.parse(str(values["bilirubin_unit"]))
+    try:
+        return OrganMeasurements(**values)
+    except TypeError as error:  # a required measurement is missing
+        raise InputError.single("measurements", str(error)) from None
+
+
+def derive_gvhd(
+    raw: Mapping[str, Any], baseline: OrganStages | None, protocol: Protocol
+) -> dict[str, Any]:
+    """Stages, grade and (against the baseline) response of one assessment, with their rules."""
+    return derive_response(derive_stages(raw, protocol), baseline, protocol)
+
+
+def derive_stages(raw: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
+    """Stages and grade of one assessment's measurements: they need nothing from the database."""
+    rules = protocol.assessment
+    staged = stage(_measurements(raw), rules.grading_system)
+    return {
+        "skin_stage": staged.stages.skin,
+        "liver_stage": staged.stages.liver,
+        "upper_gi_stage": staged.stages.upper_gi,
+        "lower_gi_stage": staged.stages.lower_gi,
+        "grade": grade(staged.stages, rules.grading_system),
+        "grading_system": rules.grading_system.value,
+        "rules_version": f"trialdesk {__version__}; protocol {protocol.version.version}",
+    }
+
+
+def derive_response(
+    staged: Mapping[str, Any], baseline: OrganStages | None, protocol: Protocol
+) -> dict[str, Any]:
+    """:func:`derive_stages`' values with the response to the baseline (``None``: no baseline)."""
+    rules = protocol.assessment
+    response = (
+        None
+        if baseline is None
+        else assess_response(baseline, stages_of(staged), rules.response_rules).response.value
+    )
+    return {
+        **staged,
+        "response": response,
+        "response_rule_set": None if baseline is None else rules.response_rules.value,
+    }
+
+
+def stages_of(row: Mapping[str, Any]) -> OrganStages:
+    """The organ stages stored in an assessment row."""
+    return OrganStages(
+        row["skin_stage"], row["liver_stage"], row["upper_gi_stage"], row["lower_gi_stage"]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SavedAssessment:
+    """A just-saved assessment with what was derived from it, in the transaction that saved it."""
+
+    id: int
+    assessed_on: dt.date
+    stages: dict[str, int]
+    grade: int
+    response: str | None
+    grading_system: str
+    response_rule_set: str | None
+    #: The staging visit and course the assessment was matched to, once the calendar is known.
+    visit: str | None
+    course: int | None
+    #: The protocol's next step for the subject after this save.
+    next_step: ProtocolDecision | None
+
+
+def record_gvhd_assessment(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    assessed_on: dt.date,
+    measurements: Mapping[str, Any],
+    protocol: Protocol,
+) -> int:
+    """Record raw organ measurements; the first assessment is the baseline for response."""
+    return int(
+        _insert_assessment(uow, as_user, subject_id, assessed_on, measurements, protocol)["id"]
+    )
+
+
+def save_gvhd_assessment(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    assessed_on: dt.date,
+    measurements: Mapping[str, Any],
+    protocol: Protocol,
+    read_after: UnitOfWork,
+) -> SavedAssessment:
+    """:func:`record_gvhd_assessment`, answered with its derived values and the next step.
+
+    The visit and the next step are read in ``read_after`` (which may be read-only) once the
+    assessment is committed: on SQLite the saving transaction holds the database's one write
+    lock, and deciding the next step needs the subject's allocation and doses besides.
+    """
+    row = _insert_assessment(uow, as_user, subject_id, assessed_on, measurements, protocol)
+    with read_after:
+        assessments = sorted(
+            read_after.records.find("gvhd_assessments", subject_id=subject_id),
+            key=lambda r: (r["assessed_on"], r["id"]),
+        )
+        progress = load_course_progress(read_after, protocol, subject_id, assessments)
+    visit = progress.matched.get(row["id"])
+    return SavedAssessment(
+        id=row["id"], assessed_on=assessed_on,
+        stages={"skin": row["skin_stage"], "liver": row["liver_stage"],
+                "upper_gi": row["upper_gi_stage"], "lower_gi": row["lower_gi_stage"]},
+        grade=row["grade"], response=row["response"],
+        grading_system=row["grading_system"], response_rule_set=row["response_rule_set"],
+        visit=visit.visit if visit else None, course=visit.course if visit else None,
+        next_step=progress.decision,
+    )  # fmt: skip
+
+
+def _insert_assessment(
+    uow: UnitOfWork,
+    as_user: int,
+    subject_id: int,
+    assessed_on: dt.date,
+    measurements: Mapping[str, Any],
+    protocol: Protocol,
+) -> dict[str, Any]:
+    """Derive and insert one assessment (audited, committed); returns the row with its id."""
+    # Staged before the transaction: the stages need no stored data, and on SQLite a write
+    # transaction holds the database's one write lock from its first statement to its commit.
+    staged = derive_stages(measurements, protocol)
+    with uow:
+        actor = load_actor(uow, as_user)
+        require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        not_in_future(uow, "assessed_on", assessed_on)
+        earlier = uow.records.find("gvhd_assessments", subject_id=subject_id)
+        baseline = (
+            stages_of(min(earlier, key=lambda r: (r["assessed_on"], r["id"]))) if earlier else None
+        )
+        derived = derive_response(staged, baseline, protocol)
+        row = {"subject_id": subject_id, "assessed_on": assessed_on,
+               "measurements": dict(measurements), **derived}  # fmt: skip
+        row["id"] = insert_audited(uow, actor, "gvhd_assessments", row, subject_id=subject_id)
+        uow.commit()
+    return row
