@@ -1,4 +1,4 @@
-"""Sites, user accounts, role grants, login, logout and sessions (21 CFR 11.10(d), 11.300).
+"""Sites, user accounts, role grants and login (21 CFR 11.10(d), 11.300); sessions: ``sessions``.
 
 Every account and role change, login, failed login and logout is written to the audit trail in
 the same transaction. ``as_user=None`` means the command-line operator, who already holds the
@@ -8,17 +8,27 @@ database itself.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 
-from trialdesk.domain.access import Action, LockoutPolicy, PasswordPolicy, Role, SessionPolicy
+from trialdesk.domain.access import Action, LockoutPolicy, PasswordPolicy, Role
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import AuthenticationError, FieldError, InputError, NotFoundError
 from trialdesk.services.access import Actor, load_actor, require_action_anywhere
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import audit_event, insert_audited
+from trialdesk.services.sessions import (
+    SESSION_POLICY,
+    SESSION_TOUCH_INTERVAL,
+    Session,
+    SessionCheck,
+    live_session,
+    logout,
+    session_holder,
+    session_token_hash,
+    validate_session,
+)
 
 __all__ = [
     "SESSION_TOUCH_INTERVAL",
@@ -44,10 +54,6 @@ __all__ = [
 
 PASSWORD_POLICY = PasswordPolicy()
 LOCKOUT_POLICY = LockoutPolicy()
-SESSION_POLICY = SessionPolicy()
-#: A session's last activity is written at most this often, so most requests only read; idle
-#: expiry is therefore accurate to this interval (a session may lapse up to this much early).
-SESSION_TOUCH_INTERVAL = dt.timedelta(seconds=60)
 
 _SITE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -78,15 +84,6 @@ class UserRead:
     is_active: bool
     locked_until: dt.datetime | None
     roles: tuple[RoleGrant, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """What the web layer keeps: the secret token (shown once) and when it lapses."""
-
-    token: str
-    user_id: int
-    expires_at: dt.datetime
 
 
 def _admin(uow: UnitOfWork, as_user: int | None) -> Actor:
@@ -324,10 +321,6 @@ def verify_password(uow: UnitOfWork, user: Record, password: str) -> None:
         uow.records.update("users", user["id"], {"failed_logins": 0, "locked_until": None})
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
 def login(uow: UnitOfWork, *, username: str, password: str) -> Session:
     """Check the credentials and open a session; failures count towards the lockout."""
     with uow:
@@ -345,7 +338,7 @@ def login(uow: UnitOfWork, *, username: str, password: str) -> Session:
         token = secrets.token_urlsafe(32)
         session_id = uow.records.add(
             "sessions",
-            {"token_hash": _token_hash(token), "user_id": user["id"], "started_at": now,
+            {"token_hash": session_token_hash(token), "user_id": user["id"], "started_at": now,
              "last_seen_at": now, "ended_at": None},
         )  # fmt: skip
         actor = Actor(user_id=user["id"], username=user["username"])
@@ -353,79 +346,3 @@ def login(uow: UnitOfWork, *, username: str, password: str) -> Session:
         uow.commit()
     expires = SESSION_POLICY.expires_at(started_at=now, last_seen_at=now)
     return Session(token=token, user_id=user["id"], expires_at=expires)
-
-
-def _open_session(uow: UnitOfWork, token: str) -> Record:
-    found = uow.records.find("sessions", token_hash=_token_hash(token))
-    if not found or found[0]["ended_at"] is not None:
-        raise AuthenticationError("not logged in")
-    session = found[0]
-    expiry = SESSION_POLICY.expires_at(
-        started_at=session["started_at"], last_seen_at=session["last_seen_at"]
-    )
-    if uow.clock.now() >= expiry:
-        raise AuthenticationError("session expired: log in again")
-    return session
-
-
-@dataclass(frozen=True, slots=True)
-class SessionCheck:
-    """The user of a live session, and whether its last activity is due to be written."""
-
-    user_id: int
-    session_id: int
-    touch_due: bool
-    started_at: dt.datetime
-    last_seen_at: dt.datetime
-
-
-def live_session(uow: UnitOfWork, token: str) -> SessionCheck:
-    """The live session behind a token, in a unit of work the caller opened (may be read-only).
-
-    The session's user is not checked here: the caller must refuse an inactive user itself, as
-    :func:`session_holder` does.
-    """
-    session = _open_session(uow, token)
-    last_seen = session["last_seen_at"]
-    due = uow.clock.now() - last_seen >= SESSION_TOUCH_INTERVAL
-    return SessionCheck(
-        int(session["user_id"]), int(session["id"]), due, session["started_at"], last_seen
-    )
-
-
-def session_holder(uow: UnitOfWork, token: str) -> SessionCheck:
-    """The live session's active user, in a unit of work the caller opened (may be read-only)."""
-    checked = live_session(uow, token)
-    user = uow.records.get("users", checked.user_id)
-    if user is None or not user["is_active"]:
-        raise AuthenticationError("not logged in")
-    return checked
-
-
-def validate_session(uow: UnitOfWork, *, token: str) -> Session:
-    """The user behind a live session token; using it extends the idle timeout.
-
-    The last activity is written only when the stored one is older than
-    :data:`SESSION_TOUCH_INTERVAL`, so repeated use within that interval writes nothing.
-    """
-    with uow:
-        checked = session_holder(uow, token)
-        last_seen = checked.last_seen_at
-        if checked.touch_due:
-            last_seen = uow.clock.now()
-            uow.records.update("sessions", checked.session_id, {"last_seen_at": last_seen})
-        uow.commit()
-    expires = SESSION_POLICY.expires_at(started_at=checked.started_at, last_seen_at=last_seen)
-    return Session(token=token, user_id=checked.user_id, expires_at=expires)
-
-
-def logout(uow: UnitOfWork, *, token: str) -> None:
-    """End a session."""
-    with uow:
-        session = _open_session(uow, token)
-        user = uow.records.get("users", session["user_id"])
-        assert user is not None
-        uow.records.update("sessions", session["id"], {"ended_at": uow.clock.now()})
-        actor = Actor(user_id=user["id"], username=user["username"])
-        audit_event(uow, actor, AuditAction.LOGOUT, "sessions", session["id"])
-        uow.commit()
