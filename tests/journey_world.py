@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from trial_world import ELIGIBLE_ANSWERS
 from trialdesk.bootstrap import load_protocol
 from trialdesk.services import accounts
 from trialdesk.services.randomization_lists import generate_list
@@ -23,19 +24,7 @@ from web_world import PASSWORD, WebWorld, login
 
 DAY1 = dt.date(2026, 3, 2)
 
-ELIGIBLE: dict[str, object] = {
-    "age_years": 45,
-    "anc_10e9_per_l": 1.5,
-    "creatinine_x_uln": 1.0,
-    "active_infection": False,
-    "pregnant_nursing_or_planning": False,
-    "confirmed_sr_agvhd": True,
-    "consent_signed": True,
-    "treatment_tolerable": True,
-    "primary_disease_controlled": True,
-    "no_multiorgan_dysfunction": True,
-    "suitable_for_study": True,
-}
+ELIGIBLE = ELIGIBLE_ANSWERS
 
 #: Grade III at baseline: skin stage 2, liver stage 2, lower GI stage 1.
 BASELINE: dict[str, object] = {"skin_bsa_pct": 30, "bilirubin": 4.0, "stool_ml_per_day": 800}

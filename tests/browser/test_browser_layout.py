@@ -6,24 +6,12 @@ import datetime as dt
 
 from browser_harness import Visitor, username_of
 
-from trial_world import SITE_A
+from trial_world import ELIGIBLE_ANSWERS, SITE_A
 from trialdesk.domain.access import Role
 from trialdesk.services import subjects
 
 #: Every criterion answered: the screening record's audit entry is one long JSON value.
-ANSWERS: dict[str, object] = {
-    "age_years": 45,
-    "anc_10e9_per_l": 1.5,
-    "creatinine_x_uln": 1.0,
-    "active_infection": False,
-    "pregnant_nursing_or_planning": False,
-    "confirmed_sr_agvhd": True,
-    "consent_signed": True,
-    "treatment_tolerable": True,
-    "primary_disease_controlled": True,
-    "no_multiorgan_dysfunction": True,
-    "suitable_for_study": True,
-}
+ANSWERS = ELIGIBLE_ANSWERS
 
 
 def _page_width(visitor: Visitor) -> tuple[int, int]:
