@@ -53,15 +53,33 @@ def _socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
-def _server_side_connections(port: int) -> set[str]:
-    """Inodes of established TCP sockets whose local port is ``port`` (the server's ends)."""
+def _sockets_on(port: int, state: str) -> set[str]:
+    """Inodes of TCP sockets in ``state`` (01 established, 0A listening) on local ``port``."""
     found = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        local, state, inode = fields[1], fields[3], fields[9]
-        if state == "01" and int(local.split(":")[1], 16) == port:
+        local, socket_state, inode = fields[1], fields[3], fields[9]
+        if socket_state == state and int(local.split(":")[1], 16) == port:
             found.add(inode)
     return found
+
+
+def _server_side_connections(port: int) -> set[str]:
+    return _sockets_on(port, "01")
+
+
+def _wait_until_every_worker_listens(server: subprocess.Popen[str], port: int) -> None:
+    """Both processes serve: one answering is not enough (a worker killed while it still starts
+    stops the whole server, by design)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        listening = _sockets_on(port, "0A")
+        workers = _serving_workers(server)
+        if len(workers) == 2 and all(_socket_inodes(pid) & listening for pid in workers):
+            time.sleep(0.5)  # a worker reports itself ready just after its socket listens
+            return
+        time.sleep(0.3)
+    raise AssertionError("the server processes did not all start")
 
 
 def _wait_until_serving(port: int, process: subprocess.Popen[str]) -> None:
@@ -96,6 +114,7 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     )  # fmt: skip
     try:
         _wait_until_serving(port, process)
+        _wait_until_every_worker_listens(process, port)
         yield process, port
     finally:
         if process.poll() is None:
