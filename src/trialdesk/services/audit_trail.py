@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.audit import AuditAction, AuditEntry, ChainBreak, find_chain_break
@@ -65,7 +66,8 @@ def verify_audit_trail(uow: UnitOfWork) -> AuditVerification:
 def find_subject(uow: UnitOfWork, reference: str) -> int:
     """A subject's id from its subject code or screening number (inside a unit of work)."""
     for column in ("subject_code", "screening_number"):
-        found = uow.records.find("subjects", **{column: reference})
+        wanted: dict[str, Any] = {column: reference}
+        found = uow.records.find("subjects", **wanted)
         if found:
             return int(found[0]["id"])
     raise NotFoundError(f"subject {reference!r} not found")

@@ -70,8 +70,11 @@ class RecordRepository(Protocol):
         """The row with this id, or ``None``."""
         ...
 
-    def find(self, table: str, **equals: Any) -> list[Record]:
-        """Rows whose columns equal the given values, in id order."""
+    def find(self, table: str, *, include_deleted: bool = False, **equals: Any) -> list[Record]:
+        """Rows whose columns equal the given values, in id order.
+
+        Rows deleted logically (``deleted_at`` set) are left out unless ``include_deleted``.
+        """
         ...
 
     def update(self, table: str, record_id: int, values: Mapping[str, Any]) -> None:

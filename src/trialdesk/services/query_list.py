@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.errors import InputError, NotFoundError
@@ -91,7 +92,7 @@ def list_queries(
             if actor.may(Action.VIEW_SUBJECT, s["site_id"])
             and (site_code is None or sites[s["site_id"]] == site_code)
         }
-        filters = {} if wanted is None else {"status": wanted.value}
+        filters: dict[str, Any] = {} if wanted is None else {"status": wanted.value}
         names = _names(uow)
         found = [
             _read(

@@ -52,6 +52,9 @@ class SqlAlchemyAnalysisReader:
             with connection.begin():
                 for name, (table, columns) in _SOURCES.items():
                     chosen = [table.c[c] for c in columns] if columns else list(table.c)
-                    result = connection.execute(select(*chosen).order_by(table.c.id))
+                    statement = select(*chosen).order_by(table.c.id)
+                    if "deleted_at" in table.c:  # records deleted with a reason are not data
+                        statement = statement.where(table.c.deleted_at.is_(None))
+                    result = connection.execute(statement)
                     found[name] = [dict(row) for row in result.mappings()]
         return TrialRecords(**found)

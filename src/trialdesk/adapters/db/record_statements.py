@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import Insert, Select, Table, and_, bindparam, exists, insert, select, true, update
 from sqlalchemy.sql.dml import Update
 
-from trialdesk.adapters.db.tables import TABLES, locks, role_assignments, sites, users
+from trialdesk.adapters.db.tables import (
+    LOGICALLY_DELETED,
+    TABLES,
+    locks,
+    role_assignments,
+    sites,
+    users,
+)
 
 __all__ = [
     "USER_WITH_GRANTS",
@@ -48,10 +55,14 @@ def get_statement(name: str) -> Select[Any]:
 
 
 @cache
-def find_statement(name: str, keys: tuple[str, ...], null_keys: tuple[str, ...]) -> Select[Any]:
+def find_statement(
+    name: str, keys: tuple[str, ...], null_keys: tuple[str, ...], include_deleted: bool = False
+) -> Select[Any]:
     t = table_named(name)
     statement = select(t).where(*(t.c[k] == bindparam(f"__{k}") for k in keys))
     statement = statement.where(*(t.c[k].is_(None) for k in null_keys))
+    if name in LOGICALLY_DELETED and not include_deleted and "deleted_at" not in null_keys:
+        statement = statement.where(t.c.deleted_at.is_(None))
     return statement.order_by(*t.primary_key.columns)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["TABLES", "UtcDateTime", "metadata"]
+__all__ = ["LOGICALLY_DELETED", "TABLES", "UtcDateTime", "metadata"]
 
 metadata = MetaData(
     naming_convention={
@@ -68,6 +68,15 @@ def _subject_fk() -> Column[int]:
     return Column("subject_id", Integer, ForeignKey("subjects.id"), nullable=False, index=True)
 
 
+def _deleted() -> list[Column[Any]]:
+    """A record a site entered is deleted logically: the row stays, marked, with its reason."""
+    return [
+        Column("deleted_at", UtcDateTime, nullable=True),
+        Column("deleted_by", Integer, ForeignKey("users.id"), nullable=True),
+        Column("deleted_reason", Text, nullable=True),
+    ]
+
+
 def _created() -> list[Column[Any]]:
     return [
         Column("created_at", UtcDateTime, nullable=False),
@@ -81,6 +90,8 @@ sites = Table(
     _id(),
     Column("code", String(32), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
+    # IANA zone name in which the site's people read times; NULL: the protocol's default.
+    Column("time_zone", String(64), nullable=True),
     *_created(),
 )
 
@@ -143,6 +154,7 @@ screening_records = Table(
     Column("answers", JSON, nullable=False),
     Column("criteria_results", JSON, nullable=False),
     Column("eligible", Boolean, nullable=False),
+    *_deleted(),
     *_created(),
 )
 
@@ -154,6 +166,7 @@ consents = Table(
     Column("consented_on", Date, nullable=False),
     Column("form_version", String(32), nullable=False),
     Column("obtained_by", String(200), nullable=False),
+    *_deleted(),
     *_created(),
 )
 
@@ -164,6 +177,7 @@ visits = Table(
     _subject_fk(),
     Column("visit_code", String(32), nullable=False),
     Column("visit_date", Date, nullable=False),
+    *_deleted(),
     *_created(),
 )
 
@@ -178,6 +192,7 @@ dose_administrations = Table(
     Column("dose_value", Float, nullable=False),
     Column("dose_unit", String(32), nullable=False),
     Column("planned_dose_value", Float, nullable=True),
+    *_deleted(),
     *_created(),
 )
 
@@ -197,6 +212,9 @@ gvhd_assessments = Table(
     Column("grading_system", String(32), nullable=False),
     Column("response_rule_set", String(32), nullable=True),
     Column("rules_version", String(64), nullable=False),
+    # The visit the user entered the assessment for; NULL for records saved before 0005.
+    Column("visit_code", String(32), nullable=True),
+    *_deleted(),
     *_created(),
 )
 
@@ -214,6 +232,7 @@ adverse_events = Table(
     Column("related_to", JSON, nullable=False),
     Column("expected", Boolean, nullable=False),
     Column("derived", JSON, nullable=False),
+    *_deleted(),
     *_created(),
 )
 
@@ -227,6 +246,7 @@ therapies = Table(
     Column("started_on", Date, nullable=False),
     Column("stopped_on", Date, nullable=True),
     Column("indication", String(200), nullable=True),
+    *_deleted(),
     *_created(),
 )
 
@@ -239,6 +259,7 @@ outcomes = Table(
     Column("occurred_on", Date, nullable=False),
     Column("cause", String(200), nullable=True),
     Column("details", Text, nullable=True),
+    *_deleted(),
     *_created(),
 )
 
@@ -251,6 +272,8 @@ queries = Table(
     Column("entity_id", Integer, nullable=False),
     Column("field", String(64), nullable=True),
     Column("status", String(16), nullable=False),
+    # NULL when a person raised it; "edit_check:<code>" for a confirmed soft edit check.
+    Column("origin", String(64), nullable=True),
     *_created(),
 )
 
@@ -386,3 +409,8 @@ audit_chain_head = Table(
 
 #: Tables by name, for the generic record repository.
 TABLES: dict[str, Table] = dict(metadata.tables)
+
+#: Tables whose rows are deleted logically; the repository's ``find`` leaves deleted rows out.
+LOGICALLY_DELETED: frozenset[str] = frozenset(
+    name for name, table in TABLES.items() if "deleted_at" in table.c
+)

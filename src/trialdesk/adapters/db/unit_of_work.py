@@ -133,11 +133,11 @@ class SqlAlchemyRecordRepository:
         row = result.mappings().first()
         return dict(row) if row is not None else None
 
-    def find(self, table: str, **equals: Any) -> list[Record]:
+    def find(self, table: str, *, include_deleted: bool = False, **equals: Any) -> list[Record]:
         keys = tuple(sorted(k for k, v in equals.items() if v is not None))
         null_keys = tuple(sorted(k for k, v in equals.items() if v is None))
         try:
-            statement = find_statement(table, keys, null_keys)
+            statement = find_statement(table, keys, null_keys, include_deleted)
         except KeyError:
             raise LookupError(f"table {table!r} has no column among {sorted(equals)}") from None
         parameters = {f"__{k}": equals[k] for k in keys}
