@@ -131,6 +131,11 @@ class AdverseEvent:
         return errors
 
     @property
+    def has_ended(self) -> bool:
+        """Recovered (with or without sequelae) or fatal: the event has an end date."""
+        return self.outcome in _ENDED
+
+    @property
     def ctcae(self) -> CtcaeGrade:
         return CtcaeGrade(self.grade)
 
