@@ -106,3 +106,50 @@ def test_another_sites_coordinator_does_not_find_the_page(web: WebWorld) -> None
     url = _sae_page(web, client, csrf)
     other, _ = _browser(web, "coord.sh")
     assert other.get(url).status_code == 404
+
+
+def test_a_susar_shows_a_report_form_per_clock_and_the_regulator_report_stops_its_clock(
+    web: WebWorld,
+) -> None:
+    client, csrf = _browser(web, "coord.bj")
+    subject = client.post(
+        f"/subjects/{web.subject_id}/adverse-events",
+        data={"csrf_token": csrf, "term": "Hepatitis", "ctcae_grade": "3",
+              "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00+00:00",
+              "outcome": "recovering", "seriousness": ["hospitalization"],
+              "product": "anti_cd25", "causality": "probable"},
+    )  # fmt: skip
+    link = re.search(r'<a href="(/subjects/\d+/adverse-events/\d+)">Hepatitis</a>', subject.text)
+    assert link is not None
+    page = client.get(link.group(1)).text
+    forms = re.findall(r'<form [^>]*id="report-([a-z_]+)"', page)
+    assert forms == ["sponsor", "regulator", "ethics_committee"]
+    assert "SUSAR (anti_cd25)" in page
+    sent = client.post(
+        f"{link.group(1)}/reports",
+        data={
+            "csrf_token": csrf,
+            "recipient": "regulator",
+            "reported_at": "2026-03-02T08:55+00:00",
+        },
+    )
+    statuses = dict(re.findall(r'data-kind="([a-z_]+)">.*?class="clock-status">([^<]*)<',
+                               sent.text, re.S))  # fmt: skip
+    assert statuses == {"investigator_to_sponsor": "due 2026-03-03 08:00 UTC", "susar": "met"}
+
+
+def test_a_correction_of_a_report_time_needs_a_reason_shown_next_to_it(web: WebWorld) -> None:
+    client, csrf = _browser(web, "coord.bj")
+    url = _sae_page(web, client, csrf)
+    form = {"csrf_token": csrf, "recipient": "sponsor", "reported_at": "2026-03-02T08:30+00:00"}
+    client.post(f"{url}/reports", data=form)
+    refused = client.post(f"{url}/reports", data={**form, "reported_at": "2026-03-02T08:40+00:00"})
+    assert refused.status_code == 422
+    # One form's error spans at a time: their ids are the field names.
+    assert refused.text.count('id="reason-error"') == 1
+    assert re.search(r'id="reason-error"[^>]*>a reason for change is required', refused.text)
+    corrected = client.post(
+        f"{url}/reports",
+        data={**form, "reported_at": "2026-03-02T08:40+00:00", "reason": "fax log"},
+    )
+    assert '<time datetime="2026-03-02T08:40:00+00:00">' in corrected.text
