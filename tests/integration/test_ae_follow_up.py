@@ -245,3 +245,12 @@ def test_only_data_entry_at_the_subjects_site_may_follow_up(
             world.store.new_uow(), as_user=world.user(*who), subject_id=world.subject_id,
             adverse_event_id=event_id, recipient="sponsor", reported_at=AWARE + HOUR,
         )  # fmt: skip
+
+
+def test_follow_ups_are_numbered_in_the_order_the_site_learnt_them(world: TrialWorld) -> None:
+    event_id = _report(world)
+    _follow_up(world, event_id, reported_at=AWARE + 2 * HOUR, narrative="CT scan done.")
+    with pytest.raises(InputError, match="reported_at: must not be before the previous follow-up"):
+        _follow_up(world, event_id, reported_at=AWARE + HOUR, narrative="Earlier news.")
+    _follow_up(world, event_id, reported_at=AWARE + 2 * HOUR, ctcae_grade=4)
+    assert [f.number for f in _view(world, event_id).follow_ups] == [1, 2]

@@ -75,9 +75,7 @@ def _followed_event(
     now = event_from_row(row)
     new_outcome = outcome if outcome is not None else now.outcome.value
     criteria = seriousness if seriousness is not None else [c.value for c in now.seriousness]
-    current = {
-        p.product: (p.investigator.value, p.expected) for p in now.products
-    }  # fmt: skip
+    current = {p.product: (p.investigator.value, p.expected) for p in now.products}
     end = resolved_on
     if end is None and choice(AeOutcome, new_outcome, "outcome") in ENDED_OUTCOMES:
         end = now.resolved_on
