@@ -18,16 +18,8 @@ from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.lifecycle import SubjectState, require_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.protocol.treatment import Intervention
-from trialdesk.domain.safety.adverse_event import AdverseEvent, AeOutcome
-from trialdesk.domain.safety.clocks import reporting_clocks
-from trialdesk.domain.safety.seriousness import (
-    Causality,
-    ProductAssessment,
-    SeriousnessCriterion,
-    is_serious,
-    susar_products,
-)
 from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.adverse_event_records import adverse_event_values, build_adverse_event
 from trialdesk.services.gvhd_assessments import (
     MEASUREMENT_FIELDS,
     SavedAssessment,
@@ -183,23 +175,14 @@ def report_adverse_event(
 ) -> int:
     """Record an AE; seriousness, SUSAR status and reporting deadlines are derived.
 
-    ``products`` maps a product code to (investigator causality, expected).
+    ``products`` maps a product code to (investigator causality, expected). The derivation is
+    the one every follow-up uses (:mod:`trialdesk.services.adverse_event_records`).
     """
-    criteria = frozenset(_enum(SeriousnessCriterion, c, "seriousness") for c in seriousness)
-    assessments = tuple(
-        ProductAssessment(code, _enum(Causality, causality, f"products.{code}"), expected)
-        for code, (causality, expected) in (products or {}).items()
-    )
-    event = AdverseEvent(
-        term=term, grade=ctcae_grade, onset=onset_on, aware_at=aware_at,
-        outcome=_enum(AeOutcome, outcome, "outcome"), seriousness=criteria, products=assessments,
+    event = build_adverse_event(
+        term=term, ctcae_grade=ctcae_grade, onset_on=onset_on, aware_at=aware_at,
+        outcome=outcome, seriousness=seriousness, products=products or {},
     )  # fmt: skip
-    clocks = reporting_clocks(criteria, assessments, aware_at=aware_at)
-    derived = {
-        "susar_products": list(susar_products(criteria, assessments)),
-        "deadlines": {c.kind.value: c.due_at.isoformat() for c in clocks},
-        "outcome": event.outcome.value,
-    }
+    values = adverse_event_values(event, learnt_at=aware_at, started={})
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
@@ -207,13 +190,7 @@ def report_adverse_event(
         if aware_at > uow.clock.now():
             raise InputError.single("aware_at", f"{aware_at.isoformat()} is in the future")
         event_id = insert_audited(
-            uow, actor, "adverse_events",
-            {"subject_id": subject_id, "term": event.term, "ctcae_grade": event.grade,
-             "onset_on": onset_on, "aware_at": aware_at,
-             "seriousness_criteria": sorted(c.value for c in criteria),
-             "serious": is_serious(criteria),
-             "related_to": {a.product: a.causality.value for a in assessments},
-             "expected": all(a.expected for a in assessments), "derived": derived},
+            uow, actor, "adverse_events", {"subject_id": subject_id, **values},
             subject_id=subject_id,
         )  # fmt: skip
         uow.commit()

@@ -20,6 +20,7 @@ from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.services.access import Actor, load_actor
+from trialdesk.services.adverse_event_records import clock_readings, current_outcome
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.review import QueryStatus
 
@@ -152,12 +153,11 @@ def _screen_failures(
 
 
 def _serious_event(event: Record, subject: Record, site: str, now: dt.datetime) -> SeriousEventRead:
-    deadlines = event["derived"].get("deadlines", {})
+    # Only clocks still running: a clock whose report was sent is met or late, not pending.
     clocks = tuple(
-        ReportingClockRead(kind, due, now > due)
-        for kind, due in sorted(
-            ((k, dt.datetime.fromisoformat(v)) for k, v in deadlines.items()), key=lambda c: c[1]
-        )
+        ReportingClockRead(r.clock.kind.value, r.clock.due_at, now > r.clock.due_at)
+        for r in clock_readings(event, now)
+        if r.is_running
     )
     return SeriousEventRead(
         subject["id"], _label(subject), site, event["term"], event["ctcae_grade"],
@@ -290,7 +290,7 @@ def _open_serious_events(
             event, listed[event["subject_id"]], code[listed[event["subject_id"]]["site_id"]], now
         )
         for event in uow.records.find("adverse_events", serious=True)
-        if event["subject_id"] in listed and event["derived"].get("outcome") not in _CLOSED_OUTCOMES
+        if event["subject_id"] in listed and current_outcome(event) not in _CLOSED_OUTCOMES
     ]
     # The most pressing deadline first.
     return tuple(sorted(found, key=lambda e: min((c.due_at for c in e.clocks), default=e.aware_at)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.audit import AuditEntry, record_fingerprint
@@ -26,13 +26,14 @@ from trialdesk.domain.calendar import (
 from trialdesk.domain.decisions import ProtocolDecision
 from trialdesk.domain.lifecycle import may_receive_study_treatment
 from trialdesk.domain.protocol import Protocol
-from trialdesk.domain.safety.clocks import ClockStatus, reporting_clocks
-from trialdesk.domain.safety.seriousness import (
-    Causality,
-    ProductAssessment,
-    SeriousnessCriterion,
-)
+from trialdesk.domain.safety.clocks import ClockStatus
 from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.adverse_event_records import (
+    FOLLOW_UPS,
+    REPORT_COLUMNS,
+    clock_readings,
+    current_outcome,
+)
 from trialdesk.services.course_progress import course_progress
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import is_locked
@@ -43,6 +44,7 @@ __all__ = [
     "AllocationView",
     "AssessmentView",
     "ClockView",
+    "FollowUpView",
     "SignatureView",
     "SubjectPage",
     "TimelineItem",
@@ -91,6 +93,22 @@ class ClockView:
     kind: str
     due_at: dt.datetime
     status: ClockStatus
+    #: Whose report stops the clock, when it was sent, and "met", "late by …", "overdue by …".
+    recipient: str = ""
+    starts_at: dt.datetime | None = None
+    reported_at: dt.datetime | None = None
+    delay: dt.timedelta | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpView:
+    number: int
+    reported_at: dt.datetime
+    #: {field: [old, new]}
+    changes: dict[str, list[object]]
+    narrative: str | None
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +122,11 @@ class AdverseEventView:
     criteria: tuple[str, ...]
     susar_products: tuple[str, ...]
     clocks: tuple[ClockView, ...]
+    outcome: str = ""
+    resolved_on: dt.date | None = None
+    #: When each report was sent, by recipient (``None``: not yet).
+    reports: dict[str, dt.datetime | None] = field(default_factory=dict)
+    follow_ups: tuple[FollowUpView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,20 +230,29 @@ def _timeline(
     return sorted(items, key=lambda i: (i.day, i.kind != "visit", i.code))
 
 
-def _adverse_event(row: Record, now: dt.datetime) -> AdverseEventView:
+def _adverse_event(
+    row: Record, now: dt.datetime, follow_ups: Sequence[Record] = ()
+) -> AdverseEventView:
     criteria = tuple(row["seriousness_criteria"])
-    products = [
-        ProductAssessment(code, Causality(causality), bool(row["expected"]))
-        for code, causality in row["related_to"].items()
-    ]
-    clocks = reporting_clocks(
-        [SeriousnessCriterion(c) for c in criteria], products, aware_at=row["aware_at"]
-    )
+    clocks = tuple(
+        ClockView(
+            r.clock.kind.value, r.clock.due_at, r.status, r.recipient.value, r.clock.starts_at,
+            r.reported_at, r.delay, r.summary,
+        )
+        for r in clock_readings(row, now)
+    )  # fmt: skip
     return AdverseEventView(
         id=row["id"], term=row["term"], ctcae_grade=row["ctcae_grade"], onset_on=row["onset_on"],
         aware_at=row["aware_at"], serious=bool(row["serious"]), criteria=criteria,
-        susar_products=tuple(row["derived"].get("susar_products", ())),
-        clocks=tuple(ClockView(c.kind.value, c.due_at, c.status(now)) for c in clocks),
+        susar_products=tuple(row["derived"].get("susar_products", ())), clocks=clocks,
+        outcome=current_outcome(row).value, resolved_on=row.get("resolved_on"),
+        reports={to.value: row.get(column) for to, column in REPORT_COLUMNS.items()},
+        follow_ups=tuple(
+            FollowUpView(f["follow_up_number"], f["reported_at"], f["changes"], f["narrative"],
+                         f["created_at"])
+            for f in sorted(follow_ups, key=lambda f: f["follow_up_number"])
+            if f["adverse_event_id"] == row["id"]
+        ),
     )  # fmt: skip
 
 
@@ -294,6 +326,7 @@ def load_subject_page(
                 )
             )  # fmt: skip
         may_enter, may_randomize, may_sign = _permissions(actor, row["site_id"])
+        follow_ups = uow.records.find(FOLLOW_UPS, subject_id=subject_id)
         may_enter = may_enter and not is_locked(uow, "subjects", subject_id, None)
         return SubjectPage(
             subject=read_subject_row(uow, row),
@@ -309,7 +342,7 @@ def load_subject_page(
             visits=visits,
             assessments=tuple(views),
             adverse_events=tuple(
-                _adverse_event(r, now) for r in rows("adverse_events", "onset_on")
+                _adverse_event(r, now, follow_ups) for r in rows("adverse_events", "onset_on")
             ),
             therapies=rows("therapies", "started_on"),
             outcomes=rows("outcomes", "occurred_on"),

@@ -234,6 +234,33 @@ adverse_events = Table(
     Column("derived", JSON, nullable=False),
     *_deleted(),
     *_created(),
+    # Follow-up (migration 0006): the current outcome (NULL in older rows: read ``derived``),
+    # the end date, and when each expedited report was sent (a date stops the matching clock).
+    Column("outcome", String(32), nullable=True),
+    Column("resolved_on", Date, nullable=True),
+    Column("reported_to_sponsor_at", UtcDateTime, nullable=True),
+    Column("reported_to_regulator_at", UtcDateTime, nullable=True),
+    Column("follow_up_to_regulator_at", UtcDateTime, nullable=True),
+    Column("reported_to_ethics_committee_at", UtcDateTime, nullable=True),
+)
+
+# One row per follow-up report of an adverse event, numbered from 1 (migration 0006).
+adverse_event_follow_ups = Table(
+    "adverse_event_follow_ups",
+    metadata,
+    _id(),
+    Column("adverse_event_id", Integer, ForeignKey("adverse_events.id"), nullable=False),
+    _subject_fk(),
+    Column("follow_up_number", Integer, nullable=False),
+    # When the site learnt the new information: a clock the follow-up starts runs from here.
+    Column("reported_at", UtcDateTime, nullable=False),
+    # {field: [old, new]} of what the follow-up changed in the event.
+    Column("changes", JSON, nullable=False),
+    Column("narrative", Text, nullable=True),
+    *_created(),
+    UniqueConstraint(
+        "adverse_event_id", "follow_up_number", name="uq_adverse_event_follow_up_number"
+    ),
 )
 
 therapies = Table(

@@ -26,7 +26,7 @@ from trialdesk.domain.safety.seriousness import (
     susar_products,
 )
 
-__all__ = ["AdverseEvent", "AeOutcome"]
+__all__ = ["ENDED_OUTCOMES", "AdverseEvent", "AeOutcome"]
 
 
 class AeOutcome(enum.StrEnum):
@@ -40,7 +40,10 @@ class AeOutcome(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-_ENDED = frozenset({AeOutcome.RECOVERED, AeOutcome.RECOVERED_WITH_SEQUELAE, AeOutcome.FATAL})
+#: Outcomes after which the event has an end date.
+ENDED_OUTCOMES = frozenset(
+    {AeOutcome.RECOVERED, AeOutcome.RECOVERED_WITH_SEQUELAE, AeOutcome.FATAL}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ class AdverseEvent:
                     "must include death exactly when the outcome is fatal",
                 )
             )
-        if self.resolved_on is not None and self.outcome not in _ENDED:
+        if self.resolved_on is not None and self.outcome not in ENDED_OUTCOMES:
             errors.append(
                 FieldError(
                     "resolved_on",
@@ -129,6 +132,11 @@ class AdverseEvent:
             if sponsor < self.aware_at:
                 errors.append(FieldError("sponsor_aware_at", "must not be before aware_at"))
         return errors
+
+    @property
+    def has_ended(self) -> bool:
+        """Recovered (with or without sequelae) or fatal: the event has an end date."""
+        return self.outcome in ENDED_OUTCOMES
 
     @property
     def ctcae(self) -> CtcaeGrade:

@@ -10,11 +10,13 @@ from trialdesk.domain.decisions import ProtocolDecision
 from trialdesk.domain.eligibility import evaluate_eligibility
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.safety.clocks import ClockStatus
 from trialdesk.entrypoints.api.schemas.clinical import (
     AdverseEventRead,
     AssessmentRead,
     AuditEntryRead,
     ClockRead,
+    FollowUpRead,
     SignatureRead,
     SubjectDetailRead,
     TimelineItemRead,
@@ -121,12 +123,28 @@ def assessment_read(
     )  # fmt: skip
 
 
+def _clock_read(clock: subject_view.ClockView) -> ClockRead:
+    late = clock.status is ClockStatus.LATE
+    return ClockRead(
+        kind=clock.kind, due_at=clock.due_at, status=clock.status, recipient=clock.recipient,
+        starts_at=clock.starts_at, reported_at=clock.reported_at,
+        late_by=clock.delay if late else None, overdue_by=None if late else clock.delay,
+        summary=clock.summary,
+    )  # fmt: skip
+
+
 def adverse_event_read(view: subject_view.AdverseEventView) -> AdverseEventRead:
     return AdverseEventRead(
         id=view.id, term=view.term, ctcae_grade=view.ctcae_grade, onset_on=view.onset_on,
         aware_at=view.aware_at, serious=view.serious, criteria=list(view.criteria),
         susar_products=list(view.susar_products),
-        clocks=[ClockRead(kind=c.kind, due_at=c.due_at, status=c.status) for c in view.clocks],
+        clocks=[_clock_read(c) for c in view.clocks],
+        outcome=view.outcome, resolved_on=view.resolved_on, reports=dict(view.reports),
+        follow_ups=[
+            FollowUpRead(number=f.number, reported_at=f.reported_at, changes=f.changes,
+                         narrative=f.narrative, created_at=f.created_at)
+            for f in view.follow_ups
+        ],
     )  # fmt: skip
 
 

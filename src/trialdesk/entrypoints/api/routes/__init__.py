@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from trialdesk.entrypoints.api.routes import (
     admin,
+    adverse_events,
     clinical,
     dashboard,
     gvhd,
@@ -33,7 +34,7 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, subjects, clinical, planning, dashboard, queries,
-            reports,
+            protocol, gvhd, me, tokens, admin, subjects, clinical, adverse_events, planning,
+            dashboard, queries, reports,
         )
     ]  # fmt: skip

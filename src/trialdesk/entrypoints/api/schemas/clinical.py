@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -25,6 +25,7 @@ __all__ = [
     "ClockRead",
     "DoseCreate",
     "DoseRead",
+    "FollowUpRead",
     "OutcomeCreate",
     "PlannedDoseInput",
     "PlannedDoseRead",
@@ -147,6 +148,22 @@ class ClockRead(BaseModel):
     kind: str
     due_at: dt.datetime
     status: ClockStatus
+    recipient: str = Field("", description="Whose report stops the clock")
+    starts_at: dt.datetime | None = None
+    reported_at: dt.datetime | None = Field(None, description="When that report was sent")
+    late_by: dt.timedelta | None = Field(None, description="Reported after due by this much")
+    overdue_by: dt.timedelta | None = Field(None, description="Not reported and past due")
+    summary: str = Field("", examples=["late by 2 h 15 min"])
+
+
+class FollowUpRead(BaseModel):
+    """One follow-up report: when the site learnt it, what it changed ({field: [old, new]})."""
+
+    number: int
+    reported_at: dt.datetime
+    changes: dict[str, list[Any]]
+    narrative: str | None
+    created_at: dt.datetime
 
 
 class AdverseEventRead(BaseModel):
@@ -159,6 +176,12 @@ class AdverseEventRead(BaseModel):
     criteria: list[str]
     susar_products: list[str]
     clocks: list[ClockRead]
+    outcome: str = Field("", description="The current outcome")
+    resolved_on: dt.date | None = Field(None, description="End date, once the event ended")
+    reports: dict[str, dt.datetime | None] = Field(
+        default_factory=dict, description="When each report was sent, by recipient"
+    )
+    follow_ups: list[FollowUpRead] = Field(default_factory=list)
 
 
 class TherapyCreate(BaseModel):

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from trialdesk.entrypoints.web.views import (
     admin,
+    adverse_event_page,
     auth,
     pages,
     queries,
@@ -25,5 +26,8 @@ def page_routers() -> list[APIRouter]:
     """
     return [
         module.router
-        for module in (auth, pages, admin, tokens, queries, reports, screening, subject_page)
-    ]
+        for module in (
+            auth, pages, admin, tokens, queries, reports, screening, subject_page,
+            adverse_event_page,
+        )
+    ]  # fmt: skip
