@@ -158,6 +158,7 @@ def record_assessment(
         lambda: clinical.record_gvhd_assessment(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             assessed_on=on, measurements=measurements, protocol=context.protocol,
+            visit_code=v.optional_text("visit"),
         ),
         prefix="measurements.",
     )  # fmt: skip
