@@ -34,6 +34,7 @@ __all__ = [
     "CourseProgress",
     "assessment_ref",
     "assessment_refs",
+    "baseline_row",
     "course_progress",
     "load_baseline",
     "load_course_progress",
@@ -141,5 +142,10 @@ def load_baseline(
 ) -> Record | None:
     """The baseline among ``assessments`` (one subject's rows) under the subject's calendar."""
     ordered = sorted(assessments, key=lambda r: (r["assessed_on"], r["id"]))
-    baseline = load_course_progress(uow, protocol, subject_id, ordered).baseline
+    return baseline_row(load_course_progress(uow, protocol, subject_id, ordered), assessments)
+
+
+def baseline_row(progress: CourseProgress, assessments: Sequence[Record]) -> Record | None:
+    """The row of ``progress``' baseline among ``assessments`` (``None``: no baseline)."""
+    baseline = progress.baseline
     return next((r for r in assessments if baseline and r["id"] == baseline.id), None)

@@ -34,7 +34,9 @@ from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.visit_matching import STAGING_ASSESSMENT, has_response
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.course_progress import (
+    CourseProgress,
     assessment_ref,
+    baseline_row,
     load_baseline,
     load_course_progress,
 )
@@ -218,8 +220,10 @@ def _insert_assessment(
         draft = {"id": _DRAFT_ID, "subject_id": subject_id, "assessed_on": assessed_on,
                  "visit_code": chosen, "measurements": dict(measurements), **staged,
                  "response": None, "response_rule_set": None}  # fmt: skip
-        _refuse_taken_visit(uow, protocol, subject_id, earlier, draft)
-        baseline = load_baseline(uow, protocol, subject_id, [*earlier, draft])
+        rows = sorted([*earlier, draft], key=lambda r: (r["assessed_on"], r["id"]))
+        progress = load_course_progress(uow, protocol, subject_id, rows)
+        _refuse_taken_visit(progress, earlier, draft)
+        baseline = baseline_row(progress, rows)
         row = {k: v for k, v in draft.items() if k != "id"}
         row.update(derive_response(staged, _baseline_stages(draft, baseline), protocol))
         row["id"] = insert_audited(uow, actor, "gvhd_assessments", row, subject_id=subject_id)
@@ -247,14 +251,10 @@ def _chosen_visit(protocol: Protocol, visit_code: str | None) -> str | None:
     return code
 
 
-def _refuse_taken_visit(
-    uow: UnitOfWork, protocol: Protocol, subject_id: int, earlier: list[Record], draft: Record
-) -> None:
+def _refuse_taken_visit(progress: CourseProgress, earlier: list[Record], draft: Record) -> None:
     """A chosen visit already holding another assessment of the subject is refused."""
     if draft["visit_code"] is None:
         return
-    ordered = sorted([*earlier, draft], key=lambda r: (r["assessed_on"], r["id"]))
-    progress = load_course_progress(uow, protocol, subject_id, ordered)
     same = [r for r in earlier if r.get("visit_code") == draft["visit_code"]]
     free = _DRAFT_ID in progress.matched if progress.calendar is not None else not same
     if free:
