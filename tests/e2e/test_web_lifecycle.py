@@ -149,3 +149,6 @@ def test_a_screen_failed_subject_has_no_randomize_link(journey: WebWorld) -> Non
     assert link not in client.get(url).text
     assert link not in client.get("/subjects").text
     assert link not in client.get(f"{url}/screening").text
+    closed = client.get(f"{url}/randomize").text
+    assert 'id="randomize-closed"' in closed
+    assert 'id="randomize-form"' not in closed
