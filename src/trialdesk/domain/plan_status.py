@@ -79,7 +79,8 @@ def describe_event(event: PlanEvent) -> str:
     """What happened, for a person: ``rescue therapy ruxolitinib started 2026-03-20``."""
     on = event.on.isoformat()
     if event.kind is PlanEventKind.RESCUE_THERAPY:
-        return f"rescue therapy {event.name} started {on}".replace("  ", " ")
+        named = f"rescue therapy {event.name}" if event.name else "rescue therapy"
+        return f"{named} started {on}"
     if event.kind is PlanEventKind.END_OF_STUDY_TREATMENT:
         return f"end of study treatment on {on}"
     if event.kind is PlanEventKind.DEATH:
@@ -92,7 +93,9 @@ def describe_event(event: PlanEvent) -> str:
 def closing_event(events: Iterable[PlanEvent], *, treatment: bool) -> PlanEvent | None:
     """The first event that closes a treatment item (``treatment``) or any other planned item."""
     applicable = [e for e in events if treatment or not e.ends_treatment_only]
-    return min(applicable, key=lambda e: (e.on, list(PlanEventKind).index(e.kind)), default=None)
+    # On the same day the switch of therapy is named first: it is why study treatment ended.
+    order = list(PlanEventKind)
+    return min(applicable, key=lambda e: (e.on, order.index(e.kind)), default=None)
 
 
 def plan_item_status(

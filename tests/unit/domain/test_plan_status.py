@@ -82,6 +82,8 @@ def test_the_first_applicable_event_gives_the_reason() -> None:
     assert closing_event([END, RESCUE], treatment=False) is None
     assert closing_event([DEATH, RESCUE], treatment=False) == DEATH
     assert describe_event(PlanEvent(PlanEventKind.WITHDRAWAL, DAY)) == "withdrawn on 2026-03-10"
+    unnamed = PlanEvent(PlanEventKind.RESCUE_THERAPY, DAY)
+    assert describe_event(unnamed) == "rescue therapy started 2026-03-10"
     lost = PlanEvent(PlanEventKind.LOST_TO_FOLLOW_UP, DAY)
     assert describe_event(lost) == "lost to follow-up on 2026-03-10"
 
