@@ -152,3 +152,25 @@ def test_a_screen_failed_subject_has_no_randomize_link(journey: WebWorld) -> Non
     closed = client.get(f"{url}/randomize").text
     assert 'id="randomize-closed"' in closed
     assert 'id="randomize-form"' not in closed
+
+
+def test_the_form_suggests_a_visit_only_while_its_window_is_open_today(
+    journey: WebWorld,
+) -> None:
+    _randomized_and_dosed(api_as(journey, "coord.bj"), journey.subject_id)
+    journey.clock.advance(days=2)  # day 3: day 1 has passed, week 1's window opens on day 7
+    client, csrf = _browser(journey)
+    url = f"/subjects/{journey.subject_id}"
+    for day, visit, skin in ((1, "D1", "30"), (-2, "", "10")):
+        client.post(
+            f"{url}/assessments",
+            data={"csrf_token": csrf, "assessed_on": _on(day), "visit": visit,
+                  "skin_bsa_pct": skin, "bilirubin": "4", "stool_ml_per_day": "800"},
+        )  # fmt: skip
+    page = client.get(url).text
+    select = re.search(r'<select id="visit" name="visit">(.*?)</select>', page, re.S)
+    assert select is not None
+    assert "selected" not in select.group(1)
+    # The calculator compares with the day-1 baseline (skin stage 2), not the earlier record.
+    assert '<input type="hidden" name="baseline_skin" value="2">' in page
+    assert _assessment_visits(page) == [(_on(-2), "–"), (_on(1), "D1")]
