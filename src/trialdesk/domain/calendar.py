@@ -249,11 +249,16 @@ def visit_done_on(
 
 
 class PlanState(enum.StrEnum):
-    """Where a planned dose or visit stands: still to come, done, or its window has passed."""
+    """Where a planned dose or visit stands: still to come, done, or its window has passed.
+
+    ``cancelled``: no longer expected, because an event closed that part of the plan (a switch
+    to rescue therapy, the end of study treatment, death); see :mod:`trialdesk.domain.plan_status`.
+    """
 
     PLANNED = "planned"
     DONE = "done"
     MISSED = "missed"
+    CANCELLED = "cancelled"
 
 
 class WindowStatus(enum.StrEnum):
@@ -268,6 +273,10 @@ class WindowStatus(enum.StrEnum):
     DUE = "due"
     #: Not done; the window opens later.
     UPCOMING = "upcoming"
+    #: Not done, and no longer expected: an event cancelled it.
+    CANCELLED = "cancelled"
+    #: Not done, the window closed, and an event has closed the plan since: nothing is owed.
+    CLOSED = "closed"
 
 
 def window_status(

@@ -41,6 +41,7 @@ __all__ = [
     "allowed_targets",
     "can_transition",
     "is_terminal",
+    "may_be_randomized",
     "may_receive_study_treatment",
     "require_study_treatment",
     "transition",
@@ -130,6 +131,11 @@ def transition(current: SubjectState | str, target: SubjectState | str) -> Subje
     else:
         detail = "allowed: " + ", ".join(sorted(TRANSITIONS[source]))
     raise StateError(f"cannot go from {source} to {destination} ({detail})")
+
+
+def may_be_randomized(state: SubjectState | str) -> bool:
+    """Whether a subject in ``state`` may still be randomized (now, or once found eligible)."""
+    return _state(state, "state") in {SubjectState.SCREENING, SubjectState.ELIGIBLE}
 
 
 def may_receive_study_treatment(state: SubjectState | str) -> bool:

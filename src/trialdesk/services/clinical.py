@@ -30,6 +30,7 @@ from trialdesk.services.gvhd_assessments import (
     save_gvhd_assessment,
     stages_of,
 )
+from trialdesk.services.lifecycle_events import follow_dose
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import insert_audited
 from trialdesk.services.subjects import apply_transition, not_in_future
@@ -131,7 +132,8 @@ def record_dose(
     """Record one administration; the planned dose for the weight comes from the protocol.
 
     Refused with a :class:`StateError` naming the state once the subject is off study
-    treatment, in follow-up, or the study has ended for them.
+    treatment, in follow-up, or the study has ended for them. The first study dose moves the
+    subject to ``on_treatment``, the first dose of course 2 to ``course_2`` (same transaction).
     """
     intervention = find_intervention(protocol, product)
     errors = []
@@ -146,7 +148,7 @@ def record_dose(
     planned = dose_for_weight(intervention, weight_kg, protocol.weight_limits)
     with uow:
         actor = load_actor(uow, as_user)
-        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
         require_study_treatment(subject["state"])
         not_in_future(uow, "administered_on", administered_on)
         dose_id = insert_audited(
@@ -156,6 +158,7 @@ def record_dose(
              "planned_dose_value": planned.amount},
             subject_id=subject_id,
         )  # fmt: skip
+        follow_dose(uow, actor, subject, dose_id, protocol)
         uow.commit()
     return dose_id
 

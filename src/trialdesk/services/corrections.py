@@ -17,8 +17,10 @@ from trialdesk.domain.access import Action
 from trialdesk.domain.calendar import dose_for_weight
 from trialdesk.domain.errors import FieldError, InputError, NotFoundError
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.visit_matching import has_response
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.clinical import derive_gvhd, find_intervention, stages_of
+from trialdesk.services.course_progress import assessment_ref, load_baseline
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import delete_audited, require_reason, update_audited
 from trialdesk.services.subjects import not_in_future
@@ -78,8 +80,9 @@ def _rederive(
             for r in uow.records.find("gvhd_assessments", subject_id=record["subject_id"])
             if r["id"] != record["id"]
         ]
-        first = min([*others, merged], key=lambda r: (r["assessed_on"], r["id"]))
-        baseline = None if first is merged else stages_of(first)
+        first = load_baseline(uow, protocol, record["subject_id"], [*others, merged])
+        compared = first is not None and has_response(assessment_ref(merged), assessment_ref(first))
+        baseline = stages_of(first) if first is not None and compared else None
         merged.update(derive_gvhd(merged["measurements"], baseline, protocol))
     elif entity == "dose_administrations":
         intervention = find_intervention(protocol, record["product"])
@@ -99,10 +102,13 @@ def _rederive_assessments(
     )
     if not assessments:
         return
-    baseline = stages_of(assessments[0])
-    for position, assessment in enumerate(assessments):
+    first = load_baseline(uow, protocol, subject_id, assessments)
+    for assessment in assessments:
+        compared = first is not None and has_response(
+            assessment_ref(assessment), assessment_ref(first)
+        )
         derived = derive_gvhd(
-            assessment["measurements"], None if position == 0 else baseline, protocol
+            assessment["measurements"], stages_of(first) if first and compared else None, protocol
         )
         update_audited(
             uow, actor, "gvhd_assessments", assessment, derived,

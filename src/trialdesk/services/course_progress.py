@@ -7,9 +7,10 @@ protocol's definition); the next step comes from
 :func:`trialdesk.domain.decisions.decide_next_step`.
 
 Assessments are matched to visits by :func:`trialdesk.domain.visit_matching
-.match_assessments_to_visits`. The plan holds a second course only once the first course's
-decision was to repeat it, so after a switch of therapy a week-8 assessment is the week-8
-follow-up visit, not a course-2 visit.
+.match_assessments_to_visits` (the visit the user chose first, then by date in recording order),
+and the baseline is :func:`trialdesk.domain.visit_matching.baseline_assessment`. The plan holds
+a second course only once the first course's decision was to repeat it, so after a switch of
+therapy a week-8 assessment is the week-8 follow-up visit, not a course-2 visit.
 """
 
 from __future__ import annotations
@@ -22,10 +23,22 @@ from trialdesk.domain.calendar import Calendar, PlannedVisit, plan_calendar
 from trialdesk.domain.decisions import NextStep, ProtocolDecision, decide_next_step
 from trialdesk.domain.gvhd import Response
 from trialdesk.domain.protocol import Protocol
-from trialdesk.domain.visit_matching import match_assessments_to_visits
+from trialdesk.domain.visit_matching import (
+    AssessmentRef,
+    baseline_assessment,
+    match_assessments_to_visits,
+)
 from trialdesk.services.ports import Record, UnitOfWork
 
-__all__ = ["CourseProgress", "course_progress", "load_course_progress"]
+__all__ = [
+    "CourseProgress",
+    "assessment_ref",
+    "assessment_refs",
+    "baseline_row",
+    "course_progress",
+    "load_baseline",
+    "load_course_progress",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +52,18 @@ class CourseProgress:
     courses: int = 1
     #: Planned for ``courses`` courses; ``None`` until arm, first dose and weight are known.
     calendar: Calendar | None = None
+    #: The baseline assessment (see :func:`baseline_of`); ``None`` while there is none.
+    baseline: AssessmentRef | None = None
+
+
+def assessment_ref(row: Record) -> AssessmentRef:
+    """An assessment row as matching needs it (rows saved before the visit choice have none)."""
+    return AssessmentRef(row["id"], row["assessed_on"], row.get("visit_code"))
+
+
+def assessment_refs(assessments: Sequence[Record]) -> list[AssessmentRef]:
+    """The assessments as matching needs them, in recording (id) order."""
+    return [assessment_ref(r) for r in sorted(assessments, key=lambda r: r["id"])]
 
 
 def _decide(
@@ -71,15 +96,17 @@ def course_progress(
     """The subject's progress from the allocated arm and the doses and assessments by date."""
     day1 = doses[0]["administered_on"] if doses else None
     weight = next((d["weight_kg"] for d in reversed(doses) if d["weight_kg"]), None)
+    refs = assessment_refs(assessments)
+    baseline_visit = protocol.assessment.baseline_visit
     if arm is None or day1 is None or weight is None:
-        return CourseProgress(day1=day1, weight_kg=weight)
+        return CourseProgress(
+            day1=day1, weight_kg=weight, baseline=baseline_assessment(refs, None, baseline_visit)
+        )
     # Plan one course, then one more each time the latest course's decision was to repeat it.
     courses = 1
     while True:
         calendar = plan_calendar(protocol, arm, weight, day1, courses)
-        matched = match_assessments_to_visits(
-            calendar.visits, [(row["id"], row["assessed_on"]) for row in assessments]
-        )
+        matched = match_assessments_to_visits(calendar.visits, refs)
         decision = _decide(protocol, assessments, matched)
         repeat = (
             decision is not None
@@ -92,7 +119,7 @@ def course_progress(
         courses += 1
     return CourseProgress(
         day1=day1, weight_kg=weight, matched=matched, decision=decision, courses=courses,
-        calendar=calendar,
+        calendar=calendar, baseline=baseline_assessment(refs, matched, baseline_visit),
     )  # fmt: skip
 
 
@@ -108,3 +135,17 @@ def load_course_progress(
     return course_progress(
         protocol, allocations[0]["arm"] if allocations else None, doses, assessments
     )
+
+
+def load_baseline(
+    uow: UnitOfWork, protocol: Protocol, subject_id: int, assessments: Sequence[Record]
+) -> Record | None:
+    """The baseline among ``assessments`` (one subject's rows) under the subject's calendar."""
+    ordered = sorted(assessments, key=lambda r: (r["assessed_on"], r["id"]))
+    return baseline_row(load_course_progress(uow, protocol, subject_id, ordered), assessments)
+
+
+def baseline_row(progress: CourseProgress, assessments: Sequence[Record]) -> Record | None:
+    """The row of ``progress``' baseline among ``assessments`` (``None``: no baseline)."""
+    baseline = progress.baseline
+    return next((r for r in assessments if baseline and r["id"] == baseline.id), None)

@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.calendar import plan_calendar
 from trialdesk.domain.errors import TrialdeskError
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import Protocol
@@ -23,6 +22,7 @@ from trialdesk.services.access import Actor, load_actor
 from trialdesk.services.adverse_event_records import clock_readings, current_outcome
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.review import QueryStatus
+from trialdesk.services.subject_plan import SubjectRecords, subject_timeline
 
 __all__ = [
     "DashboardRead",
@@ -35,8 +35,15 @@ __all__ = [
     "trial_dashboard",
 ]
 
-#: States in which the treatment calendar runs, so a missed visit or dose is overdue.
-_ON_CALENDAR = {SubjectState.ON_TREATMENT, SubjectState.COURSE_2}
+#: The records a subject's plan is read from, in :class:`SubjectRecords` order, by date column.
+_PLAN_TABLES = (
+    ("dose_administrations", "administered_on"),
+    ("visits", "visit_date"),
+    ("gvhd_assessments", "assessed_on"),
+    ("screening_records", "screened_on"),
+    ("therapies", "started_on"),
+    ("outcomes", "occurred_on"),
+)
 #: SAE outcomes after which the event is no longer followed.
 _CLOSED_OUTCOMES = {AeOutcome.RECOVERED, AeOutcome.RECOVERED_WITH_SEQUELAE, AeOutcome.FATAL}
 _FAILED_CRITERION = {"not_met", "missing", "not_attested"}
@@ -86,7 +93,11 @@ class SeriousEventRead:
 
 @dataclass(frozen=True, slots=True)
 class OverdueItem:
-    """A planned visit or dose whose window closed without a record."""
+    """A planned visit or dose still owed whose window closed without a record.
+
+    Read from :func:`trialdesk.services.subject_plan.subject_timeline`, like the subject page:
+    an item cancelled by a switch of therapy, the end of study treatment or death is not owed.
+    """
 
     subject_id: int
     subject: str
@@ -166,50 +177,22 @@ def _serious_event(event: Record, subject: Record, site: str, now: dt.datetime) 
 
 
 def _overdue_for(
-    protocol: Protocol,
-    subject: Record,
-    site: str,
-    arm: str,
-    doses: list[Record],
-    visits: list[Record],
+    protocol: Protocol, subject: Record, site: str, arm: str, records: SubjectRecords,
     today: dt.date,
-) -> list[OverdueItem]:
-    if not doses or doses[0]["weight_kg"] is None:
-        return []
-    courses = 2 if subject["state"] == SubjectState.COURSE_2 else 1
+) -> list[OverdueItem]:  # fmt: skip
     try:
-        calendar = plan_calendar(
-            protocol, arm, doses[0]["weight_kg"], doses[0]["administered_on"], courses
-        )
+        plan = subject_timeline(protocol, arm, records, today)
     except TrialdeskError:
         return []  # a record the calendar cannot plan from is a matter for review, not here
-    # The n-th planned occurrence counts as done once n records of it exist.
-    done_doses = Counter(d["product"] for d in doses)
-    done_visits = Counter(v["visit_code"] for v in visits)
-    seen: Counter[str] = Counter()
-    found: list[OverdueItem] = []
-    for dose in calendar.administrations:
-        seen["dose:" + dose.intervention] += 1
-        if (
-            dose.latest < today
-            and seen["dose:" + dose.intervention] > done_doses[dose.intervention]
-        ):
-            what = f"{dose.name} day {dose.day}"
-            found.append(
-                OverdueItem(subject["id"], _label(subject), site, "dose", what, dose.latest,
-                            (today - dose.latest).days)
-            )  # fmt: skip
-    for visit in calendar.visits:
-        if visit.day < 1:
-            continue  # screening happened before day 1 by definition
-        seen["visit:" + visit.visit] += 1
-        if visit.latest < today and seen["visit:" + visit.visit] > done_visits[visit.visit]:
-            found.append(
-                OverdueItem(subject["id"], _label(subject), site, "visit",
-                            f"{visit.visit} ({visit.label})", visit.latest,
-                            (today - visit.latest).days)
-            )  # fmt: skip
-    return found
+    return [
+        OverdueItem(
+            subject["id"], _label(subject), site, item.kind,
+            f"{item.label} day {item.day}" if item.kind == "dose"
+            else f"{item.code} ({item.label})",
+            item.latest, (today - item.latest).days,
+        )
+        for item in plan.overdue
+    ]  # fmt: skip
 
 
 def _group(rows: list[Record]) -> dict[int, list[Record]]:
@@ -269,15 +252,20 @@ def _all_overdue(
     uow: UnitOfWork, protocol: Protocol, listed: dict[int, Record], code: dict[int, str],
     allocations: dict[int, Record], today: dt.date,
 ) -> tuple[OverdueItem, ...]:  # fmt: skip
-    doses = _group(uow.records.find("dose_administrations"))
-    visits = _group(uow.records.find("visits"))
+    """Every listed subject's overdue items, read from the same timeline as the subject page."""
+    tables = {
+        table: _group(sorted(uow.records.find(table), key=lambda r: (r[column], r["id"])))
+        for table, column in _PLAN_TABLES
+    }
     found: list[OverdueItem] = []
     for subject_id, subject in listed.items():
-        if subject["state"] in _ON_CALENDAR and subject_id in allocations:
+        if subject_id in allocations:
+            records = SubjectRecords(
+                *(tables[table].get(subject_id, []) for table, _ in _PLAN_TABLES)
+            )
             found += _overdue_for(
                 protocol, subject, code[subject["site_id"]], allocations[subject_id]["arm"],
-                sorted(doses.get(subject_id, []), key=lambda d: d["administered_on"]),
-                visits.get(subject_id, []), today,
+                records, today,
             )  # fmt: skip
     return tuple(sorted(found, key=lambda o: (-o.days_overdue, o.subject)))
 

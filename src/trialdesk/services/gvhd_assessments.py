@@ -3,6 +3,11 @@
 The rules are the domain's (:mod:`trialdesk.domain.gvhd`); this module stages the measurements
 before the saving transaction (they need nothing stored), derives the response against the
 baseline inside it, and answers a save with the visit and the protocol's next step.
+
+The user may name the visit of an assessment (``visit_code``); the calendar keeps that choice.
+The baseline is the assessment of the protocol's baseline visit
+(:func:`trialdesk.domain.visit_matching.baseline_assessment`); when a save makes another
+assessment the baseline, the subject's other responses are re-derived in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,10 +31,17 @@ from trialdesk.domain.gvhd import (
     stage,
 )
 from trialdesk.domain.protocol import Protocol
-from trialdesk.services.access import load_actor, require_subject
-from trialdesk.services.course_progress import load_course_progress
-from trialdesk.services.ports import UnitOfWork
-from trialdesk.services.recording import insert_audited
+from trialdesk.domain.visit_matching import STAGING_ASSESSMENT, has_response
+from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.course_progress import (
+    CourseProgress,
+    assessment_ref,
+    baseline_row,
+    load_baseline,
+    load_course_progress,
+)
+from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.recording import insert_audited, update_audited
 from trialdesk.services.subjects import not_in_future
 
 __all__ = [
@@ -39,6 +51,7 @@ __all__ = [
     "derive_response",
     "derive_stages",
     "record_gvhd_assessment",
+    "rederive_responses",
     "save_gvhd_assessment",
     "stages_of",
 ]
@@ -137,11 +150,13 @@ def record_gvhd_assessment(
     assessed_on: dt.date,
     measurements: Mapping[str, Any],
     protocol: Protocol,
+    visit_code: str | None = None,
 ) -> int:
-    """Record raw organ measurements; the first assessment is the baseline for response."""
-    return int(
-        _insert_assessment(uow, as_user, subject_id, assessed_on, measurements, protocol)["id"]
+    """Record raw organ measurements, at the visit the user chose (``visit_code``) if any."""
+    row = _insert_assessment(
+        uow, as_user, subject_id, assessed_on, measurements, protocol, visit_code
     )
+    return int(row["id"])
 
 
 def save_gvhd_assessment(
@@ -153,6 +168,7 @@ def save_gvhd_assessment(
     measurements: Mapping[str, Any],
     protocol: Protocol,
     read_after: UnitOfWork,
+    visit_code: str | None = None,
 ) -> SavedAssessment:
     """:func:`record_gvhd_assessment`, answered with its derived values and the next step.
 
@@ -160,7 +176,9 @@ def save_gvhd_assessment(
     assessment is committed: on SQLite the saving transaction holds the database's one write
     lock, and deciding the next step needs the subject's allocation and doses besides.
     """
-    row = _insert_assessment(uow, as_user, subject_id, assessed_on, measurements, protocol)
+    row = _insert_assessment(
+        uow, as_user, subject_id, assessed_on, measurements, protocol, visit_code
+    )
     with read_after:
         assessments = sorted(
             read_after.records.find("gvhd_assessments", subject_id=subject_id),
@@ -174,7 +192,8 @@ def save_gvhd_assessment(
                 "upper_gi": row["upper_gi_stage"], "lower_gi": row["lower_gi_stage"]},
         grade=row["grade"], response=row["response"],
         grading_system=row["grading_system"], response_rule_set=row["response_rule_set"],
-        visit=visit.visit if visit else None, course=visit.course if visit else None,
+        visit=row["visit_code"] or (visit.visit if visit else None),
+        course=visit.course if visit else None,
         next_step=progress.decision,
     )  # fmt: skip
 
@@ -186,22 +205,89 @@ def _insert_assessment(
     assessed_on: dt.date,
     measurements: Mapping[str, Any],
     protocol: Protocol,
+    visit_code: str | None,
 ) -> dict[str, Any]:
     """Derive and insert one assessment (audited, committed); returns the row with its id."""
     # Staged before the transaction: the stages need no stored data, and on SQLite a write
     # transaction holds the database's one write lock from its first statement to its commit.
     staged = derive_stages(measurements, protocol)
+    chosen = _chosen_visit(protocol, visit_code)
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
         not_in_future(uow, "assessed_on", assessed_on)
         earlier = uow.records.find("gvhd_assessments", subject_id=subject_id)
-        baseline = (
-            stages_of(min(earlier, key=lambda r: (r["assessed_on"], r["id"]))) if earlier else None
-        )
-        derived = derive_response(staged, baseline, protocol)
-        row = {"subject_id": subject_id, "assessed_on": assessed_on,
-               "measurements": dict(measurements), **derived}  # fmt: skip
+        draft = {"id": _DRAFT_ID, "subject_id": subject_id, "assessed_on": assessed_on,
+                 "visit_code": chosen, "measurements": dict(measurements), **staged,
+                 "response": None, "response_rule_set": None}  # fmt: skip
+        rows = sorted([*earlier, draft], key=lambda r: (r["assessed_on"], r["id"]))
+        progress = load_course_progress(uow, protocol, subject_id, rows)
+        _refuse_taken_visit(progress, earlier, draft)
+        baseline = baseline_row(progress, rows)
+        row = {k: v for k, v in draft.items() if k != "id"}
+        row.update(derive_response(staged, _baseline_stages(draft, baseline), protocol))
         row["id"] = insert_audited(uow, actor, "gvhd_assessments", row, subject_id=subject_id)
+        if baseline is not None and baseline["id"] == _DRAFT_ID:
+            reason = f"the assessment of {assessed_on.isoformat()} is the baseline for response"
+            rederive_responses(uow, actor, protocol, subject_id, reason)
         uow.commit()
     return row
+
+
+#: Stands for the assessment being saved: after every stored id, as the latest one recorded.
+_DRAFT_ID = 2**62
+
+
+def _chosen_visit(protocol: Protocol, visit_code: str | None) -> str | None:
+    """The chosen visit's code, if it is a GVHD-staging visit of the protocol."""
+    if visit_code is None or not visit_code.strip():
+        return None
+    code = visit_code.strip()
+    staging = [v.code for v in protocol.visits if STAGING_ASSESSMENT in v.assessments]
+    if code not in staging:
+        raise InputError.single(
+            "visit_code", f"{code!r} is not a GVHD-staging visit; use one of: {', '.join(staging)}"
+        )
+    return code
+
+
+def _refuse_taken_visit(progress: CourseProgress, earlier: list[Record], draft: Record) -> None:
+    """A chosen visit already holding another assessment of the subject is refused."""
+    if draft["visit_code"] is None:
+        return
+    same = [r for r in earlier if r.get("visit_code") == draft["visit_code"]]
+    free = _DRAFT_ID in progress.matched if progress.calendar is not None else not same
+    if free:
+        return
+    code = draft["visit_code"]
+    if not same:
+        raise InputError.single("visit_code", f"{code} is not in this subject's plan")
+    taken = ", ".join(r["assessed_on"].isoformat() for r in same)
+    raise InputError.single(
+        "visit_code", f"{code} already has the assessment of {taken}; correct that one instead"
+    )
+
+
+def _baseline_stages(row: Record, baseline: Record | None) -> OrganStages | None:
+    """The baseline's stages if ``row`` is compared with it (not the baseline, not before it)."""
+    if baseline is None or not has_response(assessment_ref(row), assessment_ref(baseline)):
+        return None
+    return stages_of(baseline)
+
+
+def rederive_responses(
+    uow: UnitOfWork, actor: Actor, protocol: Protocol, subject_id: int, reason: str
+) -> None:
+    """Bring every stored response of the subject in line with its current baseline (audited).
+
+    Runs in the caller's transaction: after a save that made another assessment the baseline,
+    and after the first study dose, which fixes study day 1 and with it the baseline visit.
+    """
+    rows = uow.records.find("gvhd_assessments", subject_id=subject_id)
+    baseline = load_baseline(uow, protocol, subject_id, rows)
+    for row in rows:
+        derived = derive_response(row, _baseline_stages(row, baseline), protocol)
+        changes = {k: derived[k] for k in ("response", "response_rule_set")}
+        update_audited(
+            uow, actor, "gvhd_assessments", row, changes, reason=reason, subject_id=subject_id
+        )

@@ -1,30 +1,23 @@
 """Read side of the subject page: everything a site sees about one subject, as plain dataclasses.
 
 One read, one permission check (``view_subject`` at the subject's site, so another site's subject
-is "not found"). Derived views come from the domain: the calendar, the assessments' visits and
-the protocol's next step from :mod:`trialdesk.services.course_progress`; each planned item gets
-its state and window status from :func:`trialdesk.domain.calendar.window_status`; reporting
-clocks are recomputed from the stored seriousness and causality so their status is current.
+is "not found"). Derived views come from the domain: the calendar, the assessments' visits, the
+protocol's next step and each planned item's state (cancelled by a switch of therapy, the end of
+study treatment or death) from :func:`trialdesk.services.subject_plan.subject_timeline`, which
+the dashboard's overdue list reads too; reporting clocks are recomputed from the stored
+seriousness and causality so their status is current.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.audit import AuditEntry, record_fingerprint
-from trialdesk.domain.calendar import (
-    Calendar,
-    PlannedVisit,
-    PlanState,
-    WindowStatus,
-    visit_done_on,
-    window_status,
-)
 from trialdesk.domain.decisions import ProtocolDecision
-from trialdesk.domain.lifecycle import may_receive_study_treatment
+from trialdesk.domain.lifecycle import may_be_randomized, may_receive_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.safety.clocks import ClockStatus
 from trialdesk.services.access import Actor, load_actor, require_subject
@@ -34,9 +27,9 @@ from trialdesk.services.adverse_event_records import (
     clock_readings,
     current_outcome,
 )
-from trialdesk.services.course_progress import course_progress
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import is_locked
+from trialdesk.services.subject_plan import SubjectRecords, TimelineItem, subject_timeline
 from trialdesk.services.subjects import SubjectRead, read_subject_row
 
 __all__ = [
@@ -59,22 +52,6 @@ class AllocationView:
     arm: str
     arm_label: str
     allocated_at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineItem:
-    kind: str  # "dose" or "visit"
-    code: str
-    label: str
-    course: int | None
-    day: int
-    planned_on: dt.date
-    earliest: dt.date
-    latest: dt.date
-    done_on: dt.date | None
-    state: PlanState
-    window: WindowStatus
-    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +126,11 @@ class SubjectPage:
     courses: int
     timeline: tuple[TimelineItem, ...]
     next_step: ProtocolDecision | None
+    #: What ended study treatment (a switch to rescue therapy, the end of study treatment, death),
+    #: shown instead of the protocol's next step once it has happened.
+    treatment_ended: str | None
+    #: The assessment responses are measured against (``None``: none yet).
+    baseline_id: int | None
     screenings: tuple[Record, ...]
     consents: tuple[Record, ...]
     doses: tuple[Record, ...]
@@ -163,6 +145,7 @@ class SubjectPage:
     may_enter_data: bool
     #: Dose entry: data entry while the subject is still on study treatment.
     may_record_dose: bool
+    #: Randomize: the user's role at the site, while the subject's state allows randomization.
     may_randomize: bool
     may_sign: bool
     #: When the page was read (UTC): "today" for date fields and the reporting clocks.
@@ -176,58 +159,6 @@ class SubjectPage:
 
 def _by_date(rows: Sequence[Record], column: str) -> tuple[Record, ...]:
     return tuple(sorted(rows, key=lambda r: (r[column], r["id"])))
-
-
-def _timeline(
-    calendar: Calendar,
-    doses: Sequence[Record],
-    visits: Sequence[Record],
-    matched: Mapping[int, PlannedVisit],
-    assessments: Sequence[Record],
-    screened_on: dt.date | None,
-    today: dt.date,
-) -> list[TimelineItem]:
-    items: list[TimelineItem] = []
-    given: dict[str, list[Record]] = {}
-    for dose in doses:
-        given.setdefault(dose["product"], []).append(dose)
-    for planned in calendar.administrations:
-        done = given.get(planned.intervention, [])
-        row = done.pop(0) if done else None
-        done_on = row["administered_on"] if row else None
-        state, window = window_status(planned.earliest, planned.latest, done_on, today)
-        amount = f"{planned.dose:g} {planned.unit} {planned.route}"
-        items.append(
-            TimelineItem(
-                "dose", planned.intervention, planned.name, planned.course, planned.day,
-                planned.date, planned.earliest, planned.latest, done_on, state, window, amount,
-            )
-        )  # fmt: skip
-    recorded: dict[str, list[Record]] = {}
-    for visit in visits:
-        recorded.setdefault(visit["visit_code"], []).append(visit)
-    assessed_on = {
-        (v.visit, v.course): r["assessed_on"]
-        for r in assessments
-        if (v := matched.get(r["id"])) is not None
-    }
-    for planned_visit in calendar.visits:
-        same = recorded.get(planned_visit.visit, [])
-        done_on = visit_done_on(
-            planned_visit, recorded_on=same.pop(0)["visit_date"] if same else None,
-            assessed_on=assessed_on.get((planned_visit.visit, planned_visit.course)),
-            screened_on=screened_on,
-        )  # fmt: skip
-        state, window = window_status(planned_visit.earliest, planned_visit.latest, done_on, today)
-        items.append(
-            TimelineItem(
-                "visit", planned_visit.visit, planned_visit.label, planned_visit.course,
-                planned_visit.day, planned_visit.date, planned_visit.earliest,
-                planned_visit.latest, done_on, state, window,
-                ", ".join(a.replace("_", " ") for a in planned_visit.assessments),
-            )
-        )  # fmt: skip
-    return sorted(items, key=lambda i: (i.day, i.kind != "visit", i.code))
 
 
 def _adverse_event(
@@ -301,24 +232,19 @@ def load_subject_page(
         assessments = rows("gvhd_assessments", "assessed_on")
         allocations = uow.records.find("allocations", subject_id=subject_id)
         allocation = _allocation(protocol, allocations[0] if allocations else None)
-        progress = course_progress(
-            protocol, allocation.arm if allocation else None, doses, assessments
-        )
-        matched = progress.matched
         screenings = rows("screening_records", "screened_on")
-        # The latest screening is the one that led to randomization (a rescreen opens a new one).
-        screened_on = screenings[-1]["screened_on"] if screenings else None
-        timeline: list[TimelineItem] = []
-        if progress.calendar is not None:
-            timeline = _timeline(
-                progress.calendar, doses, visits, matched, assessments, screened_on, today
-            )
+        therapies, outcomes = rows("therapies", "started_on"), rows("outcomes", "occurred_on")
+        plan = subject_timeline(
+            protocol, allocation.arm if allocation else None,
+            SubjectRecords(doses, visits, assessments, screenings, therapies, outcomes), today,
+        )  # fmt: skip
+        progress, matched = plan.progress, plan.progress.matched
         views: list[AssessmentView] = []
         for a in assessments:
             visit = matched.get(a["id"])
             views.append(
                 AssessmentView(
-                    a["id"], a["assessed_on"], visit.visit if visit else None,
+                    a["id"], a["assessed_on"], a["visit_code"] or (visit.visit if visit else None),
                     visit.course if visit else None,
                     {"skin": a["skin_stage"], "liver": a["liver_stage"],
                      "upper_gi": a["upper_gi_stage"], "lower_gi": a["lower_gi_stage"]},
@@ -334,8 +260,10 @@ def load_subject_page(
             day1=progress.day1,
             weight_kg=progress.weight_kg,
             courses=progress.courses,
-            timeline=tuple(timeline),
+            timeline=plan.items,
             next_step=progress.decision,
+            treatment_ended=plan.treatment_ended,
+            baseline_id=progress.baseline.id if progress.baseline else None,
             screenings=screenings,
             consents=rows("consents", "consented_on"),
             doses=doses,
@@ -344,13 +272,13 @@ def load_subject_page(
             adverse_events=tuple(
                 _adverse_event(r, now, follow_ups) for r in rows("adverse_events", "onset_on")
             ),
-            therapies=rows("therapies", "started_on"),
-            outcomes=rows("outcomes", "occurred_on"),
+            therapies=therapies,
+            outcomes=outcomes,
             signatures=tuple(_signature(uow, r) for r in rows("signatures", "signed_at")),
             audit=tuple(uow.audit.entries(subject_id=subject_id)),
             may_enter_data=may_enter,
             may_record_dose=may_enter and may_receive_study_treatment(row["state"]),
-            may_randomize=may_randomize,
+            may_randomize=may_randomize and allocation is None and may_be_randomized(row["state"]),
             may_sign=may_sign,
             now=now,
         )

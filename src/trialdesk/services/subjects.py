@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from trialdesk.domain.access import Action
 from trialdesk.domain.eligibility import evaluate_eligibility
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
-from trialdesk.domain.lifecycle import SubjectState, transition
+from trialdesk.domain.lifecycle import SubjectState, may_be_randomized, transition
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.ports import Record, UnitOfWork
@@ -43,6 +43,11 @@ class SubjectRead:
     subject_code: str | None
     site_code: str
     state: SubjectState
+
+    @property
+    def may_be_randomized(self) -> bool:
+        """Whether the subject's state still allows randomization (no link or action otherwise)."""
+        return may_be_randomized(self.state)
 
 
 def not_in_future(uow: UnitOfWork, field: str, day: dt.date) -> dt.date:

@@ -14,6 +14,7 @@ from trialdesk.domain.lifecycle import (
     allowed_targets,
     can_transition,
     is_terminal,
+    may_be_randomized,
     transition,
 )
 
@@ -125,3 +126,10 @@ def test_every_walk_from_screening_ends_or_can_still_reach_an_ending(choices) ->
                 reachable.add(nxt)
                 frontier.append(nxt)
     assert reachable & TERMINAL_STATES
+
+
+@pytest.mark.parametrize("state", list(SubjectState))
+def test_only_screening_and_eligible_subjects_may_still_be_randomized(
+    state: SubjectState,
+) -> None:
+    assert may_be_randomized(state) is (state in {SubjectState.SCREENING, SubjectState.ELIGIBLE})

@@ -6,7 +6,13 @@ import datetime as dt
 
 from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.calendar import Calendar, plan_calendar
-from trialdesk.domain.visit_matching import STAGING_ASSESSMENT, match_assessments_to_visits
+from trialdesk.domain.visit_matching import (
+    STAGING_ASSESSMENT,
+    AssessmentRef,
+    baseline_assessment,
+    has_response,
+    match_assessments_to_visits,
+)
 
 DAY1 = dt.date(2026, 3, 2)
 
@@ -66,3 +72,70 @@ def test_assessments_left_over_once_every_visit_is_taken_belong_to_no_visit() ->
     )
     assert len(matched) == len(staging)
     assert set(matched) == set(range(1, len(staging) + 1))
+
+
+def test_a_chosen_visit_is_kept_whatever_the_date() -> None:
+    # Assessed on day 9 but saved as week 2: the date would say D8, the user said D15.
+    matched = match_assessments_to_visits(
+        _calendar().visits, [AssessmentRef(1, _on(9), "D15"), AssessmentRef(2, _on(16))]
+    )
+    assert _codes(matched) == {1: ("D15", 1), 2: ("D22", 1)}
+
+
+def test_a_chosen_visit_is_taken_before_any_date_match_in_recording_order() -> None:
+    # The first-recorded assessment would take D8 by date; the later one chose D8.
+    matched = match_assessments_to_visits(
+        _calendar().visits, [AssessmentRef(1, _on(9)), AssessmentRef(2, _on(10), "D8")]
+    )
+    assert _codes(matched) == {1: ("D15", 1), 2: ("D8", 1)}
+
+
+def test_a_chosen_code_takes_the_course_of_that_code_nearest_the_date() -> None:
+    # Day 29 is course 1's D29 and course 2's D1: the code decides which one.
+    visits = _calendar(courses=2).visits
+    matched = match_assessments_to_visits(
+        visits, [AssessmentRef(1, _on(29), "D1"), AssessmentRef(2, _on(29), "D29")]
+    )
+    assert _codes(matched) == {1: ("D1", 2), 2: ("D29", 1)}
+
+
+def test_an_assessment_dated_before_day_1_belongs_to_no_visit() -> None:
+    matched = match_assessments_to_visits(
+        _calendar().visits, [AssessmentRef(1, _on(-5)), AssessmentRef(2, _on(1))]
+    )
+    assert _codes(matched) == {2: ("D1", 1)}
+
+
+def _baseline(refs: list[AssessmentRef], planned: bool = True) -> int | None:
+    matched = match_assessments_to_visits(_calendar().visits, refs) if planned else None
+    chosen = baseline_assessment(refs, matched, "D1")
+    return None if chosen is None else chosen.id
+
+
+def test_the_baseline_is_the_day_1_assessment_not_an_earlier_record() -> None:
+    day1, week1, before = (
+        AssessmentRef(1, _on(1)),
+        AssessmentRef(2, _on(8)),
+        AssessmentRef(3, _on(-3)),
+    )
+    assert _baseline([day1, week1, before]) == 1
+    # Recorded later, dated earlier: it neither becomes the baseline nor has a response.
+    assert not has_response(before, AssessmentRef(1, _on(1)))
+    assert has_response(week1, day1)
+    assert not has_response(day1, day1)
+
+
+def test_the_baseline_is_the_assessment_chosen_for_the_baseline_visit() -> None:
+    refs = [AssessmentRef(1, _on(1), "D8"), AssessmentRef(2, _on(2), "D1")]
+    assert _baseline(refs) == 2
+
+
+def test_without_a_day_1_assessment_there_is_no_baseline_once_the_calendar_is_known() -> None:
+    assert _baseline([AssessmentRef(1, _on(8), "D8")]) is None
+
+
+def test_before_the_calendar_is_known_the_chosen_baseline_visit_then_the_earliest_counts() -> None:
+    refs = [AssessmentRef(1, _on(3)), AssessmentRef(2, _on(1)), AssessmentRef(3, _on(5), "D8")]
+    assert _baseline(refs, planned=False) == 2
+    assert _baseline([*refs, AssessmentRef(4, _on(4), "D1")], planned=False) == 4
+    assert _baseline([AssessmentRef(3, _on(5), "D8")], planned=False) is None

@@ -44,6 +44,7 @@ def check_document(doc: ProtocolDocument, raw: dict[str, Any]) -> list[FieldErro
         errors += _check_criterion(f"criteria[{i}]", criterion, fields)
     errors += _check_randomization(doc.randomization, [a.code for a in doc.arms])
     errors += _check_endpoints_and_analysis(doc)
+    errors += _check_baseline_visit(doc)
     for i, assumption in enumerate(doc.assumptions):
         if not _path_exists(raw, assumption.path):
             errors.append(
@@ -258,3 +259,18 @@ def _path_exists(raw: Any, path: str) -> bool:
         else:
             return False
     return True
+
+
+def _check_baseline_visit(doc: ProtocolDocument) -> list[FieldError]:
+    named = doc.assessment.baseline_visit
+    staging = {
+        v.code for v in doc.visits if v.phase == "course" and "gvhd_staging" in v.assessments
+    }
+    if named is None or named in staging:
+        return []
+    known = ", ".join(sorted(staging)) or "none"
+    return [
+        FieldError(
+            "assessment.baseline_visit", f"must be a course visit with gvhd_staging ({known})"
+        )
+    ]

@@ -116,6 +116,7 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
         assessment=AssessmentRules(
             grading_system=GradingSystem(doc.assessment.grading_system),
             response_rules=ResponseRuleSet(doc.assessment.response_rules),
+            baseline_visit=_baseline_visit(doc),
         ),
         analysis=AnalysisPlan(
             **doc.analysis.model_dump(exclude={"populations"}),
@@ -194,3 +195,15 @@ def _randomization(rand: RandomizationModel) -> RandomizationSpec:
         strata=tuple(factors[code] for code in rand.strata),
         minimization=minimization,
     )
+
+
+def _baseline_visit(doc: ProtocolDocument) -> str:
+    """The named baseline visit, else the first course visit that stages GVHD (D1)."""
+    if doc.assessment.baseline_visit is not None:
+        return doc.assessment.baseline_visit
+    staging = sorted(
+        (v.day, v.code)
+        for v in doc.visits
+        if v.phase == "course" and "gvhd_staging" in v.assessments
+    )
+    return staging[0][1] if staging else "D1"

@@ -186,6 +186,8 @@ class EndpointModel(_Strict):
 class AssessmentModel(_Strict):
     grading_system: Literal["magic", "glucksberg"]
     response_rules: Literal["csh", "international"]
+    #: The course visit of the baseline assessment; default: the first course staging visit.
+    baseline_visit: str | None = None
 
 
 class PopulationSetModel(_Strict):

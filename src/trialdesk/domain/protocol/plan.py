@@ -60,6 +60,8 @@ class AssessmentRules:
 
     grading_system: GradingSystem
     response_rules: ResponseRuleSet
+    #: The course visit whose assessment (in course 1) is the baseline for response.
+    baseline_visit: str = "D1"
 
 
 @dataclass(frozen=True, slots=True)

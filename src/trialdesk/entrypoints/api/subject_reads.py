@@ -170,6 +170,7 @@ def _timeline_read(item: subject_view.TimelineItem) -> TimelineItemRead:
         kind=item.kind, code=item.code, label=item.label, course=item.course, day=item.day,
         planned_on=item.planned_on, earliest=item.earliest, latest=item.latest,
         done_on=item.done_on, state=item.state, window=item.window, detail=item.detail,
+        reason=item.reason,
     )  # fmt: skip
 
 
@@ -184,6 +185,7 @@ def subject_detail_read(page: subject_view.SubjectPage) -> SubjectDetailRead:
         day1=page.day1,
         weight_kg=page.weight_kg,
         next_step=next_step_read(page.next_step),
+        treatment_ended=page.treatment_ended,
         timeline=[_timeline_read(i) for i in page.timeline],
         assessments=[
             assessment_read(a, page.next_step if a.id == latest else None) for a in page.assessments

@@ -118,6 +118,7 @@ def record_assessment(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             assessed_on=body.assessed_on, measurements=body.measurements.model_dump(mode="json"),
             protocol=context.protocol, read_after=context.store.new_read_uow(),
+            visit_code=body.visit_code,
         )  # fmt: skip
     return AssessmentSaved(
         id=saved.id, assessed_on=saved.assessed_on, visit=saved.visit, course=saved.course,

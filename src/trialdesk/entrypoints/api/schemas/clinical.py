@@ -92,6 +92,9 @@ class TimelineItemRead(BaseModel):
     state: PlanState
     window: WindowStatus
     detail: str
+    reason: str | None = Field(
+        default=None, description="Why the item is cancelled or no longer owed"
+    )
 
 
 class VisitRead(BaseModel):
@@ -106,6 +109,12 @@ class VisitRead(BaseModel):
 class AssessmentCreate(BaseModel):
     assessed_on: dt.date
     measurements: GvhdMeasurementsInput
+    visit_code: Code | None = Field(
+        default=None,
+        examples=["D8"],
+        description="The GVHD-staging visit this assessment is for; kept by the calendar. "
+        "Without it the assessment is matched to a visit by its date.",
+    )
 
 
 class AssessmentRead(BaseModel):
@@ -248,6 +257,9 @@ class SubjectDetailRead(BaseModel):
     day1: dt.date | None
     weight_kg: float | None
     next_step: NextStepRead | None
+    treatment_ended: str | None = Field(
+        default=None, description="What ended study treatment, once it has ended"
+    )
     timeline: list[TimelineItemRead]
     assessments: list[AssessmentRead]
     adverse_events: list[AdverseEventRead]

@@ -90,6 +90,17 @@
     }
   }
 
+  // The visit suggested by the page is today's. Once another date is typed, an untouched
+  // suggestion is dropped ("match by date"): the server keeps a chosen visit as given.
+  let visitTouched = false;
+  form.elements.visit.addEventListener("change", () => { visitTouched = true; });
+  ["input", "change"].forEach((kind) => {
+    form.elements.assessed_on.addEventListener(kind, () => {
+      const date = form.elements.assessed_on;
+      if (!visitTouched && date.value !== date.defaultValue) form.elements.visit.value = "";
+    });
+  });
+
   form.addEventListener("input", () => {
     clearTimeout(pending);
     pending = setTimeout(recompute, 150);

@@ -46,9 +46,11 @@ def _subject_page(
         protocol=context.protocol,
     )  # fmt: skip
     now = page.now.astimezone(dt.UTC)
-    baseline = page.assessments[0].stages if page.assessments else {}
+    baseline = next((a.stages for a in page.assessments if a.id == page.baseline_id), {})
+    # Suggested only when its window is open today (the form's default date): a suggestion for
+    # another day would be saved as the user's choice.
     next_visit = next(
-        (i.code for i in page.timeline if i.kind == "visit" and i.state.value == "planned"
+        (i.code for i in page.timeline if i.kind == "visit" and i.window.value == "due"
          and i.course is not None and "gvhd" in i.detail),
         "",
     )  # fmt: skip
@@ -158,6 +160,7 @@ def record_assessment(
         lambda: clinical.record_gvhd_assessment(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             assessed_on=on, measurements=measurements, protocol=context.protocol,
+            visit_code=v.optional_text("visit"),
         ),
         prefix="measurements.",
     )  # fmt: skip
