@@ -10,7 +10,6 @@ import datetime as dt
 import enum
 import math
 from collections.abc import Mapping
-from typing import TypeVar
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.calendar import dose_for_weight
@@ -18,16 +17,9 @@ from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.lifecycle import SubjectState, require_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.protocol.treatment import Intervention
-from trialdesk.domain.safety.adverse_event import AdverseEvent, AeOutcome
-from trialdesk.domain.safety.clocks import reporting_clocks
-from trialdesk.domain.safety.seriousness import (
-    Causality,
-    ProductAssessment,
-    SeriousnessCriterion,
-    is_serious,
-    susar_products,
-)
 from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.adverse_event_values import adverse_event_values
+from trialdesk.services.adverse_event_values import choice as _enum
 from trialdesk.services.gvhd_assessments import (
     MEASUREMENT_FIELDS,
     SavedAssessment,
@@ -47,10 +39,13 @@ __all__ = [
     "OutcomeKind",
     "SavedAssessment",
     "TherapyKind",
+    "check_outcome",
+    "check_therapy",
     "derive_gvhd",
     "derive_response",
     "derive_stages",
     "find_intervention",
+    "outcome_state",
     "record_dose",
     "record_gvhd_assessment",
     "record_outcome",
@@ -76,8 +71,6 @@ class OutcomeKind(enum.StrEnum):
     LOST_TO_FOLLOW_UP = "lost_to_follow_up"
 
 
-_E = TypeVar("_E", bound=enum.Enum)
-
 #: Outcomes that also move the subject through the lifecycle.
 _OUTCOME_STATES = {
     OutcomeKind.DEATH: SubjectState.DIED,
@@ -85,14 +78,6 @@ _OUTCOME_STATES = {
     OutcomeKind.WITHDRAWAL: SubjectState.WITHDRAWN,
     OutcomeKind.LOST_TO_FOLLOW_UP: SubjectState.LOST_TO_FOLLOW_UP,
 }
-
-
-def _enum(kind: type[_E], value: str, field: str) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in kind)
-        raise InputError.single(field, f"unknown value {value!r}; use one of: {allowed}") from None
 
 
 def record_visit(
@@ -185,21 +170,10 @@ def report_adverse_event(
 
     ``products`` maps a product code to (investigator causality, expected).
     """
-    criteria = frozenset(_enum(SeriousnessCriterion, c, "seriousness") for c in seriousness)
-    assessments = tuple(
-        ProductAssessment(code, _enum(Causality, causality, f"products.{code}"), expected)
-        for code, (causality, expected) in (products or {}).items()
-    )
-    event = AdverseEvent(
-        term=term, grade=ctcae_grade, onset=onset_on, aware_at=aware_at,
-        outcome=_enum(AeOutcome, outcome, "outcome"), seriousness=criteria, products=assessments,
+    values = adverse_event_values(
+        term=term, ctcae_grade=ctcae_grade, onset_on=onset_on, aware_at=aware_at,
+        outcome=outcome, seriousness=seriousness, products=products,
     )  # fmt: skip
-    clocks = reporting_clocks(criteria, assessments, aware_at=aware_at)
-    derived = {
-        "susar_products": list(susar_products(criteria, assessments)),
-        "deadlines": {c.kind.value: c.due_at.isoformat() for c in clocks},
-        "outcome": event.outcome.value,
-    }
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
@@ -207,17 +181,23 @@ def report_adverse_event(
         if aware_at > uow.clock.now():
             raise InputError.single("aware_at", f"{aware_at.isoformat()} is in the future")
         event_id = insert_audited(
-            uow, actor, "adverse_events",
-            {"subject_id": subject_id, "term": event.term, "ctcae_grade": event.grade,
-             "onset_on": onset_on, "aware_at": aware_at,
-             "seriousness_criteria": sorted(c.value for c in criteria),
-             "serious": is_serious(criteria),
-             "related_to": {a.product: a.causality.value for a in assessments},
-             "expected": all(a.expected for a in assessments), "derived": derived},
+            uow, actor, "adverse_events", {"subject_id": subject_id, **values},
             subject_id=subject_id,
         )  # fmt: skip
         uow.commit()
     return event_id
+
+
+def check_therapy(
+    kind: str, name: str, started_on: dt.date, stopped_on: dt.date | None
+) -> TherapyKind:
+    """A therapy's kind, once its values hang together (also checked when one is corrected)."""
+    therapy_kind = _enum(TherapyKind, kind, "kind")
+    if not name.strip():
+        raise InputError.single("name", "must not be empty")
+    if stopped_on is not None and stopped_on < started_on:
+        raise InputError.single("stopped_on", "must not be before started_on")
+    return therapy_kind
 
 
 def record_therapy(
@@ -232,11 +212,7 @@ def record_therapy(
     indication: str | None = None,
 ) -> int:
     """Record another (concomitant) or a rescue therapy."""
-    therapy_kind = _enum(TherapyKind, kind, "kind")
-    if not name.strip():
-        raise InputError.single("name", "must not be empty")
-    if stopped_on is not None and stopped_on < started_on:
-        raise InputError.single("stopped_on", "must not be before started_on")
+    therapy_kind = check_therapy(kind, name, started_on, stopped_on)
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
@@ -253,6 +229,19 @@ def record_therapy(
     return therapy_id
 
 
+def check_outcome(kind: str, cause: str | None) -> OutcomeKind:
+    """An outcome's kind, once its values hang together (also checked when one is corrected)."""
+    outcome = _enum(OutcomeKind, kind, "kind")
+    if outcome is OutcomeKind.DEATH and not (cause or "").strip():
+        raise InputError.single("cause", "a death needs its cause")
+    return outcome
+
+
+def outcome_state(kind: str) -> SubjectState | None:
+    """The lifecycle state an outcome of this kind moves the subject to, if it moves it."""
+    return _OUTCOME_STATES.get(OutcomeKind(kind))
+
+
 def record_outcome(
     uow: UnitOfWork,
     *,
@@ -264,9 +253,7 @@ def record_outcome(
     details: str | None = None,
 ) -> int:
     """Record an outcome; death, withdrawal, loss and end of treatment also move the lifecycle."""
-    outcome = _enum(OutcomeKind, kind, "kind")
-    if outcome is OutcomeKind.DEATH and not (cause or "").strip():
-        raise InputError.single("cause", "a death needs its cause")
+    outcome = check_outcome(kind, cause)
     with uow:
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
