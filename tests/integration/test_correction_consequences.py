@@ -1,4 +1,4 @@
-"""What a correction or deletion re-derives: eligibility, the subject's state, AE and dose values."""
+"""What a correction or deletion re-derives: eligibility, the state, AE and dose values."""
 
 from __future__ import annotations
 
