@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from trialdesk.entrypoints.api.routes import (
     admin,
     clinical,
+    corrections,
     dashboard,
     gvhd,
     me,
@@ -33,7 +34,7 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, subjects, clinical, planning, dashboard, queries,
-            reports,
+            protocol, gvhd, me, tokens, admin, subjects, clinical, corrections, planning,
+            dashboard, queries, reports,
         )
     ]  # fmt: skip
