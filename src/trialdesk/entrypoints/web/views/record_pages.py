@@ -28,7 +28,7 @@ from trialdesk.entrypoints.web.views.record_forms import (
 from trialdesk.services import corrections, subject_view
 from trialdesk.services.record_reads import read_subject_record
 
-__all__ = ["record_href", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/subjects")
 
@@ -53,12 +53,6 @@ _TITLES = {
     "therapies": "Therapy",
     "outcomes": "Outcome",
 }
-
-
-def record_href(subject_id: int, table: str, record_id: int) -> str:
-    """The record page of one record (templates link every listed record to it)."""
-    collection = next(c for c, t in corrections.COLLECTIONS.items() if t == table)
-    return f"/subjects/{subject_id}/{collection}/{record_id}"
 
 
 def _table(collection: str) -> str:
