@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from trial_world import ELIGIBLE_ANSWERS, TODAY, TrialWorld, build_world
+from trial_world import ELIGIBLE_ANSWERS, PASSWORD, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction, AuditEntry
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import clinical, corrections, subject_view, subjects
+from trialdesk.services import clinical, corrections, review, subject_view, subjects
 from trialdesk.services.audit_trail import verify_audit_trail
 from trialdesk.services.randomization import randomize_subject
 from trialdesk.services.randomization_lists import generate_list
@@ -281,3 +281,24 @@ def test_a_deleted_record_can_be_neither_corrected_nor_deleted_again(world: Tria
         _correct(world, "visits", visit, {"visit_code": "D8"})
     with pytest.raises(NotFoundError):
         _delete(world, "visits", visit)
+
+
+def test_deleting_a_signed_record_invalidates_its_signature(world: TrialWorld) -> None:
+    visit = clinical.record_visit(
+        world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
+        visit_code="D1", visit_date=TODAY,
+    )  # fmt: skip
+    signed = review.sign_record(
+        world.store.new_uow(), as_user=world.investigator, entity="visits", record_id=visit,
+        password=PASSWORD, meaning="I approve this record",
+    )  # fmt: skip
+
+    _delete(world, "visits", visit)
+
+    check = review.check_signature(
+        world.store.new_uow(), as_user=world.investigator, signature_id=signed.id
+    )
+    assert check.is_valid is False
+    with world.store.new_uow() as uow:
+        actions = [e.action for e in uow.audit.entries(subject_id=world.subject_id)][-2:]
+    assert actions == [AuditAction.SIGNATURE_INVALIDATED, AuditAction.DELETE]
