@@ -8,10 +8,10 @@ import re
 from fastapi.testclient import TestClient
 
 from correction_world import TABLES, Records
-from journey_world import DAY1
+from journey_world import DAY1, ELIGIBLE
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import clinical
-from web_world import login
+from trialdesk.services import accounts, clinical, subjects
+from web_world import WebWorld, login
 
 WHY = "source document re-checked"
 
@@ -193,3 +193,39 @@ def test_another_sites_coordinator_gets_not_found(records: Records) -> None:
     client, _ = _browser(records, "coord.sh")
     page = client.get(f"/subjects/{records.subject_id}/doses/{records.ids['doses']}")
     assert page.status_code == 404
+
+
+def test_a_screening_answer_corrected_on_its_page_fails_the_subject_before_randomization(
+    web: WebWorld,
+) -> None:
+    client = web.new_client()
+    csrf = login(client, "coord.bj")
+    coordinator = next(
+        u.id for u in accounts.list_users(web.store.new_uow()) if u.username == "coord.bj"
+    )
+    subjects.record_screening(
+        web.store.new_uow(), as_user=coordinator, subject_id=web.subject_id, screened_on=DAY1,
+        answers=ELIGIBLE, protocol=load_protocol(),
+    )  # fmt: skip
+    with web.store.new_uow() as uow:
+        screening = uow.records.find("screening_records", subject_id=web.subject_id)[0]["id"]
+    href = f"/subjects/{web.subject_id}/screenings/{screening}"
+    page = client.get(href).text
+    assert 'id="derived-eligible">yes<' in page
+    typed = {
+        k: ("yes" if v else "no") if isinstance(v, bool) else str(v) for k, v in ELIGIBLE.items()
+    }
+
+    saved = client.post(
+        href,
+        data={"csrf_token": csrf, "screened_on": DAY1.isoformat(), **typed,
+              "anc_10e9_per_l": "0.2", "reason": "ANC transcribed from the wrong lab sheet"},
+        follow_redirects=False,
+    )  # fmt: skip
+
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == f"/subjects/{web.subject_id}/screening#screening"
+    screening_page = client.get(saved.headers["location"]).text
+    assert 'id="subject-state">screen failed<' in screening_page
+    assert "<strong>not eligible</strong>" in screening_page
+    assert 'id="derived-eligible">no<' in client.get(href).text
