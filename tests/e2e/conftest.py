@@ -1,5 +1,6 @@
 """CLI tests that need a database use the two-engine fixtures of ``tests/db_fixtures.py``."""
 
+from correction_world import records
 from db_fixtures import (
     clock,
     db_url,
@@ -17,6 +18,7 @@ __all__ = [
     "journey",
     "postgres_server",
     "postgres_template",
+    "records",
     "sqlite_template",
     "store",
     "web",

@@ -83,7 +83,7 @@ def _delete(world: TrialWorld, visit_id: int) -> Move:
             uow, as_user=world.coordinator, entity="visits", record_id=visit_id,
             reason="entered for the wrong subject",
         ),
-        ("delete", "visits"),
+        ("update", "visits"),  # a deletion is logical: it marks the row
     )  # fmt: skip
 
 

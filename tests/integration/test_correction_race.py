@@ -69,8 +69,8 @@ def _replay(
     first_uow = GatedUnitOfWork(
         engine, clock,
         subject_read(after=hold_until_the_second_has_read),
+        # A correction and a (logical) deletion both write the record with an update.
         Gate("update", table, before=write_once_the_second_waits_for_the_subject),
-        Gate("delete", table, before=write_once_the_second_waits_for_the_subject),
     )  # fmt: skip
     second_uow = GatedUnitOfWork(
         engine, clock,

@@ -100,7 +100,15 @@ def test_a_deleted_record_keeps_its_content_in_the_trail(world: TrialWorld) -> N
     assert (last.action, last.reason) == (AuditAction.DELETE, "entered for the wrong patient")
     assert last.old_value is not None
     assert '"visit_code":"D1"' in last.old_value
-    assert world.count("visits") == 0
+    # Deleted logically: the row stays, marked, and reads leave it out.
+    with world.store.new_uow() as uow:
+        row = uow.records.get("visits", visit_id)
+        assert uow.records.find("visits", subject_id=world.subject_id) == []
+    assert row is not None
+    assert (row["deleted_by"], row["deleted_reason"]) == (
+        world.coordinator, "entered for the wrong patient",
+    )  # fmt: skip
+    assert row["deleted_at"] is not None
 
 
 def _sign(world: TrialWorld, visit_id: int, password: str = PASSWORD) -> review.SignatureRead:

@@ -10,7 +10,6 @@ import datetime as dt
 import enum
 import math
 from collections.abc import Mapping
-from typing import TypeVar
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.calendar import dose_for_weight
@@ -20,6 +19,7 @@ from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.protocol.treatment import Intervention
 from trialdesk.services.access import load_actor, require_subject
 from trialdesk.services.adverse_event_records import adverse_event_values, build_adverse_event
+from trialdesk.services.adverse_event_records import choice as _enum
 from trialdesk.services.gvhd_assessments import (
     MEASUREMENT_FIELDS,
     SavedAssessment,
@@ -40,10 +40,13 @@ __all__ = [
     "OutcomeKind",
     "SavedAssessment",
     "TherapyKind",
+    "check_outcome",
+    "check_therapy",
     "derive_gvhd",
     "derive_response",
     "derive_stages",
     "find_intervention",
+    "outcome_state",
     "record_dose",
     "record_gvhd_assessment",
     "record_outcome",
@@ -69,8 +72,6 @@ class OutcomeKind(enum.StrEnum):
     LOST_TO_FOLLOW_UP = "lost_to_follow_up"
 
 
-_E = TypeVar("_E", bound=enum.Enum)
-
 #: Outcomes that also move the subject through the lifecycle.
 _OUTCOME_STATES = {
     OutcomeKind.DEATH: SubjectState.DIED,
@@ -78,14 +79,6 @@ _OUTCOME_STATES = {
     OutcomeKind.WITHDRAWAL: SubjectState.WITHDRAWN,
     OutcomeKind.LOST_TO_FOLLOW_UP: SubjectState.LOST_TO_FOLLOW_UP,
 }
-
-
-def _enum(kind: type[_E], value: str, field: str) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in kind)
-        raise InputError.single(field, f"unknown value {value!r}; use one of: {allowed}") from None
 
 
 def record_visit(
@@ -200,6 +193,18 @@ def report_adverse_event(
     return event_id
 
 
+def check_therapy(
+    kind: str, name: str, started_on: dt.date, stopped_on: dt.date | None
+) -> TherapyKind:
+    """A therapy's kind, once its values hang together (also checked when one is corrected)."""
+    therapy_kind = _enum(TherapyKind, kind, "kind")
+    if not name.strip():
+        raise InputError.single("name", "must not be empty")
+    if stopped_on is not None and stopped_on < started_on:
+        raise InputError.single("stopped_on", "must not be before started_on")
+    return therapy_kind
+
+
 def record_therapy(
     uow: UnitOfWork,
     *,
@@ -212,11 +217,7 @@ def record_therapy(
     indication: str | None = None,
 ) -> int:
     """Record another (concomitant) or a rescue therapy."""
-    therapy_kind = _enum(TherapyKind, kind, "kind")
-    if not name.strip():
-        raise InputError.single("name", "must not be empty")
-    if stopped_on is not None and stopped_on < started_on:
-        raise InputError.single("stopped_on", "must not be before started_on")
+    therapy_kind = check_therapy(kind, name, started_on, stopped_on)
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
@@ -233,6 +234,19 @@ def record_therapy(
     return therapy_id
 
 
+def check_outcome(kind: str, cause: str | None) -> OutcomeKind:
+    """An outcome's kind, once its values hang together (also checked when one is corrected)."""
+    outcome = _enum(OutcomeKind, kind, "kind")
+    if outcome is OutcomeKind.DEATH and not (cause or "").strip():
+        raise InputError.single("cause", "a death needs its cause")
+    return outcome
+
+
+def outcome_state(kind: str) -> SubjectState | None:
+    """The lifecycle state an outcome of this kind moves the subject to, if it moves it."""
+    return _OUTCOME_STATES.get(OutcomeKind(kind))
+
+
 def record_outcome(
     uow: UnitOfWork,
     *,
@@ -244,9 +258,7 @@ def record_outcome(
     details: str | None = None,
 ) -> int:
     """Record an outcome; death, withdrawal, loss and end of treatment also move the lifecycle."""
-    outcome = _enum(OutcomeKind, kind, "kind")
-    if outcome is OutcomeKind.DEATH and not (cause or "").strip():
-        raise InputError.single("cause", "a death needs its cause")
+    outcome = check_outcome(kind, cause)
     with uow:
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)

@@ -1,41 +1,51 @@
 """Corrections and deletions of saved clinical records: always with a reason, always audited.
 
 Derived values are recomputed from the corrected raw values through the same domain functions
-used at first save; a correction to a signed record invalidates the signature. A GVHD response is
-derived against the subject's baseline (first) assessment, so correcting or deleting an assessment
-re-derives every assessment of that subject whose derived values change, audited in the same
-transaction with the correction's reason.
+used at first save (:mod:`correction_rules`); a correction to a signed record invalidates the
+signature. A GVHD response is derived against the subject's baseline assessment
+(:mod:`gvhd_baseline`), so correcting or deleting an assessment re-derives every assessment of
+that subject whose derived values change; the subject's state follows its corrected screening,
+consent and outcome records (:mod:`correction_state`). All of it happens in the correction's
+transaction, audited with its reason.
+
+A deletion is logical: the row stays, marked with who deleted it, when and why, and one
+``delete`` audit entry keeps its whole content. A deleted record cannot be corrected or deleted
+again ("not found"); a locked one refuses both.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.calendar import dose_for_weight
-from trialdesk.domain.errors import FieldError, InputError, NotFoundError
+from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
 from trialdesk.domain.protocol import Protocol
-from trialdesk.domain.visit_matching import has_response
 from trialdesk.services.access import Actor, load_actor, require_subject
-from trialdesk.services.clinical import derive_gvhd, find_intervention, stages_of
-from trialdesk.services.course_progress import assessment_ref, load_baseline
+from trialdesk.services.correction_rules import EDITABLE_FIELDS, corrected_record
+from trialdesk.services.correction_state import settle_state, state_facts
+from trialdesk.services.gvhd_baseline import derive_against_baseline, rederive_assessments
 from trialdesk.services.ports import Record, UnitOfWork
-from trialdesk.services.recording import delete_audited, require_reason, update_audited
-from trialdesk.services.subjects import not_in_future
+from trialdesk.services.recording import delete_audited, is_locked, require_reason, update_audited
 
-__all__ = ["EDITABLE_FIELDS", "correct_record", "delete_record", "load_subject_record"]
+__all__ = [
+    "COLLECTIONS",
+    "EDITABLE_FIELDS",
+    "correct_record",
+    "delete_record",
+    "load_subject_record",
+]
 
-#: What may be corrected in each kind of record; everything else is derived or bookkeeping.
-EDITABLE_FIELDS: Mapping[str, frozenset[str]] = {
-    "consents": frozenset({"consented_on", "form_version", "obtained_by"}),
-    "visits": frozenset({"visit_code", "visit_date"}),
-    "dose_administrations": frozenset({"administered_on", "weight_kg", "dose_value"}),
-    "gvhd_assessments": frozenset({"assessed_on", "measurements"}),
-    "adverse_events": frozenset({"term", "onset_on"}),
-    "therapies": frozenset({"name", "started_on", "stopped_on", "indication"}),
-    "outcomes": frozenset({"occurred_on", "cause", "details"}),
+#: The record kinds as the API and the pages name them (``/subjects/{id}/{collection}/…``).
+COLLECTIONS: Mapping[str, str] = {
+    "screenings": "screening_records",
+    "consents": "consents",
+    "visits": "visits",
+    "doses": "dose_administrations",
+    "assessments": "gvhd_assessments",
+    "adverse-events": "adverse_events",
+    "therapies": "therapies",
+    "outcomes": "outcomes",
 }
 
 
@@ -71,49 +81,29 @@ def load_subject_record(
     return record
 
 
-def _rederive(
-    uow: UnitOfWork, entity: str, record: Record, merged: dict[str, Any], protocol: Protocol
-) -> None:
-    if entity == "gvhd_assessments":
-        others = [
-            r
-            for r in uow.records.find("gvhd_assessments", subject_id=record["subject_id"])
-            if r["id"] != record["id"]
-        ]
-        first = load_baseline(uow, protocol, record["subject_id"], [*others, merged])
-        compared = first is not None and has_response(assessment_ref(merged), assessment_ref(first))
-        baseline = stages_of(first) if first is not None and compared else None
-        merged.update(derive_gvhd(merged["measurements"], baseline, protocol))
-    elif entity == "dose_administrations":
-        intervention = find_intervention(protocol, record["product"])
-        if merged["dose_value"] <= 0:
-            raise InputError.single("dose_value", f"must be > 0, not {merged['dose_value']:g}")
-        planned = dose_for_weight(intervention, merged["weight_kg"], protocol.weight_limits)
-        merged["planned_dose_value"] = planned.amount
+def _record_to_change(
+    uow: UnitOfWork, actor: Actor, entity: str, record_id: int, subject_id: int | None
+) -> Record:
+    """The live record, read after its subject's row, if this actor may change it now.
 
-
-def _rederive_assessments(
-    uow: UnitOfWork, actor: Actor, subject_id: int, reason: str, protocol: Protocol
-) -> None:
-    """Bring every assessment of the subject in line with its current baseline."""
-    assessments = sorted(
-        uow.records.find("gvhd_assessments", subject_id=subject_id),
-        key=lambda r: (r["assessed_on"], r["id"]),
+    Another subject's record (``subject_id`` given), a deleted record or one the actor may not
+    see is "not found"; a role that sees it but may not enter data is refused; so is a locked
+    record, whatever the change.
+    """
+    record = load_subject_record(
+        uow, actor, entity, record_id, Action.VIEW_SUBJECT, for_update=True
     )
-    if not assessments:
-        return
-    first = load_baseline(uow, protocol, subject_id, assessments)
-    for assessment in assessments:
-        compared = first is not None and has_response(
-            assessment_ref(assessment), assessment_ref(first)
-        )
-        derived = derive_gvhd(
-            assessment["measurements"], stages_of(first) if first and compared else None, protocol
-        )
-        update_audited(
-            uow, actor, "gvhd_assessments", assessment, derived,
-            reason=reason, subject_id=subject_id,
-        )  # fmt: skip
+    if record.get("deleted_at") is not None or (
+        subject_id is not None and record["subject_id"] != subject_id
+    ):
+        raise NotFoundError(f"{entity} {record_id} not found")
+    subject = uow.records.get("subjects", record["subject_id"])
+    assert subject is not None
+    if not actor.may(Action.ENTER_DATA, subject["site_id"]):
+        raise PermissionDeniedError("your roles do not allow correcting or deleting records")
+    if is_locked(uow, entity, record_id, record["subject_id"]):
+        raise StateError(f"{entity} {record_id} is locked; unlock it (with a reason) to edit")
+    return record
 
 
 def correct_record(
@@ -125,30 +115,36 @@ def correct_record(
     changes: Mapping[str, Any],
     reason: str | None,
     protocol: Protocol,
+    subject_id: int | None = None,
 ) -> dict[str, tuple[Any, Any]]:
-    """Correct fields of a saved record; returns each changed field's (old, new) value."""
+    """Correct fields of a saved record; returns each changed field's (old, new) value.
+
+    With ``subject_id`` the record must belong to that subject. Everything derived from the
+    record (its own derived values, the responses of the subject's assessments, the subject's
+    state) is re-derived in the same transaction.
+    """
     why = require_reason(reason)
+    if entity not in EDITABLE_FIELDS:
+        raise InputError.single("entity", f"unknown record type {entity!r}")
     with uow:
         actor = load_actor(uow, as_user)
-        record = load_subject_record(
-            uow, actor, entity, record_id, Action.ENTER_DATA, for_update=True
-        )
-        not_editable = sorted(set(changes) - EDITABLE_FIELDS[entity])
-        if not_editable:
-            raise InputError(
-                FieldError(name, f"cannot be changed in {entity}") for name in not_editable
-            )
-        for name, value in changes.items():
-            if isinstance(value, dt.date):
-                not_in_future(uow, name, value)
-        merged = {**record, **changes}
-        _rederive(uow, entity, record, merged, protocol)
+        record = _record_to_change(uow, actor, entity, record_id, subject_id)
+        corrected = corrected_record(uow, entity, record, changes, protocol)
+        if entity == "gvhd_assessments":
+            corrected.update(derive_against_baseline(uow, corrected, protocol))
+        owner = int(record["subject_id"])
+        subject = uow.records.get("subjects", owner)
+        assert subject is not None
+        facts = state_facts(uow, entity, record, corrected, subject)
         diff = update_audited(
-            uow, actor, entity, record, {k: merged[k] for k in merged if k != "id"},
-            reason=why, subject_id=record["subject_id"],
+            uow, actor, entity, record, {k: v for k, v in corrected.items() if k != "id"},
+            reason=why, subject_id=owner,
         )  # fmt: skip
-        if entity == "gvhd_assessments" and diff:
-            _rederive_assessments(uow, actor, record["subject_id"], why, protocol)
+        if diff:
+            # A dose date moves study day 1 and with it the baseline visit.
+            if entity in {"gvhd_assessments", "dose_administrations"}:
+                rederive_assessments(uow, actor, owner, why, protocol)
+            settle_state(uow, actor, entity, owner, facts, why)
         uow.commit()
     return diff
 
@@ -161,11 +157,13 @@ def delete_record(
     record_id: int,
     reason: str | None,
     protocol: Protocol | None = None,
+    subject_id: int | None = None,
 ) -> None:
-    """Delete a record entered in error; the audit trail keeps its full content.
+    """Delete a record entered in error (logically); the audit trail keeps its full content.
 
     Deleting a GVHD assessment needs the protocol: the subject's remaining assessments are
-    re-derived, since the deleted one may have been the baseline.
+    re-derived, since the deleted one may have been the baseline. Deleting a screening, consent
+    or outcome record puts the subject's state back in line with what remains.
     """
     why = require_reason(reason)
     if entity == "gvhd_assessments" and protocol is None:
@@ -174,10 +172,13 @@ def delete_record(
         )
     with uow:
         actor = load_actor(uow, as_user)
-        record = load_subject_record(
-            uow, actor, entity, record_id, Action.ENTER_DATA, for_update=True
-        )
-        delete_audited(uow, actor, entity, record, reason=why, subject_id=record["subject_id"])
-        if protocol is not None and entity == "gvhd_assessments":
-            _rederive_assessments(uow, actor, record["subject_id"], why, protocol)
+        record = _record_to_change(uow, actor, entity, record_id, subject_id)
+        owner = int(record["subject_id"])
+        subject = uow.records.get("subjects", owner)
+        assert subject is not None
+        facts = state_facts(uow, entity, record, None, subject)
+        delete_audited(uow, actor, entity, record, reason=why, subject_id=owner)
+        if protocol is not None and entity in {"gvhd_assessments", "dose_administrations"}:
+            rederive_assessments(uow, actor, owner, why, protocol)
+        settle_state(uow, actor, entity, owner, facts, why)
         uow.commit()

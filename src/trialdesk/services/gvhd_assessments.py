@@ -47,6 +47,7 @@ from trialdesk.services.subjects import not_in_future
 __all__ = [
     "MEASUREMENT_FIELDS",
     "SavedAssessment",
+    "baseline_stages",
     "derive_gvhd",
     "derive_response",
     "derive_stages",
@@ -225,7 +226,7 @@ def _insert_assessment(
         _refuse_taken_visit(progress, earlier, draft)
         baseline = baseline_row(progress, rows)
         row = {k: v for k, v in draft.items() if k != "id"}
-        row.update(derive_response(staged, _baseline_stages(draft, baseline), protocol))
+        row.update(derive_response(staged, baseline_stages(draft, baseline), protocol))
         row["id"] = insert_audited(uow, actor, "gvhd_assessments", row, subject_id=subject_id)
         if baseline is not None and baseline["id"] == _DRAFT_ID:
             reason = f"the assessment of {assessed_on.isoformat()} is the baseline for response"
@@ -268,7 +269,7 @@ def _refuse_taken_visit(progress: CourseProgress, earlier: list[Record], draft: 
     )
 
 
-def _baseline_stages(row: Record, baseline: Record | None) -> OrganStages | None:
+def baseline_stages(row: Record, baseline: Record | None) -> OrganStages | None:
     """The baseline's stages if ``row`` is compared with it (not the baseline, not before it)."""
     if baseline is None or not has_response(assessment_ref(row), assessment_ref(baseline)):
         return None
@@ -286,7 +287,7 @@ def rederive_responses(
     rows = uow.records.find("gvhd_assessments", subject_id=subject_id)
     baseline = load_baseline(uow, protocol, subject_id, rows)
     for row in rows:
-        derived = derive_response(row, _baseline_stages(row, baseline), protocol)
+        derived = derive_response(row, baseline_stages(row, baseline), protocol)
         changes = {k: derived[k] for k in ("response", "response_rule_set")}
         update_audited(
             uow, actor, "gvhd_assessments", row, changes, reason=reason, subject_id=subject_id

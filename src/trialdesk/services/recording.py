@@ -1,8 +1,8 @@
 """Writing trial data with its audit trail, in the caller's transaction.
 
-Every insert, update and delete goes through here (the shape of a ``record_event`` helper): the
-row changes and its audit entries are written together, a change after first save needs a reason,
-locked records refuse edits, and an edit invalidates any signature on the record.
+Every insert, update and (logical) delete goes through here (the shape of a ``record_event``
+helper): the row changes and its audit entries are written together, a change after first save
+needs a reason, locked records refuse edits, and an edit invalidates any signature on the record.
 """
 
 from __future__ import annotations
@@ -187,12 +187,19 @@ def delete_audited(
     reason: str | None,
     subject_id: int | None,
 ) -> None:
-    """Delete a row; the audit entry keeps the whole old record, so nothing is lost."""
+    """Delete a record logically: the row stays, marked deleted by whom, when and why.
+
+    One ``delete`` audit entry keeps the whole old record and the reason, so nothing is lost and
+    the trail still reads as a deletion; reads through ``records.find`` leave the row out.
+    """
     why = require_reason(reason)
     record_id = int(current["id"])
     _refuse_if_locked(uow, table, record_id, subject_id)
     _invalidate_signatures(uow, actor, table, record_id, subject_id)
-    uow.records.delete(table, record_id)
+    uow.records.update(
+        table, record_id,
+        {"deleted_at": uow.clock.now(), "deleted_by": actor.user_id, "deleted_reason": why},
+    )  # fmt: skip
     audit_event(
         uow,
         actor,

@@ -22,6 +22,7 @@ from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import insert_audited, update_audited
 
 __all__ = [
+    "SCREEN_FAILURE_REASON",
     "SubjectRead",
     "change_state",
     "get_subject",
@@ -31,6 +32,7 @@ __all__ = [
     "record_consent",
     "record_screening",
     "register_subject",
+    "screening_values",
 ]
 
 _SCREENING_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -169,6 +171,21 @@ def change_state(
     return result
 
 
+#: The reason audited when a screening result moves a subject to ``screen_failed``; a correction
+#: recognises by it a screen failure that came from the screening answers alone.
+SCREEN_FAILURE_REASON = "screening: not eligible"
+
+
+def screening_values(protocol: Protocol, answers: Mapping[str, object]) -> dict[str, object]:
+    """The answers, each criterion's result and the verdict, as a screening record holds them."""
+    result = evaluate_eligibility(protocol, answers)
+    criteria = [
+        {"criterion": r.criterion_id, "status": r.status.value, "reason": r.reason}
+        for r in result.results
+    ]
+    return {"answers": dict(answers), "criteria_results": criteria, "eligible": result.eligible}
+
+
 def record_screening(
     uow: UnitOfWork,
     *,
@@ -186,23 +203,16 @@ def record_screening(
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
         not_in_future(uow, "screened_on", screened_on)
-        result = evaluate_eligibility(protocol, answers)
-        criteria = [
-            {"criterion": r.criterion_id, "status": r.status.value, "reason": r.reason}
-            for r in result.results
-        ]
+        values = screening_values(protocol, answers)
         insert_audited(
             uow, actor, "screening_records",
-            {"subject_id": subject_id, "screened_on": screened_on, "answers": dict(answers),
-             "criteria_results": criteria, "eligible": result.eligible},
+            {"subject_id": subject_id, "screened_on": screened_on, **values},
             subject_id=subject_id,
         )  # fmt: skip
-        if not result.eligible:
-            apply_transition(
-                uow, actor, subject, SubjectState.SCREEN_FAILED, "screening: not eligible"
-            )
+        if not values["eligible"]:
+            apply_transition(uow, actor, subject, SubjectState.SCREEN_FAILED, SCREEN_FAILURE_REASON)
         uow.commit()
-    return result.eligible
+    return bool(values["eligible"])
 
 
 def record_consent(

@@ -8,6 +8,7 @@ from trialdesk.entrypoints.api.routes import (
     admin,
     adverse_events,
     clinical,
+    corrections,
     dashboard,
     gvhd,
     me,
@@ -34,7 +35,8 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, subjects, clinical, adverse_events, planning,
+            protocol, gvhd, me, tokens, admin, subjects, clinical, adverse_events, corrections,
+            planning,
             dashboard, queries, reports,
         )
     ]  # fmt: skip

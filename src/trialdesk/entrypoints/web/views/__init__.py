@@ -10,6 +10,7 @@ from trialdesk.entrypoints.web.views import (
     auth,
     pages,
     queries,
+    record_pages,
     reports,
     screening,
     subject_page,
@@ -24,10 +25,12 @@ def page_routers() -> list[APIRouter]:
 
     Pages are not API operations: the app includes them with ``include_in_schema=False``.
     """
+    # The record page's path (/subjects/{id}/{collection}/{record_id}) is the most general:
+    # it comes last, so a more specific page with as many segments is matched first.
     return [
         module.router
         for module in (
             auth, pages, admin, tokens, queries, reports, screening, subject_page,
-            adverse_event_page,
+            adverse_event_page, record_pages,
         )
     ]  # fmt: skip

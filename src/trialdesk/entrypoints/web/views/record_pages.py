@@ -1,0 +1,214 @@
+"""The record page: one saved record of a subject, its correction form and its deletion form.
+
+``/subjects/{id}/{collection}/{record_id}`` shows the record with its labels and derived values;
+site staff correct it (every field pre-filled, a reason required) or delete it (a reason and a
+confirmation required) through :mod:`trialdesk.services.corrections`. A refused form comes back
+with everything typed and the message next to its field; a saved one goes back to the section of
+the page that lists the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
+from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
+from trialdesk.entrypoints.web.rendering import render
+from trialdesk.entrypoints.web.views.form_values import FormValues
+from trialdesk.entrypoints.web.views.record_forms import (
+    changed_values,
+    form_fields,
+    shown_values,
+    typed_values,
+)
+from trialdesk.services import corrections, subject_view
+from trialdesk.services.record_reads import read_subject_record
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/subjects")
+
+#: Where each kind of record is listed: the page and its section.
+_LISTED_AT = {
+    "screening_records": ("/screening", "screening"),
+    "consents": ("/screening", "consent"),
+    "visits": ("", "visits"),
+    "dose_administrations": ("", "dose"),
+    "gvhd_assessments": ("", "assessment"),
+    "adverse_events": ("", "adverse-event"),
+    "therapies": ("", "therapy"),
+    "outcomes": ("", "outcome"),
+}
+_TITLES = {
+    "screening_records": "Screening record",
+    "consents": "Informed consent",
+    "visits": "Visit",
+    "dose_administrations": "Dose",
+    "gvhd_assessments": "GVHD assessment",
+    "adverse_events": "Adverse event",
+    "therapies": "Therapy",
+    "outcomes": "Outcome",
+}
+
+
+def _table(collection: str) -> str:
+    table = corrections.COLLECTIONS.get(collection)
+    if table is None:
+        raise NotFoundError(f"no page or operation at /subjects/…/{collection}")
+    return table
+
+
+def _derived(page: subject_view.SubjectPage, table: str, record_id: int) -> dict[str, Any]:
+    """What the subject view derives for the record (its visit, clocks…), for the template."""
+    if table == "gvhd_assessments":
+        return {"assessment": next((a for a in page.assessments if a.id == record_id), None)}
+    if table == "adverse_events":
+        return {"event": next((e for e in page.adverse_events if e.id == record_id), None)}
+    return {}
+
+
+def _record_page(
+    request: Request,
+    context: ContextDep,
+    principal: Principal,
+    subject_id: int,
+    collection: str,
+    record_id: int,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    table = _table(collection)
+    found = read_subject_record(
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
+        entity=table, record_id=record_id,
+    )  # fmt: skip
+    page = subject_view.load_subject_page(
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
+        protocol=context.protocol,
+    )  # fmt: skip
+    fields = form_fields(context.protocol, table)
+    recorded = shown_values(fields, found.record)
+    return render(
+        request, "subjects/record.html",
+        {"page": page, "found": found, "record": found.record, "table": table,
+         "title": _TITLES[table], "fields": fields, "recorded": recorded,
+         # A refused form shows what was typed (an unticked box is absent from it).
+         "values": extra.pop("values", None) or recorded, "errors": {}, "form": "",
+         "action": f"/subjects/{subject_id}/{collection}/{record_id}",
+         "today": page.now.astimezone(dt.UTC).date(),
+         "back": _back(subject_id, table), **_derived(page, table, record_id), **extra},
+        principal=principal, status_code=status_code,
+    )  # fmt: skip
+
+
+def _back(subject_id: int, table: str) -> str:
+    path, section = _LISTED_AT[table]
+    return f"/subjects/{subject_id}{path}#{section}"
+
+
+def _errors(error: InputError) -> dict[str, str]:
+    """Messages by form field: answers and measurements are fields of their own on the form."""
+    found: dict[str, str] = {}
+    for problem in error.errors:
+        name = problem.field.removeprefix("measurements.").removeprefix("answers.")
+        found.setdefault(name, problem.message)
+    return found
+
+
+def _typed_form(form: CheckedForm) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+@router.get("/{subject_id}/{collection}/{record_id}")
+# An adverse event's own page (follow-up, report dates) answers its plain path; its correction
+# form is here, under /record, like every record's.
+@router.get("/{subject_id}/{collection}/{record_id}/record")
+def record_page(
+    request: Request,
+    context: ContextDep,
+    principal: WebUser,
+    subject_id: int,
+    collection: str,
+    record_id: int,
+) -> Response:
+    return _record_page(request, context, principal, subject_id, collection, record_id)
+
+
+@router.post("/{subject_id}/{collection}/{record_id}")
+def correct_record(
+    request: Request,
+    context: ContextDep,
+    principal: WebUser,
+    form: CheckedForm,
+    subject_id: int,
+    collection: str,
+    record_id: int,
+) -> Response:
+    table = _table(collection)
+    fields = form_fields(context.protocol, table)
+    values = FormValues(form)
+    typed = typed_values(values, fields)
+    reason = values.text("reason")
+    if not reason:
+        values.problems.append(FieldError("reason", "a reason for change is required"))
+    try:
+        values.check()
+        current = read_subject_record(
+            context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
+            entity=table, record_id=record_id,
+        ).record  # fmt: skip
+        corrections.correct_record(
+            context.store.new_uow(), as_user=principal.user_id, entity=table,
+            record_id=record_id, changes=changed_values(fields, current, typed), reason=reason,
+            protocol=context.protocol, subject_id=subject_id,
+        )  # fmt: skip
+    except InputError as error:
+        return _record_page(
+            request, context, principal, subject_id, collection, record_id, status_code=422,
+            form="correct", errors=_errors(error), values=_typed_form(form),
+        )  # fmt: skip
+    except StateError as error:  # locked meanwhile, or an outcome's move cannot be undone
+        return _record_page(
+            request, context, principal, subject_id, collection, record_id, status_code=409,
+            form="correct", errors={"changes": error.message}, values=_typed_form(form),
+        )  # fmt: skip
+    return RedirectResponse(_back(subject_id, table), status_code=303)
+
+
+@router.post("/{subject_id}/{collection}/{record_id}/delete")
+def delete_record(
+    request: Request,
+    context: ContextDep,
+    principal: WebUser,
+    form: CheckedForm,
+    subject_id: int,
+    collection: str,
+    record_id: int,
+) -> Response:
+    table = _table(collection)
+    values = FormValues(form)
+    reason = values.text("reason")
+    if not reason:
+        values.problems.append(FieldError("reason", "say why the record is deleted"))
+    if values.text("confirm") != "yes":
+        values.problems.append(FieldError("confirm", "tick the box to confirm the deletion"))
+    typed = {"delete_reason": reason, "confirm": values.text("confirm")}
+    try:
+        values.check()
+        corrections.delete_record(
+            context.store.new_uow(), as_user=principal.user_id, entity=table,
+            record_id=record_id, reason=reason, protocol=context.protocol, subject_id=subject_id,
+        )  # fmt: skip
+    except (InputError, StateError) as error:
+        problems = _errors(error) if isinstance(error, InputError) else {"reason": error.message}
+        return _record_page(
+            request, context, principal, subject_id, collection, record_id,
+            status_code=422 if isinstance(error, InputError) else 409, form="delete",
+            errors=problems, deletion=typed,
+        )  # fmt: skip
+    return RedirectResponse(_back(subject_id, table), status_code=303)
