@@ -19,6 +19,7 @@ from trialdesk.domain.errors import FieldError, InputError, NotFoundError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.clinical import derive_gvhd, find_intervention, stages_of
+from trialdesk.services.edit_checks import check_correction
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import delete_audited, require_reason, update_audited
 from trialdesk.services.subjects import not_in_future
@@ -137,6 +138,7 @@ def correct_record(
                 not_in_future(uow, name, value)
         merged = {**record, **changes}
         _rederive(uow, entity, record, merged, protocol)
+        check_correction(uow, actor, protocol, entity, record_id, merged, reason=why)
         diff = update_audited(
             uow, actor, entity, record, {k: merged[k] for k in merged if k != "id"},
             reason=why, subject_id=record["subject_id"],

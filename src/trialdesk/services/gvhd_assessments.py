@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +28,9 @@ from trialdesk.domain.gvhd import (
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import load_actor, require_subject
 from trialdesk.services.course_progress import load_course_progress
+from trialdesk.services.edit_checks import check_record
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import insert_audited
-from trialdesk.services.subjects import not_in_future
 
 __all__ = [
     "MEASUREMENT_FIELDS",
@@ -63,6 +63,12 @@ def _measurements(raw: Mapping[str, Any]) -> OrganMeasurements:
         return OrganMeasurements(**values)
     except TypeError as error:  # a required measurement is missing
         raise InputError.single("measurements", str(error)) from None
+
+
+def _as_checked(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The measurements as the edit checks see them: the bilirubin unit always stated."""
+    unit = _measurements(raw).bilirubin_unit
+    return {**raw, "bilirubin_unit": unit.value}
 
 
 def derive_gvhd(
@@ -137,11 +143,16 @@ def record_gvhd_assessment(
     assessed_on: dt.date,
     measurements: Mapping[str, Any],
     protocol: Protocol,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> int:
     """Record raw organ measurements; the first assessment is the baseline for response."""
     return int(
-        _insert_assessment(uow, as_user, subject_id, assessed_on, measurements, protocol)["id"]
-    )
+        _insert_assessment(
+            uow, as_user, subject_id, assessed_on, measurements, protocol,
+            (confirm, confirm_reason),
+        )["id"]
+    )  # fmt: skip
 
 
 def save_gvhd_assessment(
@@ -153,6 +164,8 @@ def save_gvhd_assessment(
     measurements: Mapping[str, Any],
     protocol: Protocol,
     read_after: UnitOfWork,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> SavedAssessment:
     """:func:`record_gvhd_assessment`, answered with its derived values and the next step.
 
@@ -160,7 +173,9 @@ def save_gvhd_assessment(
     assessment is committed: on SQLite the saving transaction holds the database's one write
     lock, and deciding the next step needs the subject's allocation and doses besides.
     """
-    row = _insert_assessment(uow, as_user, subject_id, assessed_on, measurements, protocol)
+    row = _insert_assessment(
+        uow, as_user, subject_id, assessed_on, measurements, protocol, (confirm, confirm_reason)
+    )
     with read_after:
         assessments = sorted(
             read_after.records.find("gvhd_assessments", subject_id=subject_id),
@@ -186,15 +201,23 @@ def _insert_assessment(
     assessed_on: dt.date,
     measurements: Mapping[str, Any],
     protocol: Protocol,
+    confirmation: tuple[Collection[str], str | None] = ((), None),
 ) -> dict[str, Any]:
-    """Derive and insert one assessment (audited, committed); returns the row with its id."""
+    """Derive and insert one assessment (audited, committed); returns the row with its id.
+
+    ``confirmation`` is the (codes, reason) that confirm soft edit-check warnings.
+    """
     # Staged before the transaction: the stages need no stored data, and on SQLite a write
     # transaction holds the database's one write lock from its first statement to its commit.
     staged = derive_stages(measurements, protocol)
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
-        not_in_future(uow, "assessed_on", assessed_on)
+        checked = check_record(
+            uow, protocol, "gvhd_assessments",
+            {"assessed_on": assessed_on, "measurements": _as_checked(measurements)},
+            subject_id=subject_id, confirm=confirmation[0], reason=confirmation[1],
+        )  # fmt: skip
         earlier = uow.records.find("gvhd_assessments", subject_id=subject_id)
         baseline = (
             stages_of(min(earlier, key=lambda r: (r["assessed_on"], r["id"]))) if earlier else None
@@ -203,5 +226,6 @@ def _insert_assessment(
         row = {"subject_id": subject_id, "assessed_on": assessed_on,
                "measurements": dict(measurements), **derived}  # fmt: skip
         row["id"] = insert_audited(uow, actor, "gvhd_assessments", row, subject_id=subject_id)
+        checked.raise_queries(uow, actor, row["id"])
         uow.commit()
     return row
