@@ -10,7 +10,9 @@ field (``origin = "edit_check:<code>"``), audited in the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -25,8 +27,9 @@ from trialdesk.domain.errors import (
     FieldError,
     InputError,
 )
+from trialdesk.domain.gvhd import BilirubinUnit
 from trialdesk.domain.protocol import Intervention, Protocol, RuleKind, Severity, VisitPhase
-from trialdesk.domain.protocol.edit_checks import DATE_FIELDS
+from trialdesk.domain.protocol.edit_checks import DATE_FIELDS, NUMBER_FIELDS
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.course_progress import load_course_progress
 from trialdesk.services.ports import UnitOfWork
@@ -148,6 +151,10 @@ def preview_checks(
         known = ", ".join(DATE_FIELDS)
         raise InputError.single("collection", f"unknown record type {collection!r}; use {known}")
     record = _typed(collection, values)
+    measurements = record.get("measurements")
+    if collection == "gvhd_assessments" and isinstance(measurements, dict):
+        # The unit a saved assessment would get when none is given.
+        record["measurements"] = {"bilirubin_unit": BilirubinUnit.MG_DL.value, **measurements}
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
@@ -157,15 +164,29 @@ def preview_checks(
 
 
 def _typed(collection: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates parsed; a date or number that is not one (yet) left out, like an empty field."""
     record = dict(values)
     for name in DATE_FIELDS[collection]:
-        raw = record.get(name)
+        raw = record.pop(name, None)
         if isinstance(raw, str):
-            try:
+            with contextlib.suppress(ValueError):
                 record[name] = dt.date.fromisoformat(raw)
-            except ValueError:
-                record.pop(name)
+        elif isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+            record[name] = raw
+    for path in (*NUMBER_FIELDS.get(collection, ()), "dose_value", "weight_kg"):
+        *parents, leaf = path.split(".")
+        node: Any = record
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and leaf in node and not _finite_number(node[leaf]):
+            if parents:  # a nested mapping is the caller's: copy before leaving a value out
+                record[parents[0]] = node = dict(node)
+            node.pop(leaf)
     return record
+
+
+def _finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _planned_dose(protocol: Protocol, record: Mapping[str, Any]) -> float | None:
