@@ -230,8 +230,13 @@ def test_a_visit_outside_its_window_is_saved_and_flagged_late(journey: WebWorld)
     journey.clock.advance(days=12)
     api = api_as(journey, "coord.bj")  # the idle session has expired
     late = (DAY1 + dt.timedelta(days=11)).isoformat()  # day 12; D8's window is days 7–9
-    saved = api.post(f"/subjects/{subject_id}/visits", {"visit_code": "D8", "visit_date": late})
-    assert saved.status_code == 201
+    visit = {"visit_code": "D8", "visit_date": late}
+    asked = api.post(f"/subjects/{subject_id}/visits", visit)
+    assert asked.status_code == 409  # outside the window: saved only once confirmed
+    assert [w["code"] for w in asked.json()["warnings"]] == ["visit_window"]
+    confirmed = {**visit, "confirm": ["visit_window"], "reason": "patient was in ICU"}
+    saved = api.post(f"/subjects/{subject_id}/visits", confirmed)
+    assert saved.status_code == 201, saved.text
     assert saved.json()["window"] == "late"
     on_time = (DAY1 + dt.timedelta(days=3)).isoformat()
     d4 = api.post(f"/subjects/{subject_id}/visits", {"visit_code": "D4", "visit_date": on_time})

@@ -7,6 +7,7 @@ no user ever sees a traceback::
     TrialdeskError              exit 1
     ├── InputError              exit 2   bad input; names each offending field
     │   └── ProtocolError       exit 2   a protocol file that does not describe a trial
+    ├── ConfirmationRequiredError    exit 2   soft edit-check warnings not yet confirmed (HTTP 409)
     ├── NotFoundError           exit 3   no such record (also what an unauthorised reader sees)
     ├── PermissionDeniedError   exit 4   the user may see the record but not do this to it
     ├── AuthenticationError     exit 4   wrong credentials, locked account, expired session
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "AuthenticationError",
+    "ConfirmationRequiredError",
+    "EditWarning",
     "FieldError",
     "InputError",
     "IntegrityError",
@@ -88,6 +91,37 @@ class InputError(TrialdeskError):
 
 class ProtocolError(InputError):
     """A protocol file that is not a valid, complete description of a trial."""
+
+
+@dataclass(frozen=True, slots=True)
+class EditWarning:
+    """A soft edit-check finding: ``code`` is what the client sends back to confirm it."""
+
+    code: str
+    field: str
+    message: str
+
+
+class ConfirmationRequiredError(TrialdeskError):
+    """Soft edit checks fired: nothing was saved until each is confirmed with a reason."""
+
+    exit_code = 2
+    http_status = 409
+
+    def __init__(self, warnings: Iterable[EditWarning]) -> None:
+        self.warnings: tuple[EditWarning, ...] = tuple(warnings)
+        if not self.warnings:
+            raise ValueError("ConfirmationRequiredError needs at least one warning")
+        listed = "; ".join(f"{w.field}: {w.message} [{w.code}]" for w in self.warnings)
+        super().__init__(f"confirm with a reason, or correct: {listed}")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **super().to_dict(),
+            "warnings": [
+                {"code": w.code, "field": w.field, "message": w.message} for w in self.warnings
+            ],
+        }
 
 
 class NotFoundError(TrialdeskError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.calendar import dose_for_weight
@@ -20,6 +20,7 @@ from trialdesk.domain.protocol.treatment import Intervention
 from trialdesk.services.access import load_actor, require_subject
 from trialdesk.services.adverse_event_records import adverse_event_values, build_adverse_event
 from trialdesk.services.adverse_event_records import choice as _enum
+from trialdesk.services.edit_checks import check_record
 from trialdesk.services.gvhd_assessments import (
     MEASUREMENT_FIELDS,
     SavedAssessment,
@@ -33,7 +34,7 @@ from trialdesk.services.gvhd_assessments import (
 from trialdesk.services.lifecycle_events import follow_dose
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import insert_audited
-from trialdesk.services.subjects import apply_transition, not_in_future
+from trialdesk.services.subjects import apply_transition
 
 __all__ = [
     "MEASUREMENT_FIELDS",
@@ -82,20 +83,43 @@ _OUTCOME_STATES = {
 
 
 def record_visit(
-    uow: UnitOfWork, *, as_user: int, subject_id: int, visit_code: str, visit_date: dt.date
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    visit_code: str,
+    visit_date: dt.date,
+    protocol: Protocol | None = None,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> int:
-    """Record that a visit took place."""
+    """Record that a visit took place.
+
+    Every create use case here runs the protocol's edit checks (:mod:`.edit_checks`) in its
+    transaction: ``confirm`` and ``confirm_reason`` confirm soft warnings; without a protocol
+    only "no date after today" is checked.
+    """
     if not visit_code.strip():
         raise InputError.single("visit_code", "must not be empty")
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
-        not_in_future(uow, "visit_date", visit_date)
-        visit_id = insert_audited(
-            uow, actor, "visits",
-            {"subject_id": subject_id, "visit_code": visit_code.strip(), "visit_date": visit_date},
+        values = {
+            "subject_id": subject_id,
+            "visit_code": visit_code.strip(),
+            "visit_date": visit_date,
+        }
+        checked = check_record(
+            uow,
+            protocol,
+            "visits",
+            values,
             subject_id=subject_id,
-        )  # fmt: skip
+            confirm=confirm,
+            reason=confirm_reason,
+        )
+        visit_id = insert_audited(uow, actor, "visits", values, subject_id=subject_id)
+        checked.raise_queries(uow, actor, visit_id)
         uow.commit()
     return visit_id
 
@@ -121,6 +145,8 @@ def record_dose(
     dose_value: float,
     dose_unit: str,
     protocol: Protocol,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> int:
     """Record one administration; the planned dose for the weight comes from the protocol.
 
@@ -143,14 +169,26 @@ def record_dose(
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
         require_study_treatment(subject["state"])
-        not_in_future(uow, "administered_on", administered_on)
-        dose_id = insert_audited(
-            uow, actor, "dose_administrations",
-            {"subject_id": subject_id, "product": product, "administered_on": administered_on,
-             "weight_kg": weight_kg, "dose_value": dose_value, "dose_unit": dose_unit,
-             "planned_dose_value": planned.amount},
+        values = {
+            "subject_id": subject_id,
+            "product": product,
+            "administered_on": administered_on,
+            "weight_kg": weight_kg,
+            "dose_value": dose_value,
+            "dose_unit": dose_unit,
+            "planned_dose_value": planned.amount,
+        }
+        checked = check_record(
+            uow,
+            protocol,
+            "dose_administrations",
+            values,
             subject_id=subject_id,
-        )  # fmt: skip
+            confirm=confirm,
+            reason=confirm_reason,
+        )
+        dose_id = insert_audited(uow, actor, "dose_administrations", values, subject_id=subject_id)
+        checked.raise_queries(uow, actor, dose_id)
         follow_dose(uow, actor, subject, dose_id, protocol)
         uow.commit()
     return dose_id
@@ -168,6 +206,9 @@ def report_adverse_event(
     outcome: str,
     seriousness: frozenset[str] = frozenset(),
     products: Mapping[str, tuple[str, bool]] | None = None,
+    protocol: Protocol | None = None,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> int:
     """Record an AE; seriousness, SUSAR status and reporting deadlines are derived.
 
@@ -182,13 +223,20 @@ def report_adverse_event(
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
-        not_in_future(uow, "onset_on", onset_on)
+        values = {"subject_id": subject_id, **values}
+        checked = check_record(
+            uow,
+            protocol,
+            "adverse_events",
+            values,
+            subject_id=subject_id,
+            confirm=confirm,
+            reason=confirm_reason,
+        )
         if aware_at > uow.clock.now():
             raise InputError.single("aware_at", f"{aware_at.isoformat()} is in the future")
-        event_id = insert_audited(
-            uow, actor, "adverse_events", {"subject_id": subject_id, **values},
-            subject_id=subject_id,
-        )  # fmt: skip
+        event_id = insert_audited(uow, actor, "adverse_events", values, subject_id=subject_id)
+        checked.raise_queries(uow, actor, event_id)
         uow.commit()
     return event_id
 
@@ -215,21 +263,34 @@ def record_therapy(
     started_on: dt.date,
     stopped_on: dt.date | None = None,
     indication: str | None = None,
+    protocol: Protocol | None = None,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> int:
     """Record another (concomitant) or a rescue therapy."""
     therapy_kind = check_therapy(kind, name, started_on, stopped_on)
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
-        not_in_future(uow, "started_on", started_on)
-        if stopped_on is not None:
-            not_in_future(uow, "stopped_on", stopped_on)
-        therapy_id = insert_audited(
-            uow, actor, "therapies",
-            {"subject_id": subject_id, "kind": therapy_kind.value, "name": name.strip(),
-             "started_on": started_on, "stopped_on": stopped_on, "indication": indication},
+        values = {
+            "subject_id": subject_id,
+            "kind": therapy_kind.value,
+            "name": name.strip(),
+            "started_on": started_on,
+            "stopped_on": stopped_on,
+            "indication": indication,
+        }
+        checked = check_record(
+            uow,
+            protocol,
+            "therapies",
+            values,
             subject_id=subject_id,
-        )  # fmt: skip
+            confirm=confirm,
+            reason=confirm_reason,
+        )
+        therapy_id = insert_audited(uow, actor, "therapies", values, subject_id=subject_id)
+        checked.raise_queries(uow, actor, therapy_id)
         uow.commit()
     return therapy_id
 
@@ -256,19 +317,33 @@ def record_outcome(
     occurred_on: dt.date,
     cause: str | None = None,
     details: str | None = None,
+    protocol: Protocol | None = None,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> int:
     """Record an outcome; death, withdrawal, loss and end of treatment also move the lifecycle."""
     outcome = check_outcome(kind, cause)
     with uow:
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
-        not_in_future(uow, "occurred_on", occurred_on)
-        outcome_id = insert_audited(
-            uow, actor, "outcomes",
-            {"subject_id": subject_id, "kind": outcome.value, "occurred_on": occurred_on,
-             "cause": cause, "details": details},
+        values = {
+            "subject_id": subject_id,
+            "kind": outcome.value,
+            "occurred_on": occurred_on,
+            "cause": cause,
+            "details": details,
+        }
+        checked = check_record(
+            uow,
+            protocol,
+            "outcomes",
+            values,
             subject_id=subject_id,
-        )  # fmt: skip
+            confirm=confirm,
+            reason=confirm_reason,
+        )
+        outcome_id = insert_audited(uow, actor, "outcomes", values, subject_id=subject_id)
+        checked.raise_queries(uow, actor, outcome_id)
         if outcome in _OUTCOME_STATES:
             apply_transition(uow, actor, subject, _OUTCOME_STATES[outcome], f"outcome: {kind}")
         uow.commit()

@@ -24,6 +24,7 @@ from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.correction_rules import EDITABLE_FIELDS, corrected_record
 from trialdesk.services.correction_state import settle_state, state_facts
+from trialdesk.services.edit_checks import check_correction
 from trialdesk.services.gvhd_baseline import derive_against_baseline, rederive_assessments
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import delete_audited, is_locked, require_reason, update_audited
@@ -136,6 +137,7 @@ def correct_record(
         subject = uow.records.get("subjects", owner)
         assert subject is not None
         facts = state_facts(uow, entity, record, corrected, subject)
+        check_correction(uow, actor, protocol, entity, record_id, corrected, reason=why)
         diff = update_audited(
             uow, actor, entity, record, {k: v for k, v in corrected.items() if k != "id"},
             reason=why, subject_id=owner,

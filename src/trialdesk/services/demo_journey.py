@@ -120,7 +120,7 @@ def patient_journey(ctx: DemoContext, patient: VirtualPatient) -> Journey:
     today = ctx.date(patient.screening_day)
     subjects.record_consent(
         ctx.new_uow(), as_user=user, subject_id=subject_id, consented_on=today,
-        form_version="1.0", obtained_by=site.investigator_name,
+        form_version="1.0", obtained_by=site.investigator_name, protocol=ctx.protocol,
     )  # fmt: skip
     answers = {**_ELIGIBLE, "age_years": patient.age_years}
     if patient.screen_failure is not None:
@@ -200,7 +200,7 @@ class _Trip:
             clinical.record_therapy(
                 self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
                 kind="rescue", name=_RESCUE, started_on=self.on(last_day),
-                indication="switch of therapy per protocol",
+                indication="switch of therapy per protocol", protocol=self.ctx.protocol,
             )  # fmt: skip
         self._outcome("end_of_study_treatment", last_day, details=step.value)
         self._change_state(SubjectState.FOLLOW_UP, "follow-up after study treatment")
@@ -254,7 +254,7 @@ class _Trip:
     def _visit(self, code: str, study_day: int) -> None:
         clinical.record_visit(
             self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
-            visit_code=code, visit_date=self.on(study_day),
+            visit_code=code, visit_date=self.on(study_day), protocol=self.ctx.protocol,
         )  # fmt: skip
 
     def _assess(self, study_day: int, *, decision: bool) -> NextStep:
@@ -285,10 +285,13 @@ class _Trip:
             protocol=self.ctx.protocol,
         )  # fmt: skip
 
-    def _outcome(self, kind: str, study_day: int, **text: str) -> None:
+    def _outcome(
+        self, kind: str, study_day: int, *, cause: str | None = None, details: str | None = None
+    ) -> None:
         clinical.record_outcome(
             self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
-            kind=kind, occurred_on=self.on(study_day), **text,
+            kind=kind, occurred_on=self.on(study_day), cause=cause, details=details,
+            protocol=self.ctx.protocol,
         )  # fmt: skip
 
     def _change_state(self, target: SubjectState, reason: str) -> None:
@@ -312,6 +315,7 @@ class _Trip:
             term=term, ctcae_grade=event.grade, onset_on=onset.date(), aware_at=aware,
             outcome="recovered" if event.grade < 3 else "recovering",
             seriousness=frozenset(criteria if event.serious else ()), products=products,
+            protocol=self.ctx.protocol,
         )  # fmt: skip
 
     def _query(self, assessment_id: int, study_day: int, *, closes: bool) -> Journey:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +40,9 @@ from trialdesk.services.course_progress import (
     load_baseline,
     load_course_progress,
 )
+from trialdesk.services.edit_checks import check_record
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import insert_audited, update_audited
-from trialdesk.services.subjects import not_in_future
 
 __all__ = [
     "MEASUREMENT_FIELDS",
@@ -77,6 +77,12 @@ def _measurements(raw: Mapping[str, Any]) -> OrganMeasurements:
         return OrganMeasurements(**values)
     except TypeError as error:  # a required measurement is missing
         raise InputError.single("measurements", str(error)) from None
+
+
+def _as_checked(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The measurements as the edit checks see them: the bilirubin unit always stated."""
+    unit = _measurements(raw).bilirubin_unit
+    return {**raw, "bilirubin_unit": unit.value}
 
 
 def derive_gvhd(
@@ -152,11 +158,18 @@ def record_gvhd_assessment(
     measurements: Mapping[str, Any],
     protocol: Protocol,
     visit_code: str | None = None,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> int:
-    """Record raw organ measurements, at the visit the user chose (``visit_code``) if any."""
+    """Record raw organ measurements, at the visit the user chose (``visit_code``) if any.
+
+    ``confirm`` and ``confirm_reason`` confirm soft edit-check warnings (see
+    :mod:`trialdesk.services.edit_checks`).
+    """
     row = _insert_assessment(
-        uow, as_user, subject_id, assessed_on, measurements, protocol, visit_code
-    )
+        uow, as_user, subject_id, assessed_on, measurements, protocol, visit_code,
+        (confirm, confirm_reason),
+    )  # fmt: skip
     return int(row["id"])
 
 
@@ -170,6 +183,8 @@ def save_gvhd_assessment(
     protocol: Protocol,
     read_after: UnitOfWork,
     visit_code: str | None = None,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> SavedAssessment:
     """:func:`record_gvhd_assessment`, answered with its derived values and the next step.
 
@@ -178,7 +193,14 @@ def save_gvhd_assessment(
     lock, and deciding the next step needs the subject's allocation and doses besides.
     """
     row = _insert_assessment(
-        uow, as_user, subject_id, assessed_on, measurements, protocol, visit_code
+        uow,
+        as_user,
+        subject_id,
+        assessed_on,
+        measurements,
+        protocol,
+        visit_code,
+        (confirm, confirm_reason),
     )
     with read_after:
         assessments = sorted(
@@ -207,8 +229,12 @@ def _insert_assessment(
     measurements: Mapping[str, Any],
     protocol: Protocol,
     visit_code: str | None,
+    confirmation: tuple[Collection[str], str | None] = ((), None),
 ) -> dict[str, Any]:
-    """Derive and insert one assessment (audited, committed); returns the row with its id."""
+    """Derive and insert one assessment (audited, committed); returns the row with its id.
+
+    ``confirmation`` is the (codes, reason) that confirm soft edit-check warnings.
+    """
     # Staged before the transaction: the stages need no stored data, and on SQLite a write
     # transaction holds the database's one write lock from its first statement to its commit.
     staged = derive_stages(measurements, protocol)
@@ -216,7 +242,12 @@ def _insert_assessment(
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
-        not_in_future(uow, "assessed_on", assessed_on)
+        checked = check_record(
+            uow, protocol, "gvhd_assessments",
+            {"assessed_on": assessed_on, "measurements": _as_checked(measurements),
+             "visit_code": chosen},
+            subject_id=subject_id, confirm=confirmation[0], reason=confirmation[1],
+        )  # fmt: skip
         earlier = uow.records.find("gvhd_assessments", subject_id=subject_id)
         draft = {"id": _DRAFT_ID, "subject_id": subject_id, "assessed_on": assessed_on,
                  "visit_code": chosen, "measurements": dict(measurements), **staged,
@@ -231,6 +262,7 @@ def _insert_assessment(
         if baseline is not None and baseline["id"] == _DRAFT_ID:
             reason = f"the assessment of {assessed_on.isoformat()} is the baseline for response"
             rederive_responses(uow, actor, protocol, subject_id, reason)
+        checked.raise_queries(uow, actor, row["id"])
         uow.commit()
     return row
 

@@ -18,6 +18,7 @@ from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.accounts import verify_password
 from trialdesk.services.corrections import load_subject_record
 from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.query_opening import open_query
 from trialdesk.services.recording import audit_event, insert_audited, require_reason, update_audited
 
 __all__ = [
@@ -59,16 +60,9 @@ def raise_query(
         record = load_subject_record(uow, actor, entity, record_id, Action.RAISE_QUERY)
         if field is not None and (field not in record or field in _NOT_QUERYABLE):
             raise InputError.single("field", f"{entity} has no field {field!r}")
-        subject_id = record["subject_id"]
-        query_id = insert_audited(
-            uow, actor, "queries",
-            {"subject_id": subject_id, "entity": entity, "entity_id": record_id, "field": field,
-             "status": QueryStatus.OPEN.value},
-            subject_id=subject_id,
-        )  # fmt: skip
-        insert_audited(
-            uow, actor, "query_messages", {"query_id": query_id, "body": body},
-            subject_id=subject_id,
+        query_id = open_query(
+            uow, actor, subject_id=record["subject_id"], entity=entity, record_id=record_id,
+            field=field, body=body,
         )  # fmt: skip
         uow.commit()
     return query_id

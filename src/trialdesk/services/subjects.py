@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
+from trialdesk.domain.edit_checks import is_after_today
 from trialdesk.domain.eligibility import evaluate_eligibility
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import SubjectState, may_be_randomized, transition
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.edit_checks import check_record, today_of
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import insert_audited, update_audited
 
@@ -53,8 +55,8 @@ class SubjectRead:
 
 
 def not_in_future(uow: UnitOfWork, field: str, day: dt.date) -> dt.date:
-    """Refuse a clinical date after today (UTC): data describe what has happened."""
-    if day > uow.clock.now().astimezone(dt.UTC).date():
+    """Refuse a clinical date after today, by the edit checks' rule (for dates they do not see)."""
+    if is_after_today(day, today_of(uow)):
         raise InputError.single(field, f"{day.isoformat()} is in the future")
     return day
 
@@ -194,6 +196,8 @@ def record_screening(
     screened_on: dt.date,
     answers: Mapping[str, object],
     protocol: Protocol,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> bool:
     """Store a screening record with per-criterion results from the protocol; returns eligibility.
 
@@ -202,13 +206,17 @@ def record_screening(
     with uow:
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
-        not_in_future(uow, "screened_on", screened_on)
+        checked = check_record(
+            uow, protocol, "screening_records", {"screened_on": screened_on},
+            subject_id=subject_id, confirm=confirm, reason=confirm_reason,
+        )  # fmt: skip
         values = screening_values(protocol, answers)
-        insert_audited(
+        screening_id = insert_audited(
             uow, actor, "screening_records",
             {"subject_id": subject_id, "screened_on": screened_on, **values},
             subject_id=subject_id,
         )  # fmt: skip
+        checked.raise_queries(uow, actor, screening_id)
         if not values["eligible"]:
             apply_transition(uow, actor, subject, SubjectState.SCREEN_FAILED, SCREEN_FAILURE_REASON)
         uow.commit()
@@ -223,8 +231,14 @@ def record_consent(
     consented_on: dt.date,
     form_version: str,
     obtained_by: str,
+    protocol: Protocol | None = None,
+    confirm: Collection[str] = (),
+    confirm_reason: str | None = None,
 ) -> int:
-    """Record informed consent; required before a subject can become eligible."""
+    """Record informed consent; required before a subject can become eligible.
+
+    ``protocol`` gives the edit checks to run (without it, only "no date after today").
+    """
     if not form_version.strip():
         raise InputError.single("form_version", "must not be empty")
     if not obtained_by.strip():
@@ -232,12 +246,17 @@ def record_consent(
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
-        not_in_future(uow, "consented_on", consented_on)
-        consent_id = insert_audited(
-            uow, actor, "consents",
-            {"subject_id": subject_id, "consented_on": consented_on,
-             "form_version": form_version.strip(), "obtained_by": obtained_by.strip()},
-            subject_id=subject_id,
+        values = {
+            "subject_id": subject_id,
+            "consented_on": consented_on,
+            "form_version": form_version.strip(),
+            "obtained_by": obtained_by.strip(),
+        }
+        checked = check_record(
+            uow, protocol, "consents", values, subject_id=subject_id, confirm=confirm,
+            reason=confirm_reason,
         )  # fmt: skip
+        consent_id = insert_audited(uow, actor, "consents", values, subject_id=subject_id)
+        checked.raise_queries(uow, actor, consent_id)
         uow.commit()
     return consent_id

@@ -8,19 +8,21 @@ what refers to other parts of the file is checked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from trialdesk.adapters.protocol_file.schema import (
     ArmModel,
     CourseModel,
     CriterionModel,
+    EditCheckModel,
     ProtocolDocument,
     RandomizationModel,
     ScreeningFieldModel,
     VisitModel,
 )
 from trialdesk.domain.errors import FieldError
+from trialdesk.domain.protocol.edit_checks import DATE_FIELDS, NUMBER_FIELDS
 
 __all__ = ["check_document"]
 
@@ -45,6 +47,9 @@ def check_document(doc: ProtocolDocument, raw: dict[str, Any]) -> list[FieldErro
     errors += _check_randomization(doc.randomization, [a.code for a in doc.arms])
     errors += _check_endpoints_and_analysis(doc)
     errors += _check_baseline_visit(doc)
+    errors += _duplicates("edit_checks", [c.code for c in doc.edit_checks])
+    for i, check in enumerate(doc.edit_checks):
+        errors += _check_edit_check(f"edit_checks[{i}]", check)
     for i, assumption in enumerate(doc.assumptions):
         if not _path_exists(raw, assumption.path):
             errors.append(
@@ -274,3 +279,70 @@ def _check_baseline_visit(doc: ProtocolDocument) -> list[FieldError]:
             "assessment.baseline_visit", f"must be a course visit with gvhd_staging ({known})"
         )
     ]
+
+
+_DOSE_VALUE = {"dose_administrations": ("dose_value",)}
+#: The fields each rule may be declared on, and the parameters it takes.
+_EDIT_RULES: dict[str, tuple[Mapping[str, tuple[str, ...]], frozenset[str]]] = {
+    "dose_ratio": (_DOSE_VALUE, frozenset({"factor"})),
+    "dose_deviation": (_DOSE_VALUE, frozenset({"tolerance"})),
+    "min_gap": ({"dose_administrations": ("administered_on",)}, frozenset()),
+    "not_after_today": (DATE_FIELDS, frozenset()),
+    "not_before_randomization": (DATE_FIELDS, frozenset()),
+    "not_after_death": (DATE_FIELDS, frozenset()),
+    "not_before_consent": (DATE_FIELDS, frozenset()),
+    "visit_window": (
+        {"visits": ("visit_date",), "gvhd_assessments": ("assessed_on",)},
+        frozenset(),
+    ),
+    "plausible_range": (NUMBER_FIELDS, frozenset({"unit_field", "unit", "min", "max"})),
+    "duplicate_within": (
+        {
+            name: (*dates, "term", "product", "visit_code", "kind", "name")
+            for name, dates in DATE_FIELDS.items()
+        },
+        frozenset({"seconds"}),
+    ),
+}
+_PARAMETERS = ("factor", "tolerance", "unit_field", "unit", "min", "max", "seconds")
+
+
+def _check_edit_check(path: str, check: EditCheckModel) -> list[FieldError]:
+    """Targets the rule can check, and exactly the parameters the rule needs."""
+    fields, takes = _EDIT_RULES[check.rule]
+    errors: list[FieldError] = []
+    for j, target in enumerate(check.applies_to):
+        where = f"{path}.applies_to[{j}]"
+        if target.collection not in fields:
+            known = ", ".join(fields)
+            errors.append(FieldError(f"{where}.collection", f"{check.rule} checks only {known}"))
+        elif target.field not in fields[target.collection]:
+            known = ", ".join(fields[target.collection])
+            errors.append(FieldError(f"{where}.field", f"{check.rule} checks only {known} here"))
+        if (check.rule == "duplicate_within") != bool(target.keys):
+            errors.append(FieldError(f"{where}.keys", "needed by duplicate_within only"))
+    for name in _PARAMETERS:
+        given = getattr(check, name) is not None
+        if given and name not in takes:
+            errors.append(FieldError(f"{path}.{name}", f"not used by {check.rule}"))
+    required = {
+        "dose_ratio": "factor",
+        "dose_deviation": "tolerance",
+        "duplicate_within": "seconds",
+    }
+    if check.rule in required and getattr(check, required[check.rule]) is None:
+        errors.append(FieldError(f"{path}.{required[check.rule]}", f"{check.rule} needs it"))
+    if check.rule == "plausible_range":
+        errors += _check_range(path, check)
+    return errors
+
+
+def _check_range(path: str, check: EditCheckModel) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if check.min is None and check.max is None:
+        errors.append(FieldError(path, "plausible_range needs min, max or both"))
+    elif check.min is not None and check.max is not None and check.min > check.max:
+        errors.append(FieldError(f"{path}.max", "must be >= min"))
+    if (check.unit is None) != (check.unit_field is None):
+        errors.append(FieldError(f"{path}.unit", "give unit and unit_field together, or neither"))
+    return errors

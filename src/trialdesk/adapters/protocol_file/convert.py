@@ -5,6 +5,7 @@ from __future__ import annotations
 from trialdesk.adapters.protocol_file.schema import (
     ArmModel,
     CriterionModel,
+    EditCheckModel,
     FactorModel,
     ProtocolDocument,
     RandomizationModel,
@@ -19,12 +20,14 @@ from trialdesk.domain.protocol import (
     AssessmentRules,
     Assumption,
     Attestation,
+    CheckTarget,
     Comparison,
     CourseRules,
     Criterion,
     CriterionKind,
     Design,
     DoseBasis,
+    EditCheck,
     Endpoint,
     EndpointKind,
     FieldType,
@@ -34,8 +37,10 @@ from trialdesk.domain.protocol import (
     Protocol,
     ProtocolVersion,
     Rule,
+    RuleKind,
     SafetyReporting,
     ScreeningField,
+    Severity,
     Sex,
     StopRule,
     Visit,
@@ -126,6 +131,26 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
         ),
         safety=SafetyReporting(**doc.safety.model_dump()),
         assumptions=tuple(Assumption(a.path, a.choice, a.reason) for a in doc.assumptions),
+        edit_checks=tuple(_edit_check(c) for c in doc.edit_checks),
+    )
+
+
+def _edit_check(check: EditCheckModel) -> EditCheck:
+    return EditCheck(
+        code=check.code,
+        severity=Severity(check.severity),
+        rule=RuleKind(check.rule),
+        applies_to=tuple(
+            CheckTarget(t.collection, t.field, tuple(t.keys)) for t in check.applies_to
+        ),
+        message=check.message,
+        factor=check.factor,
+        tolerance=check.tolerance,
+        unit_field=check.unit_field,
+        unit=check.unit,
+        min=check.min,
+        max=check.max,
+        seconds=check.seconds,
     )
 
 

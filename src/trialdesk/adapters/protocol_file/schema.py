@@ -220,6 +220,40 @@ class AssumptionModel(_Strict):
     reason: Text
 
 
+class CheckTargetModel(_Strict):
+    collection: Code
+    field: Text
+    keys: list[Text] = []
+
+
+class EditCheckModel(_Strict):
+    """One edit check; which parameters a rule needs is checked in ``checks.py``."""
+
+    code: Code
+    severity: Literal["hard", "soft"]
+    rule: Literal[
+        "dose_ratio",
+        "dose_deviation",
+        "min_gap",
+        "not_after_today",
+        "not_before_randomization",
+        "not_after_death",
+        "plausible_range",
+        "visit_window",
+        "not_before_consent",
+        "duplicate_within",
+    ]
+    applies_to: Annotated[list[CheckTargetModel], Field(min_length=1)]
+    message: Text
+    factor: Annotated[float, Field(gt=1)] | None = None
+    tolerance: Annotated[float, Field(gt=0, lt=1)] | None = None
+    unit_field: Text | None = None
+    unit: Text | None = None
+    min: float | None = None
+    max: float | None = None
+    seconds: PositiveInt | None = None
+
+
 class ProtocolDocument(_Strict):
     """A whole protocol file."""
 
@@ -241,4 +275,5 @@ class ProtocolDocument(_Strict):
     assessment: AssessmentModel
     analysis: AnalysisModel
     safety: SafetyModel
+    edit_checks: list[EditCheckModel]
     assumptions: list[AssumptionModel]

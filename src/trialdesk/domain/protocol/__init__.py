@@ -13,6 +13,7 @@ from trialdesk.domain.protocol.criteria import (
     Rule,
     ScreeningField,
 )
+from trialdesk.domain.protocol.edit_checks import CheckTarget, EditCheck, RuleKind, Severity
 from trialdesk.domain.protocol.model import Protocol
 from trialdesk.domain.protocol.plan import (
     AnalysisPlan,
@@ -52,12 +53,14 @@ __all__ = [
     "AssessmentRules",
     "Assumption",
     "Attestation",
+    "CheckTarget",
     "Comparison",
     "CourseRules",
     "Criterion",
     "CriterionKind",
     "Design",
     "DoseBasis",
+    "EditCheck",
     "Endpoint",
     "EndpointKind",
     "FieldType",
@@ -67,8 +70,10 @@ __all__ = [
     "Protocol",
     "ProtocolVersion",
     "Rule",
+    "RuleKind",
     "SafetyReporting",
     "ScreeningField",
+    "Severity",
     "Sex",
     "StopRule",
     "Visit",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.protocol.criteria import Criterion, ScreeningField
+from trialdesk.domain.protocol.edit_checks import EditCheck
 from trialdesk.domain.protocol.plan import (
     AnalysisPlan,
     AssessmentRules,
@@ -47,6 +48,8 @@ class Protocol:
     analysis: AnalysisPlan
     safety: SafetyReporting
     assumptions: tuple[Assumption, ...]
+    #: Checks run on every saved record (see :mod:`trialdesk.domain.edit_checks`).
+    edit_checks: tuple[EditCheck, ...] = ()
 
     @property
     def ratio_label(self) -> str:

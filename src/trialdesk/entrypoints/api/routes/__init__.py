@@ -10,6 +10,7 @@ from trialdesk.entrypoints.api.routes import (
     clinical,
     corrections,
     dashboard,
+    edit_checks,
     gvhd,
     me,
     planning,
@@ -36,7 +37,7 @@ def api_routers() -> list[APIRouter]:
         module.router
         for module in (
             protocol, gvhd, me, tokens, admin, subjects, clinical, adverse_events, corrections,
-            planning,
+            edit_checks, planning,
             dashboard, queries, reports,
         )
     ]  # fmt: skip

@@ -77,6 +77,7 @@ def record_dose(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
         product=body.product, administered_on=body.administered_on, weight_kg=body.weight_kg,
         dose_value=body.dose_value, dose_unit=body.dose_unit, protocol=context.protocol,
+        confirm=body.confirm, confirm_reason=body.reason,
     )  # fmt: skip
     row = next((d for d in _page(context, principal, subject_id).doses if d["id"] == dose_id), None)
     if row is None:
@@ -91,7 +92,8 @@ def record_visit(
     """Record a visit; a date outside its window is saved and flagged (``window``)."""
     visit_id = clinical.record_visit(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
-        visit_code=body.visit_code, visit_date=body.visit_date,
+        visit_code=body.visit_code, visit_date=body.visit_date, protocol=context.protocol,
+        confirm=body.confirm, confirm_reason=body.reason,
     )  # fmt: skip
     page = _page(context, principal, subject_id)
     window = next(
@@ -119,6 +121,7 @@ def record_assessment(
             assessed_on=body.assessed_on, measurements=body.measurements.model_dump(mode="json"),
             protocol=context.protocol, read_after=context.store.new_read_uow(),
             visit_code=body.visit_code,
+            confirm=body.confirm, confirm_reason=body.reason,
         )  # fmt: skip
     return AssessmentSaved(
         id=saved.id, assessed_on=saved.assessed_on, visit=saved.visit, course=saved.course,
@@ -139,6 +142,7 @@ def report_adverse_event(
         aware_at=body.aware_at, outcome=body.outcome.value,
         seriousness=frozenset(c.value for c in body.seriousness),
         products={p.product: (p.causality.value, p.expected) for p in body.products},
+        protocol=context.protocol, confirm=body.confirm, confirm_reason=body.reason,
     )  # fmt: skip
     page = _page(context, principal, subject_id)
     view = next((e for e in page.adverse_events if e.id == event_id), None)
@@ -155,7 +159,8 @@ def record_therapy(
     therapy_id = clinical.record_therapy(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
         kind=body.kind.value, name=body.name, started_on=body.started_on,
-        stopped_on=body.stopped_on, indication=body.indication,
+        stopped_on=body.stopped_on, indication=body.indication, protocol=context.protocol,
+        confirm=body.confirm, confirm_reason=body.reason,
     )  # fmt: skip
     subject = current_subject(
         context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
@@ -171,7 +176,8 @@ def record_outcome(
     outcome_id = clinical.record_outcome(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
         kind=body.kind.value, occurred_on=body.occurred_on, cause=body.cause,
-        details=body.details,
+        details=body.details, protocol=context.protocol, confirm=body.confirm,
+        confirm_reason=body.reason,
     )  # fmt: skip
     subject = current_subject(
         context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id

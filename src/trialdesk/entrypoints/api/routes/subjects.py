@@ -101,6 +101,7 @@ def record_screening(
     subjects.record_screening(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
         screened_on=body.screened_on, answers=answers, protocol=context.protocol,
+        confirm=body.confirm, confirm_reason=body.reason,
     )  # fmt: skip
     return eligibility_read(context.protocol, answers)
 
@@ -115,7 +116,8 @@ def record_consent(
     consent_id = subjects.record_consent(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
         consented_on=body.consented_on, form_version=body.form_version,
-        obtained_by=body.obtained_by,
+        obtained_by=body.obtained_by, protocol=context.protocol, confirm=body.confirm,
+        confirm_reason=body.reason,
     )  # fmt: skip
     subject = current_subject(
         context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id

@@ -11,6 +11,7 @@ from trialdesk.domain.calendar import PlanState, WindowStatus
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.clocks import ClockStatus
 from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
+from trialdesk.entrypoints.api.schemas.edit_checks import Confirmable
 from trialdesk.entrypoints.api.schemas.gvhd import GvhdMeasurementsInput, NextStepRead
 from trialdesk.entrypoints.api.schemas.subjects import SubjectRead
 from trialdesk.entrypoints.api.schemas.text import Code, Line, Password, Text
@@ -56,7 +57,7 @@ class PlannedDoseRead(BaseModel):
     basis: str
 
 
-class DoseCreate(BaseModel):
+class DoseCreate(Confirmable):
     product: Code = Field(examples=["anti_cd25"])
     administered_on: dt.date
     weight_kg: Weight
@@ -74,7 +75,7 @@ class DoseRead(BaseModel):
     planned_dose_value: float | None
 
 
-class VisitCreate(BaseModel):
+class VisitCreate(Confirmable):
     visit_code: Code = Field(examples=["D8"])
     visit_date: dt.date
 
@@ -106,7 +107,7 @@ class VisitRead(BaseModel):
     window: WindowStatus | None
 
 
-class AssessmentCreate(BaseModel):
+class AssessmentCreate(Confirmable):
     assessed_on: dt.date
     measurements: GvhdMeasurementsInput
     visit_code: Code | None = Field(
@@ -143,7 +144,7 @@ class ProductCausality(BaseModel):
     expected: bool = False
 
 
-class AdverseEventCreate(BaseModel):
+class AdverseEventCreate(Confirmable):
     term: Line = Field(examples=["Pneumonia"])
     ctcae_grade: int = Field(ge=1, le=5)
     onset_on: dt.date
@@ -193,7 +194,7 @@ class AdverseEventRead(BaseModel):
     follow_ups: list[FollowUpRead] = Field(default_factory=list)
 
 
-class TherapyCreate(BaseModel):
+class TherapyCreate(Confirmable):
     kind: TherapyKind
     name: Line
     started_on: dt.date
@@ -201,7 +202,7 @@ class TherapyCreate(BaseModel):
     indication: Line | None = None
 
 
-class OutcomeCreate(BaseModel):
+class OutcomeCreate(Confirmable):
     kind: OutcomeKind
     occurred_on: dt.date
     cause: Line | None = None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from trialdesk.domain.eligibility import CriterionStatus
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import CriterionKind
+from trialdesk.entrypoints.api.schemas.edit_checks import Confirmable
 from trialdesk.entrypoints.api.schemas.text import Code, Line
 
 __all__ = [
@@ -72,11 +73,11 @@ class EligibilityRead(BaseModel):
     criteria: list[CriterionRead]
 
 
-class ScreeningCreate(EligibilityCheck):
+class ScreeningCreate(EligibilityCheck, Confirmable):
     screened_on: dt.date
 
 
-class ConsentCreate(BaseModel):
+class ConsentCreate(Confirmable):
     consented_on: dt.date
     form_version: Code
     obtained_by: Line

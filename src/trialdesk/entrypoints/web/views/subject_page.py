@@ -13,13 +13,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from trialdesk.domain.errors import InputError
+from trialdesk.domain.errors import ConfirmationRequiredError, InputError
 from trialdesk.domain.protocol import VisitPhase
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.api.routes.clinical import sign_as
 from trialdesk.entrypoints.web.rendering import render
+from trialdesk.entrypoints.web.views.edit_check_forms import confirmation, warnings_by_field
 from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
 from trialdesk.services import clinical, subject_view
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
@@ -61,8 +62,10 @@ def _subject_page(
          "next_visit": next_visit, "signable": _signable(page), "values": {}, "errors": {},
          "form": "", "outcome_kinds": list(OutcomeKind), "therapy_kinds": list(TherapyKind),
          "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
-         "causalities": list(Causality), "course_visits": _course_visits(context), **extra},
-        principal=principal, status_code=422 if extra.get("errors") else 200,
+         "causalities": list(Causality), "course_visits": _course_visits(context),
+         "warnings": {}, **extra},
+        principal=principal,
+        status_code=422 if extra.get("errors") else 409 if extra.get("warnings") else 200,
     )  # fmt: skip
 
 
@@ -98,9 +101,16 @@ def _submit(
             form=form_name, values=typed,
         )  # fmt: skip
 
-    return submit_form(
-        checked_action, redisplay=redisplay, done=f"/subjects/{subject_id}#{form_name}"
-    )
+    try:
+        return submit_form(
+            checked_action, redisplay=redisplay, done=f"/subjects/{subject_id}#{form_name}"
+        )
+    except ConfirmationRequiredError as warning:  # nothing saved: ask, keeping every value
+        typed = {k: v for k, v in values.form.items() if k not in {"csrf_token", "password"}}
+        return _subject_page(
+            request, context, principal, subject_id, form=form_name, values=typed,
+            warnings=warnings_by_field(warning, prefix),
+        )  # fmt: skip
 
 
 @router.post("/{subject_id}/doses")
@@ -117,7 +127,7 @@ def record_dose(
     return _submit(request, context, principal, subject_id, "dose", v, lambda: clinical.record_dose(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id, product=product,
         administered_on=on, weight_kg=weight, dose_value=amount, dose_unit=unit,
-        protocol=context.protocol,
+        protocol=context.protocol, **confirmation(form),
     ))  # fmt: skip
 
 
@@ -131,7 +141,7 @@ def record_visit(
         request, context, principal, subject_id, "visit", v,
         lambda: clinical.record_visit(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
-            visit_code=code, visit_date=on,
+            visit_code=code, visit_date=on, protocol=context.protocol, **confirmation(form),
         ),
     )  # fmt: skip
 
@@ -161,6 +171,7 @@ def record_assessment(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             assessed_on=on, measurements=measurements, protocol=context.protocol,
             visit_code=v.optional_text("visit"),
+            **confirmation(form),
         ),
         prefix="measurements.",
     )  # fmt: skip
@@ -182,6 +193,7 @@ def report_adverse_event(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             term=term, ctcae_grade=int(grade), onset_on=onset, aware_at=aware,
             outcome=v.text("outcome"), seriousness=criteria, products=products,
+            protocol=context.protocol, **confirmation(form),
         ),
     )  # fmt: skip
 
@@ -197,7 +209,8 @@ def record_therapy(
         lambda: clinical.record_therapy(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             kind=v.text("kind"), name=name, started_on=started, stopped_on=stopped,
-            indication=v.optional_text("indication"),
+            indication=v.optional_text("indication"), protocol=context.protocol,
+            **confirmation(form),
         ),
     )  # fmt: skip
 
@@ -213,7 +226,8 @@ def record_outcome(
         lambda: clinical.record_outcome(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             kind=v.text("kind"), occurred_on=on, cause=v.optional_text("cause"),
-            details=v.optional_text("details"),
+            details=v.optional_text("details"), protocol=context.protocol,
+            **confirmation(form),
         ),
     )  # fmt: skip
 
