@@ -18,6 +18,7 @@ from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import SubjectState, transition
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.investigator_criteria import check_answer_rights, screening_results
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import insert_audited, update_audited
 
@@ -175,24 +176,25 @@ def record_screening(
 ) -> bool:
     """Store a screening record with per-criterion results from the protocol; returns eligibility.
 
-    An ineligible result moves the subject to ``screen_failed`` at once.
+    A recorded answer that excludes the patient moves the subject to ``screen_failed`` at once;
+    missing answers (such as criteria awaiting the investigator) leave the screening pending.
+    Answers to investigator-only criteria are refused from anyone but an investigator at the
+    subject's site.
     """
     with uow:
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
         not_in_future(uow, "screened_on", screened_on)
+        check_answer_rights(actor, subject["site_id"], protocol, answers)
         result = evaluate_eligibility(protocol, answers)
-        criteria = [
-            {"criterion": r.criterion_id, "status": r.status.value, "reason": r.reason}
-            for r in result.results
-        ]
+        criteria = screening_results(result, protocol, actor, uow.clock.now(), answers)
         insert_audited(
             uow, actor, "screening_records",
             {"subject_id": subject_id, "screened_on": screened_on, "answers": dict(answers),
              "criteria_results": criteria, "eligible": result.eligible},
             subject_id=subject_id,
         )  # fmt: skip
-        if not result.eligible:
+        if result.excluded:
             apply_transition(
                 uow, actor, subject, SubjectState.SCREEN_FAILED, "screening: not eligible"
             )

@@ -19,6 +19,7 @@ from trialdesk.domain.protocol import (
     AssessmentRules,
     Assumption,
     Attestation,
+    Attester,
     Comparison,
     CourseRules,
     Criterion,
@@ -164,6 +165,7 @@ def _criterion(criterion: CriterionModel) -> Criterion:
         attestation=None
         if attestation is None
         else Attestation(attestation.field, attestation.statement),
+        attested_by=Attester(criterion.attested_by),
     )
 
 

@@ -6,6 +6,7 @@ only these objects.
 
 from trialdesk.domain.protocol.criteria import (
     Attestation,
+    Attester,
     Comparison,
     Criterion,
     CriterionKind,
@@ -52,6 +53,7 @@ __all__ = [
     "AssessmentRules",
     "Assumption",
     "Attestation",
+    "Attester",
     "Comparison",
     "CourseRules",
     "Criterion",
