@@ -35,6 +35,7 @@ from trialdesk.services.subjects import apply_transition
 
 __all__ = [
     "ELIGIBILITY_MEANING",
+    "EligibilitySignature",
     "EligibilitySignoff",
     "attest_criteria",
     "eligibility_signature",
@@ -133,9 +134,17 @@ def attest_criteria(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class EligibilitySignature:
+    """The signature manifest and the screening record it signs."""
+
+    screening_id: int
+    signature: SignatureRead
+
+
 def sign_eligibility(
     uow: UnitOfWork, *, as_user: int, subject_id: int, password: str
-) -> SignatureRead:
+) -> EligibilitySignature:
     """The investigator signs the latest screening record: the subject meets every criterion."""
     if not password:
         raise InputError.single("password", "signing requires re-entering your password")
@@ -162,7 +171,7 @@ def sign_eligibility(
             uow, actor, _ENTITY, screening, password=password, meaning=ELIGIBILITY_MEANING
         )
         uow.commit()
-    return signed
+    return EligibilitySignature(int(screening["id"]), signed)
 
 
 @dataclass(frozen=True, slots=True)

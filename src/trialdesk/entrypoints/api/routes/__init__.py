@@ -8,6 +8,7 @@ from trialdesk.entrypoints.api.routes import (
     admin,
     clinical,
     dashboard,
+    eligibility_signoff,
     gvhd,
     me,
     planning,
@@ -33,7 +34,7 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, subjects, clinical, planning, dashboard, queries,
-            reports,
+            protocol, gvhd, me, tokens, admin, subjects, eligibility_signoff, clinical, planning,
+            dashboard, queries, reports,
         )
     ]  # fmt: skip

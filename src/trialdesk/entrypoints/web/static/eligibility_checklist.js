@@ -12,8 +12,10 @@
     form.querySelectorAll("[data-kind]").forEach((el) => {
       const text = el.value.trim();
       if (text === "") return;
-      if (el.dataset.kind === "boolean") found[el.name] = text === "yes";
-      else found[el.name] = Number(text);
+      // Saved investigator attestations are shown, not posted: their inputs carry data-field.
+      const name = el.name || el.dataset.field;
+      if (el.dataset.kind === "boolean") found[name] = text === "yes";
+      else found[name] = Number(text);
     });
     return found;
   }
