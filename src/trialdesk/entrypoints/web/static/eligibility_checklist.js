@@ -48,7 +48,11 @@
       row.querySelector(".reason").textContent = c.reason;
       row.dataset.status = c.status;
     });
-    document.getElementById("eligibility-verdict").textContent = data.eligible ? "eligible" : "not eligible";
+    // Missing answers (such as those awaiting the investigator) leave the screening incomplete;
+    // only a recorded answer that fails a criterion makes the patient not eligible.
+    const failing = data.criteria.some((c) => c.status === "not_met" || c.status === "not_attested");
+    document.getElementById("eligibility-verdict").textContent =
+      data.eligible ? "eligible" : failing ? "not eligible" : "incomplete";
   }
 
   form.addEventListener("input", () => {
