@@ -38,7 +38,8 @@ __all__ = [
 _ON_CALENDAR = {SubjectState.ON_TREATMENT, SubjectState.COURSE_2}
 #: SAE outcomes after which the event is no longer followed.
 _CLOSED_OUTCOMES = {AeOutcome.RECOVERED, AeOutcome.RECOVERED_WITH_SEQUELAE, AeOutcome.FATAL}
-_FAILED_CRITERION = {"not_met", "missing", "not_attested"}
+#: A missing answer (e.g. awaiting the investigator) is pending, not a reason for screen failure.
+_FAILED_CRITERION = {"not_met", "not_attested"}
 
 
 @dataclass(frozen=True, slots=True)
