@@ -91,7 +91,7 @@ def _screening_page(
     signoff = _signoff(context, principal, subject_id)
     latest = page.screenings[-1] if page.screenings else None
     if signoff.screening_id is not None:  # the record in force, as randomization reads it
-        latest = next(s for s in page.screenings if s["id"] == signoff.screening_id)
+        latest = next((s for s in page.screenings if s["id"] == signoff.screening_id), latest)
     today = page.now.astimezone(dt.UTC).date()
     return render(
         request, "subjects/screening.html",
