@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from db_fixtures import SettableClock
+from eligibility_signoff_world import JUDGEMENT_FIELDS, screen_and_sign
 from trial_world import ELIGIBLE_ANSWERS, SITE_A, SITE_B, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
@@ -93,13 +94,19 @@ def build_analysis_world(
         )  # fmt: skip
         fails = n % 9 == 4
         answers = {**ELIGIBLE_ANSWERS, "age_years": 75 if fails else int(rng.integers(18, 70))}
-        subjects.record_screening(
-            store.new_uow(), as_user=coordinator, subject_id=subject.id, screened_on=day,
-            answers=answers, protocol=world.protocol,
-        )  # fmt: skip
         result.planned[number] = {"site": site, "screen_failed": fails, "randomized": not fails}
         if fails:
+            subjects.record_screening(
+                store.new_uow(), as_user=coordinator, subject_id=subject.id, screened_on=day,
+                answers={k: v for k, v in answers.items() if k not in JUDGEMENT_FIELDS},
+                protocol=world.protocol,
+            )  # fmt: skip
             continue
+        screen_and_sign(
+            store.new_uow, subject_id=subject.id, coordinator=coordinator,
+            investigator=world.user(Role.INVESTIGATOR, site), screened_on=day,
+            protocol=world.protocol, answers=answers,
+        )  # fmt: skip
         baseline = _baseline(rng, world)
         derived = derive_gvhd(baseline, None, world.protocol)
         allocation = randomize_subject(

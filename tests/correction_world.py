@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from eligibility_signoff_world import screen_and_sign
 from journey_world import BASELINE, DAY1, ELIGIBLE
 from trialdesk.bootstrap import load_protocol
 from trialdesk.services import accounts, clinical, review, subjects
@@ -85,9 +86,9 @@ def records(journey: WebWorld) -> Records:
         uow(), as_user=coordinator, subject_id=subject_id, consented_on=DAY1,
         form_version="2.1", obtained_by="Dr Li",
     )  # fmt: skip
-    subjects.record_screening(
-        uow(), as_user=coordinator, subject_id=subject_id, screened_on=DAY1, answers=ELIGIBLE,
-        protocol=protocol,
+    screen_and_sign(
+        uow, subject_id=subject_id, coordinator=coordinator, investigator=users["inv.bj"],
+        screened_on=DAY1, protocol=protocol, answers=ELIGIBLE,
     )  # fmt: skip
     with uow() as reading:
         ids["screenings"] = reading.records.find("screening_records", subject_id=subject_id)[0][

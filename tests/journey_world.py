@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from eligibility_signoff_world import JUDGEMENT_ANSWERS, OBJECTIVE_ANSWERS
 from trial_world import ELIGIBLE_ANSWERS
 from trialdesk.bootstrap import load_protocol
 from trialdesk.services import accounts
@@ -25,6 +26,9 @@ from web_world import PASSWORD, WebWorld, login
 DAY1 = dt.date(2026, 3, 2)
 
 ELIGIBLE = ELIGIBLE_ANSWERS
+#: What the coordinator records; the rest is the investigator's to attest.
+OBJECTIVE = OBJECTIVE_ANSWERS
+INVESTIGATOR = "inv.bj"
 
 #: Grade III at baseline: skin stage 2, liver stage 2, lower GI stage 1.
 BASELINE: dict[str, object] = {"skin_bsa_pct": 30, "bilirubin": 4.0, "stool_ml_per_day": 800}
@@ -71,3 +75,19 @@ def journey(web: WebWorld) -> WebWorld:
         trial_code="NCT04738981",
     )  # fmt: skip
     return web
+
+
+def investigator_signs_off(client: TestClient, subject_id: int) -> None:
+    """The site's investigator, in their own browser, attests the judgement criteria of the
+    saved screening and signs the eligibility with their password (through the pages)."""
+    browser = TestClient(client.app)
+    csrf = login(browser, INVESTIGATOR)
+    url = f"/subjects/{subject_id}"
+    answers = {k: "yes" if v else "no" for k, v in JUDGEMENT_ANSWERS.items()}
+    attested = browser.post(f"{url}/screening/attestations", data={"csrf_token": csrf, **answers})
+    assert attested.status_code == 200, attested.text
+    signed = browser.post(
+        f"{url}/eligibility-signature", data={"csrf_token": csrf, "password": PASSWORD}
+    )
+    assert signed.status_code == 200, signed.text
+    assert 'id="eligibility-signature"' in signed.text

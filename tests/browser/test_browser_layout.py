@@ -23,7 +23,7 @@ def _page_width(visitor: Visitor) -> tuple[int, int]:
 def test_the_subject_page_with_long_audit_values_fits_the_window(visitor: Visitor) -> None:
     world = visitor.live.world
     subjects.record_screening(
-        world.store.new_uow(), as_user=world.user(Role.SITE_COORDINATOR),
+        world.store.new_uow(), as_user=world.user(Role.INVESTIGATOR),
         subject_id=world.subject_id, screened_on=dt.datetime.now(dt.UTC).date(), answers=ANSWERS,
         protocol=world.protocol,
     )  # fmt: skip

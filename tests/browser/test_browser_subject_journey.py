@@ -57,22 +57,35 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
         page.fill(f"#{name}", value)
     for name in ("active_infection", "pregnant_nursing_or_planning"):
         page.select_option(f"#{name}", "no")
-    for name in ("confirmed_sr_agvhd", "consent_signed", "treatment_tolerable",
-                 "primary_disease_controlled", "no_multiorgan_dysfunction",
-                 "suitable_for_study"):  # fmt: skip
-        page.select_option(f"#{name}", "yes")
+    page.select_option("#consent_signed", "yes")
+    # The judgement criteria (IN1, EX1, EX2, EX4, EX6) are the investigator's to attest.
     page.wait_for_function(
-        "document.getElementById('eligibility-verdict').textContent === 'eligible'"
+        "document.getElementById('eligibility-verdict').textContent === 'incomplete'"
     )
     assert page.locator('tr[data-criterion="IN2"] .status').inner_text() == "met"
     visitor.screenshot("01-screening-live-checklist")
     _submit(visitor, "#screening-form")
-    assert "eligible" in page.locator("#screening-result").inner_text()
+    assert "awaiting the investigator" in page.locator("#screening-result").inner_text()
     page.fill("#consented_on", (day1 - dt.timedelta(days=2)).isoformat())
     page.fill("#form_version", "2.1")
     page.fill("#obtained_by", "Dr Li")
     _submit(visitor, "#consent form")
-    visitor.screenshot("02-eligible-and-consented")
+    visitor.visit(f"{subject}/randomize")
+    assert "Awaiting the investigator's eligibility signature" in page.inner_text("#randomize")
+
+    visitor.login(username_of(Role.INVESTIGATOR, SITE_A))
+    visitor.visit(f"{subject}/screening")
+    for name in ("confirmed_sr_agvhd", "treatment_tolerable", "primary_disease_controlled",
+                 "no_multiorgan_dysfunction", "suitable_for_study"):  # fmt: skip
+        page.select_option(f"#attest-{name}", "yes")
+    _submit(visitor, "#attestation-form")
+    assert "eligible" in page.locator("#screening-result").inner_text()
+    page.fill("#sign-password", "Correct-Horse-42")
+    _submit(visitor, "#eligibility-sign-form")
+    assert "Eligibility signed by" in page.locator("#eligibility-signature").inner_text()
+    visitor.screenshot("02-eligible-signed-and-consented")
+
+    visitor.login(username_of(Role.SITE_COORDINATOR, SITE_A))
 
     visitor.visit(f"{subject}/randomize")
     page.select_option("#baseline_grade", "3")

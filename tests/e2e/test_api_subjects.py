@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from journey_world import BASELINE, DAY1, ELIGIBLE, Api, api_as, count
+from journey_world import (
+    BASELINE,
+    DAY1,
+    ELIGIBLE,
+    OBJECTIVE,
+    Api,
+    api_as,
+    count,
+    investigator_signs_off,
+)
 from trialdesk.bootstrap import load_protocol
 from web_world import WebWorld
 
@@ -17,11 +26,12 @@ def _screened(api: Api, number: str = "BJ01-S002") -> int:
     subject_id = int(created.json()["id"])
     screened = api.post(
         f"/subjects/{subject_id}/screenings",
-        {"screened_on": DAY1.isoformat(), "answers": ELIGIBLE},
+        {"screened_on": DAY1.isoformat(), "answers": OBJECTIVE},
     )
     assert screened.status_code == 201, screened.text
     consent = {"consented_on": DAY1.isoformat(), "form_version": "2.1", "obtained_by": "Dr Li"}
     assert api.post(f"/subjects/{subject_id}/consents", consent).status_code == 201
+    investigator_signs_off(api.client, subject_id)
     return subject_id
 
 
@@ -68,7 +78,7 @@ def test_an_unknown_screening_answer_is_refused_with_its_path(web: WebWorld) -> 
 
 def test_an_ineligible_screening_is_saved_and_fails_the_subject(journey: WebWorld) -> None:
     api = api_as(journey, "coord.bj")
-    answers = {**ELIGIBLE, "anc_10e9_per_l": 0.2}
+    answers = {**OBJECTIVE, "anc_10e9_per_l": 0.2}
     saved = api.post(
         f"/subjects/{journey.subject_id}/screenings",
         {"screened_on": DAY1.isoformat(), "answers": answers},
@@ -104,8 +114,9 @@ def test_randomizing_without_consent_is_refused_and_allocates_nothing(journey: W
     api = api_as(journey, "coord.bj")
     api.post(
         f"/subjects/{journey.subject_id}/screenings",
-        {"screened_on": DAY1.isoformat(), "answers": ELIGIBLE},
+        {"screened_on": DAY1.isoformat(), "answers": OBJECTIVE},
     )
+    investigator_signs_off(api.client, journey.subject_id)
     refused = api.post(
         f"/subjects/{journey.subject_id}/randomization",
         {"baseline_grade": 3, "gi_involvement": False},

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from trial_world import ELIGIBLE_ANSWERS, PASSWORD, SITE_A, TODAY, TrialWorld, build_world
+from eligibility_signoff_world import screen_and_sign
+from trial_world import PASSWORD, SITE_A, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.entrypoints.cli.app import app
 from trialdesk.services import subjects
@@ -41,9 +42,9 @@ def _randomize_some(world: TrialWorld, count: int) -> list[str]:
             world.store.new_uow(), as_user=world.coordinator, subject_id=subject.id,
             consented_on=TODAY, form_version="2.1", obtained_by="Dr Li",
         )  # fmt: skip
-        subjects.record_screening(
-            world.store.new_uow(), as_user=world.coordinator, subject_id=subject.id,
-            screened_on=TODAY, answers=ELIGIBLE_ANSWERS, protocol=world.protocol,
+        screen_and_sign(
+            world.store.new_uow, subject_id=subject.id, coordinator=world.coordinator,
+            investigator=world.investigator, screened_on=TODAY, protocol=world.protocol,
         )  # fmt: skip
         arms.append(
             randomize_subject(

@@ -8,9 +8,10 @@ import re
 from fastapi.testclient import TestClient
 
 from correction_world import TABLES, Records
+from eligibility_signoff_world import screen_and_sign
 from journey_world import DAY1, ELIGIBLE
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import accounts, clinical, subjects
+from trialdesk.services import accounts, clinical
 from web_world import WebWorld, login
 
 WHY = "source document re-checked"
@@ -200,16 +201,15 @@ def test_another_sites_coordinator_gets_not_found(records: Records) -> None:
 
 
 def test_a_screening_answer_corrected_on_its_page_fails_the_subject_before_randomization(
-    web: WebWorld,
+    journey: WebWorld,
 ) -> None:
+    web = journey
     client = web.new_client()
     csrf = login(client, "coord.bj")
-    coordinator = next(
-        u.id for u in accounts.list_users(web.store.new_uow()) if u.username == "coord.bj"
-    )
-    subjects.record_screening(
-        web.store.new_uow(), as_user=coordinator, subject_id=web.subject_id, screened_on=DAY1,
-        answers=ELIGIBLE, protocol=load_protocol(),
+    users = {u.username: u.id for u in accounts.list_users(web.store.new_uow())}
+    screen_and_sign(
+        web.store.new_uow, subject_id=web.subject_id, coordinator=users["coord.bj"],
+        investigator=users["inv.bj"], screened_on=DAY1, protocol=load_protocol(), answers=ELIGIBLE,
     )  # fmt: skip
     with web.store.new_uow() as uow:
         screening = uow.records.find("screening_records", subject_id=web.subject_id)[0]["id"]

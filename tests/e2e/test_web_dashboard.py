@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from trial_world import ELIGIBLE_ANSWERS
+from eligibility_signoff_world import OBJECTIVE_ANSWERS
 from trialdesk.bootstrap import load_protocol
 from trialdesk.services import accounts, clinical, subjects
 from web_world import WebWorld, login
@@ -24,7 +24,7 @@ def _screen_fail(web: WebWorld, site: str, number: str) -> None:
     )
     subjects.record_screening(
         web.store.new_uow(), as_user=coordinator, subject_id=subject.id, screened_on=TODAY,
-        answers={**ELIGIBLE_ANSWERS, "age_years": 80}, protocol=load_protocol(),
+        answers={**OBJECTIVE_ANSWERS, "age_years": 80}, protocol=load_protocol(),
     )  # fmt: skip
 
 

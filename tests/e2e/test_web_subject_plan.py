@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from journey_world import BASELINE, DAY1, ELIGIBLE, api_as, count
+from journey_world import BASELINE, DAY1, OBJECTIVE, api_as, count, investigator_signs_off
 from web_world import WebWorld, login
 
 #: Unchanged from the baseline: no response (NR) at week 4, so therapy is switched.
@@ -27,7 +27,7 @@ def _randomized(world: WebWorld, screened_on: dt.date = DAY1) -> tuple[TestClien
     client, csrf = _coordinator(world)
     url = f"/subjects/{world.subject_id}"
     answers = {
-        k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in ELIGIBLE.items()
+        k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in OBJECTIVE.items()
     }
     client.post(
         f"{url}/screening",
@@ -42,6 +42,7 @@ def _randomized(world: WebWorld, screened_on: dt.date = DAY1) -> tuple[TestClien
             "obtained_by": "Dr Li",
         },
     )
+    investigator_signs_off(client, world.subject_id)
     form = {
         "csrf_token": csrf,
         "baseline_grade": "3",

@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from journey_world import BASELINE, DAY1, ELIGIBLE, count
+from journey_world import BASELINE, DAY1, OBJECTIVE, count, investigator_signs_off
 from web_world import PASSWORD, WebWorld, login
 
 
@@ -24,13 +24,16 @@ def _typed(value: object) -> str:
 
 
 def _screen_and_consent(client: TestClient, csrf: str, subject_id: int) -> None:
-    answers = {k: _typed(v) for k, v in ELIGIBLE.items()}
+    answers = {k: _typed(v) for k, v in OBJECTIVE.items()}
     saved = client.post(
         f"/subjects/{subject_id}/screening",
         data={"csrf_token": csrf, "screened_on": DAY1.isoformat(), **answers},
     )
     assert saved.status_code == 200, saved.text
-    assert "Saved screening of 2026-03-02: <strong>eligible</strong>" in saved.text
+    assert "Saved screening of 2026-03-02: <strong>incomplete" in saved.text
+    investigator_signs_off(client, subject_id)
+    page = client.get(f"/subjects/{subject_id}/screening")
+    assert "Saved screening of 2026-03-02: <strong>eligible</strong>" in page.text
     consent = client.post(
         f"/subjects/{subject_id}/consent",
         data={"csrf_token": csrf, "consented_on": DAY1.isoformat(), "form_version": "2.1",

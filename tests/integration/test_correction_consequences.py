@@ -13,7 +13,14 @@ from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction, AuditEntry
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import clinical, corrections, review, subject_view, subjects
+from trialdesk.services import (
+    clinical,
+    corrections,
+    eligibility_signoff,
+    review,
+    subject_view,
+    subjects,
+)
 from trialdesk.services.audit_trail import verify_audit_trail
 from trialdesk.services.randomization import randomize_subject
 from trialdesk.services.randomization_lists import generate_list
@@ -28,8 +35,9 @@ def world(store: Store) -> TrialWorld:
 
 
 def _screen(world: TrialWorld, answers: dict[str, object]) -> int:
+    # The investigator records the screening: only they may answer the judgement criteria.
     subjects.record_screening(
-        world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
+        world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         screened_on=TODAY, answers=answers, protocol=world.protocol,
     )  # fmt: skip
     with world.store.new_uow() as uow:
@@ -52,6 +60,10 @@ def _randomized(world: TrialWorld) -> int:
     )  # fmt: skip
     _consent(world)
     screening = _screen(world, ELIGIBLE_ANSWERS)
+    eligibility_signoff.sign_eligibility(
+        world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
+        password=PASSWORD,
+    )  # fmt: skip
     randomize_subject(
         world.store.new_randomization_uow(), as_user=world.coordinator,
         subject_id=world.subject_id, stratification={"baseline_grade": 3, "gi_involvement": "no"},

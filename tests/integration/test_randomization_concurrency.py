@@ -16,8 +16,10 @@ from trialdesk.adapters.db.engine import create_db_engine
 from trialdesk.adapters.db.randomization_repository import SqlAlchemyRandomizationUnitOfWork
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
+from trialdesk.domain.audit import record_fingerprint
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.services.audit_trail import verify_audit_trail
+from trialdesk.services.eligibility_signoff import ELIGIBILITY_MEANING
 from trialdesk.services.randomization import randomize_subject
 from trialdesk.services.randomization_lists import generate_list
 from trialdesk.services.randomization_reports import verify_randomization
@@ -37,10 +39,12 @@ def client_engine(db_url: str) -> Iterator[Engine]:
 def _eligible_subjects(world: TrialWorld, count: int) -> list[tuple[int, int]]:
     """(subject id, coordinator id) of ``count`` consented, eligible subjects on two sites.
 
-    Rows are written directly in one transaction: the screening and consent use cases are
-    tested elsewhere, and 3,000 separate commits would dominate the test's time.
+    Rows are written directly in one transaction (the investigator's eligibility signature too):
+    the screening, consent and sign-off use cases are tested elsewhere, and 3,000 separate
+    commits would dominate the test's time.
     """
     coordinators = {site: world.user(Role.SITE_COORDINATOR, site) for site in (SITE_A, SITE_B)}
+    investigators = {site: world.user(Role.INVESTIGATOR, site) for site in (SITE_A, SITE_B)}
     made = []
     with world.store.new_uow() as uow:
         site_ids = {site: uow.records.find("sites", code=site)[0]["id"] for site in coordinators}
@@ -53,12 +57,23 @@ def _eligible_subjects(world: TrialWorld, count: int) -> list[tuple[int, int]]:
                  "site_id": site_ids[site], "state": SubjectState.ELIGIBLE.value,
                  "birth_year": None, "sex": None, "created_at": now, "created_by": None},
             )  # fmt: skip
-            uow.records.add(
+            screening_id = uow.records.add(
                 "screening_records",
                 {"subject_id": subject_id, "screened_on": TODAY,
                  "answers": {"baseline_grade": 2 + n // 3 % 3},
                  "criteria_results": [{"criterion": "IN1", "status": "met", "reason": "ok"}],
                  "eligible": True, "created_at": now, "created_by": None},
+            )  # fmt: skip
+            screening = uow.records.get("screening_records", screening_id)
+            assert screening is not None
+            uow.records.add(
+                "signatures",
+                {"subject_id": subject_id, "entity": "screening_records",
+                 "entity_id": screening_id, "user_id": investigators[site],
+                 "printed_name": "Dr Investigator", "meaning": ELIGIBILITY_MEANING,
+                 "signed_at": now,
+                 "record_hash": record_fingerprint("screening_records", screening),
+                 "is_valid": True, "invalidated_at": None},
             )  # fmt: skip
             uow.records.add(
                 "consents",

@@ -10,7 +10,8 @@ import sqlalchemy.exc
 from sqlalchemy import text, update
 
 from db_fixtures import SettableClock
-from trial_world import ELIGIBLE_ANSWERS, SITE_A, SITE_B, TODAY, TrialWorld, build_world
+from eligibility_signoff_world import screen_and_sign
+from trial_world import SITE_A, SITE_B, TODAY, TrialWorld, build_world
 from trialdesk.adapters.db.tables import randomization_list_entries
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
@@ -75,9 +76,10 @@ def _ready_subject(
             world.store.new_uow(), as_user=coordinator, subject_id=subject.id,
             consented_on=TODAY, form_version="2.1", obtained_by="Dr Li",
         )  # fmt: skip
-    subjects.record_screening(
-        world.store.new_uow(), as_user=coordinator, subject_id=subject.id, screened_on=TODAY,
-        answers=ELIGIBLE_ANSWERS, protocol=world.protocol,
+    screen_and_sign(
+        world.store.new_uow, subject_id=subject.id, coordinator=coordinator,
+        investigator=world.user(Role.INVESTIGATOR, site), screened_on=TODAY,
+        protocol=world.protocol,
     )  # fmt: skip
     return subject.id
 
@@ -377,6 +379,11 @@ def test_a_new_site_and_an_exhausted_stratum_are_extended_from_the_seed(
         site_code="GZ03", as_user=None,
     )  # fmt: skip
     world.users[(Role.SITE_COORDINATOR, "GZ03")] = world.coordinator
+    accounts.grant_role(
+        world.store.new_uow(), username="investigatorbj01", role="investigator",
+        site_code="GZ03", as_user=None,
+    )  # fmt: skip
+    world.users[(Role.INVESTIGATOR, "GZ03")] = world.investigator
     for n in range(7):
         _randomize(world, _ready_subject(world, f"N{n}", site="GZ03"), grade=2, site="GZ03")
     for n in range(7):

@@ -60,7 +60,7 @@ def _declare_screen_failure(uow: UnitOfWork, world: TrialWorld) -> object:
 
 def _record_ineligible_screening(uow: UnitOfWork, world: TrialWorld) -> object:
     return subjects.record_screening(
-        uow, as_user=world.coordinator, subject_id=world.subject_id, screened_on=TODAY,
+        uow, as_user=world.investigator, subject_id=world.subject_id, screened_on=TODAY,
         answers={**ELIGIBLE_ANSWERS, "age_years": 75}, protocol=world.protocol,
     )  # fmt: skip
 
@@ -134,7 +134,7 @@ def test_two_allowed_moves_of_one_subject_at_once_both_commit_one_after_the_othe
         consented_on=TODAY, form_version="v1", obtained_by="Dr Li",
     )  # fmt: skip
     subjects.record_screening(
-        store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
+        store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         screened_on=TODAY, answers=ELIGIBLE_ANSWERS, protocol=world.protocol,
     )  # fmt: skip
     first_has_read = threading.Event()

@@ -25,7 +25,7 @@ def _eligible(world: TrialWorld) -> None:
         consented_on=TODAY, form_version="2.1", obtained_by="Dr Li",
     )  # fmt: skip
     assert subjects.record_screening(
-        world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
+        world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         screened_on=TODAY, answers=ELIGIBLE_ANSWERS, protocol=world.protocol,
     )  # fmt: skip
 
@@ -59,7 +59,7 @@ def test_screening_stores_each_criterion_result(world: TrialWorld) -> None:
 def test_an_ineligible_screening_makes_the_subject_a_screen_failure(world: TrialWorld) -> None:
     answers = {**ELIGIBLE_ANSWERS, "age_years": 75}
     eligible = subjects.record_screening(
-        world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
+        world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         screened_on=TODAY, answers=answers, protocol=world.protocol,
     )  # fmt: skip
     assert eligible is False
@@ -71,7 +71,7 @@ def test_an_ineligible_screening_makes_the_subject_a_screen_failure(world: Trial
 
 def test_a_subject_cannot_become_eligible_before_consent(world: TrialWorld) -> None:
     subjects.record_screening(
-        world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
+        world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         screened_on=TODAY, answers=ELIGIBLE_ANSWERS, protocol=world.protocol,
     )  # fmt: skip
     with pytest.raises(StateError, match="consent"):

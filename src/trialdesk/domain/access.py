@@ -42,6 +42,7 @@ class Action(enum.StrEnum):
     ANSWER_QUERY = "answer_query"
     CLOSE_QUERY = "close_query"
     SIGN = "sign"
+    ATTEST_ELIGIBILITY = "attest_eligibility"
     LOCK = "lock"
     EXPORT_AUDIT = "export_audit"
     MANAGE_ACCOUNTS = "manage_accounts"
@@ -52,13 +53,21 @@ class Action(enum.StrEnum):
 
 _A = Action
 #: The permission matrix. Site staff enter data; monitors and data managers review it; only the
-#: investigator signs; statisticians and the DSMB see aggregates, never a subject's record.
+#: investigator signs and attests the judgement criteria of eligibility (ICH E6); statisticians
+#: and the DSMB see aggregates, never a subject's record.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.SITE_COORDINATOR: frozenset(
         {_A.VIEW_SUBJECT, _A.ENTER_DATA, _A.RANDOMIZE, _A.ANSWER_QUERY}
     ),
     Role.INVESTIGATOR: frozenset(
-        {_A.VIEW_SUBJECT, _A.ENTER_DATA, _A.RANDOMIZE, _A.ANSWER_QUERY, _A.SIGN}
+        {
+            _A.VIEW_SUBJECT,
+            _A.ENTER_DATA,
+            _A.RANDOMIZE,
+            _A.ANSWER_QUERY,
+            _A.SIGN,
+            _A.ATTEST_ELIGIBILITY,
+        }
     ),
     Role.MONITOR: frozenset({_A.VIEW_SUBJECT, _A.RAISE_QUERY, _A.CLOSE_QUERY, _A.EXPORT_AUDIT}),
     Role.DATA_MANAGER: frozenset(

@@ -6,7 +6,8 @@ Each criterion gets one status with a reason that quotes the recorded value and 
   the excluding condition, so the criterion is ``met`` (the patient passes it) when that
   condition is absent and ``not_met`` when it is present.
 - ``attested`` / ``not_attested`` for a judgement item the investigator confirms.
-- ``missing`` when the record has no value for the criterion's field.
+- ``missing`` when the record has no value for the criterion's field (for a criterion reserved
+  to the investigator, the reason says it awaits the investigator's attestation).
 
 A patient is eligible only when every criterion is ``met`` or ``attested``. Values of the wrong
 type or outside the field's plausible range are refused with an :class:`InputError` naming every
@@ -19,7 +20,7 @@ from __future__ import annotations
 import enum
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,13 @@ from trialdesk.domain.protocol import (
     ScreeningField,
 )
 
-__all__ = ["CriterionResult", "CriterionStatus", "EligibilityResult", "evaluate_eligibility"]
+__all__ = [
+    "CriterionResult",
+    "CriterionStatus",
+    "EligibilityResult",
+    "evaluate_eligibility",
+    "investigator_fields",
+]
 
 ScreeningValue = bool | int | float
 
@@ -48,6 +55,7 @@ class CriterionStatus(enum.StrEnum):
 
 
 _PASSING = frozenset({CriterionStatus.MET, CriterionStatus.ATTESTED})
+_FAILING = frozenset({CriterionStatus.NOT_MET, CriterionStatus.NOT_ATTESTED})
 
 _COMPARE: dict[Comparison, Callable[[Any, Any], bool]] = {
     Comparison.GE: operator.ge,
@@ -87,6 +95,24 @@ class EligibilityResult:
     def failed(self) -> tuple[CriterionResult, ...]:
         """Criteria that keep the patient out: not met, not attested or missing."""
         return tuple(r for r in self.results if not r.passed)
+
+    @property
+    def excluded(self) -> bool:
+        """Whether a recorded answer keeps the patient out (a missing one may still come)."""
+        return any(r.status in _FAILING for r in self.results)
+
+
+def excludes(statuses: Iterable[str]) -> bool:
+    """Whether stored criterion results (their ``status`` values) keep the patient out.
+
+    Only a recorded answer that fails excludes; a missing one leaves the screening pending.
+    """
+    return any(CriterionStatus(s) in _FAILING for s in statuses)
+
+
+def investigator_fields(protocol: Protocol) -> dict[str, str]:
+    """Screening fields only an investigator may answer → the criterion that reserves each."""
+    return {c.field: c.id for c in protocol.criteria if c.investigator_only}
 
 
 def evaluate_eligibility(protocol: Protocol, record: Mapping[str, object]) -> EligibilityResult:
@@ -143,6 +169,8 @@ def _evaluate(
         )
 
     if value is None:
+        if criterion.investigator_only:
+            return result(CriterionStatus.MISSING, "awaiting the investigator's attestation")
         return result(CriterionStatus.MISSING, f"no value recorded for {field.name}")
     if criterion.attestation is not None:
         statement = criterion.attestation.statement

@@ -92,7 +92,7 @@ def _screening(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
     not_in_future(uow, "screened_on", record["screened_on"])
     answers = record["answers"]
     try:
-        record.update(screening_values(protocol, answers))
+        record.update(screening_values(protocol, answers, earlier=record["criteria_results"]))
     except InputError as error:
         raise _under("answers", frozenset(answers), error) from None
 

@@ -23,7 +23,11 @@ from trialdesk.services.access import Actor
 from trialdesk.services.clinical import outcome_state
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import update_audited
-from trialdesk.services.subjects import SCREEN_FAILURE_REASON, apply_transition
+from trialdesk.services.subjects import (
+    SCREEN_FAILURE_REASON,
+    apply_transition,
+    screening_excluded,
+)
 
 __all__ = ["StateFacts", "settle_state", "state_facts"]
 
@@ -81,7 +85,7 @@ def state_facts(
     Raises :class:`StateError` when an outcome's move cannot be undone, before anything changed.
     """
     if table == "screening_records" and subject["state"] == _S.SCREEN_FAILED:
-        if before["eligible"]:  # this record did not fail the subject
+        if not screening_excluded(before["criteria_results"]):  # it did not fail the subject
             return StateFacts()
         last = _last_state_change(uow, subject["id"])
         by_screening = (
@@ -112,7 +116,11 @@ def _settle_screening(
     state = _S(subject["state"])
     screenings = uow.records.find("screening_records", subject_id=subject["id"])
     latest = screenings[-1] if screenings else None
-    if state in _BEFORE_RANDOMIZATION and latest is not None and not latest["eligible"]:
+    if (
+        state in _BEFORE_RANDOMIZATION
+        and latest is not None
+        and screening_excluded(latest["criteria_results"])
+    ):
         apply_transition(uow, actor, subject, _S.SCREEN_FAILED, f"{SCREEN_FAILURE_REASON}: {why}")
         return
     # Eligible without an eligible screening and a consent on file, or failed only by answers
@@ -123,7 +131,7 @@ def _settle_screening(
     wrongly_failed = (
         state is _S.SCREEN_FAILED
         and facts.failed_by_screening
-        and (latest is None or latest["eligible"])
+        and (latest is None or not screening_excluded(latest["criteria_results"]))
     )
     if unsupported or wrongly_failed:
         _correct_state(uow, actor, subject, _S.SCREENING, why)

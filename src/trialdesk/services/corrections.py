@@ -26,8 +26,10 @@ from trialdesk.services.correction_rules import EDITABLE_FIELDS, corrected_recor
 from trialdesk.services.correction_state import settle_state, state_facts
 from trialdesk.services.edit_checks import check_correction
 from trialdesk.services.gvhd_baseline import derive_against_baseline, rederive_assessments
+from trialdesk.services.investigator_criteria import check_answer_rights
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import delete_audited, is_locked, require_reason, update_audited
+from trialdesk.services.subjects import screening_values
 
 __all__ = [
     "COLLECTIONS",
@@ -107,6 +109,30 @@ def _record_to_change(
     return record
 
 
+def _attest_corrected_answers(
+    uow: UnitOfWork,
+    actor: Actor,
+    protocol: Protocol,
+    record: Record,
+    corrected: Record,
+    subject: Record,
+) -> None:
+    """Investigator-only answers are corrected by an investigator at the site, who attests them.
+
+    A removed answer counts as changed: a coordinator may not withdraw an investigator's
+    judgement either.
+    """
+    old, new = record["answers"], corrected["answers"]
+    changed = {k: new.get(k, "(removed)") for k in set(old) | set(new) if old.get(k) != new.get(k)}
+    check_answer_rights(actor, subject["site_id"], protocol, changed)
+    corrected.update(
+        screening_values(
+            protocol, new, actor=actor, at=uow.clock.now(), attested_now=changed,
+            earlier=record["criteria_results"],
+        )
+    )  # fmt: skip
+
+
 def correct_record(
     uow: UnitOfWork,
     *,
@@ -136,6 +162,8 @@ def correct_record(
         owner = int(record["subject_id"])
         subject = uow.records.get("subjects", owner)
         assert subject is not None
+        if entity == "screening_records":
+            _attest_corrected_answers(uow, actor, protocol, record, corrected, subject)
         facts = state_facts(uow, entity, record, corrected, subject)
         check_correction(uow, actor, protocol, entity, record_id, corrected, reason=why)
         diff = update_audited(

@@ -46,7 +46,8 @@ _PLAN_TABLES = (
 )
 #: SAE outcomes after which the event is no longer followed.
 _CLOSED_OUTCOMES = {AeOutcome.RECOVERED, AeOutcome.RECOVERED_WITH_SEQUELAE, AeOutcome.FATAL}
-_FAILED_CRITERION = {"not_met", "missing", "not_attested"}
+#: A missing answer (e.g. awaiting the investigator) is pending, not a reason for screen failure.
+_FAILED_CRITERION = {"not_met", "not_attested"}
 
 
 @dataclass(frozen=True, slots=True)

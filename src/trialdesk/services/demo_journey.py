@@ -17,10 +17,11 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 
 from trialdesk.domain.decisions import NextStep
+from trialdesk.domain.eligibility import investigator_fields
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import DoseBasis, Protocol, VisitPhase
 from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
-from trialdesk.services import clinical, randomization, review, subjects
+from trialdesk.services import clinical, eligibility_signoff, randomization, review, subjects
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.randomization_ports import RandomizationUnitOfWork
 from trialdesk.services.subject_view import load_subject_page
@@ -125,12 +126,23 @@ def patient_journey(ctx: DemoContext, patient: VirtualPatient) -> Journey:
     answers = {**_ELIGIBLE, "age_years": patient.age_years}
     if patient.screen_failure is not None:
         answers.update(SCREEN_FAILURES[patient.screen_failure])
-    eligible = subjects.record_screening(
-        ctx.new_uow(), as_user=user, subject_id=subject_id, screened_on=today, answers=answers,
-        protocol=ctx.protocol,
+    # The coordinator records the objective answers; the investigator attests the judgement
+    # criteria reserved to them and signs the eligibility, as randomization requires.
+    judgement = investigator_fields(ctx.protocol)
+    subjects.record_screening(
+        ctx.new_uow(), as_user=user, subject_id=subject_id, screened_on=today,
+        answers={k: v for k, v in answers.items() if k not in judgement}, protocol=ctx.protocol,
     )  # fmt: skip
-    if not eligible:
+    verdict = eligibility_signoff.attest_criteria(
+        ctx.new_uow(), as_user=site.investigator, subject_id=subject_id,
+        answers={k: bool(v) for k, v in answers.items() if k in judgement}, protocol=ctx.protocol,
+    )  # fmt: skip
+    if not verdict.eligible:
         return
+    eligibility_signoff.sign_eligibility(
+        ctx.new_uow(), as_user=site.investigator, subject_id=subject_id,
+        password=site.investigator_password,
+    )  # fmt: skip
     day1 = patient.screening_day + 1  # trial day of study day 1 (randomization and first dose)
     yield ctx.at(day1, minute)
     arm = randomization.randomize_subject(

@@ -2,14 +2,14 @@
 
 One call is one transaction, ordered so that the part every request waits for is short. First,
 without any shared lock, it locks the subject's own row (a second request for the same subject
-waits there), then reads and refuses with everything that is missing (eligibility, consent,
-stratification values) or with the state that forbids it, and moves the subject to
-``randomized``. Only then does it take the stratum's lock (the list's, for minimization), claim
-the stratum's next unused list position in one statement, record the allocation, and commit; the
-unit of work writes all the audit entries of the request in one write just before the commit, so
-the audit chain's head is the last lock taken. What comes back is the site's view
-(subject, arm, time, user); the audit trail holds the same fields plus the stratum, never the
-list position, block or scores, because monitors read the trail too.
+waits there), then reads and refuses with everything that is missing (eligibility, the
+investigator's eligibility signature, consent, stratification values) or with the state that
+forbids it, and moves the subject to ``randomized``. Only then does it take the stratum's lock
+(the list's, for minimization), claim the stratum's next unused list position in one statement,
+record the allocation, and commit; the unit of work writes all the audit entries of the request
+in one write just before the commit, so the audit chain's head is the last lock taken. What
+comes back is the site's view (subject, arm, time, user); the audit trail holds the same fields
+plus the stratum, never the list position, block or scores, because monitors read the trail too.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from trialdesk.domain.randomization import (
     subject_levels,
 )
 from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.eligibility_signoff import eligibility_signature
 from trialdesk.services.ports import Record
 from trialdesk.services.randomization_lists import (
     ListKind,
@@ -95,6 +96,12 @@ def _readiness_problems(
             if result["status"] not in _PASSING:
                 where = f"eligibility.{result['criterion']}"
                 problems.append(FieldError(where, f"{result['status']}: {result['reason']}"))
+        if eligibility_signature(uow, latest) is None:
+            problems.append(
+                FieldError(
+                    "eligibility.signature", "awaiting the investigator's eligibility signature"
+                )
+            )
     if not uow.records.find("consents", subject_id=subject["id"]):
         problems.append(FieldError("consent", "no informed consent is recorded"))
     site = uow.records.get("sites", subject["site_id"])

@@ -30,7 +30,9 @@ __all__ = [
     "raise_query",
     "reply_to_query",
     "sign_record",
+    "signature_holds",
     "unlock_record",
+    "write_signature",
 ]
 
 
@@ -151,24 +153,43 @@ def sign_record(
     with uow:
         actor = load_actor(uow, as_user)
         record = load_subject_record(uow, actor, entity, record_id, Action.SIGN)
-        user = uow.records.get("users", as_user)
-        assert user is not None
-        verify_password(uow, user, password)
-        signed_at = uow.clock.now()
-        values = {
-            "subject_id": record["subject_id"], "entity": entity, "entity_id": record_id,
-            "user_id": as_user, "printed_name": user["full_name"], "meaning": why,
-            "signed_at": signed_at, "record_hash": _fingerprint(record, entity),
-            "is_valid": True, "invalidated_at": None,
-        }  # fmt: skip
-        signature_id = uow.records.add("signatures", values)
-        audit_event(
-            uow, actor, AuditAction.SIGN, entity, record_id, subject_id=record["subject_id"],
-            new={"signature": signature_id, "printed_name": user["full_name"], "meaning": why,
-                 "record_hash": values["record_hash"]},
-        )  # fmt: skip
+        signed = write_signature(uow, actor, entity, record, password=password, meaning=why)
         uow.commit()
-    return SignatureRead(signature_id, user["full_name"], signed_at, why, True)
+    return signed
+
+
+def write_signature(
+    uow: UnitOfWork, actor: Actor, entity: str, record: Record, *, password: str, meaning: str
+) -> SignatureRead:
+    """Check the re-entered password and sign this version of a loaded record, audited, in the
+    caller's transaction (the caller has checked that the actor may sign it)."""
+    if actor.user_id is None:
+        raise InputError.single("password", "signing needs a person who re-enters a password")
+    user = uow.records.get("users", actor.user_id)
+    assert user is not None
+    verify_password(uow, user, password)
+    signed_at = uow.clock.now()
+    record_id = int(record["id"])
+    values = {
+        "subject_id": record["subject_id"], "entity": entity, "entity_id": record_id,
+        "user_id": actor.user_id, "printed_name": user["full_name"], "meaning": meaning,
+        "signed_at": signed_at, "record_hash": _fingerprint(record, entity),
+        "is_valid": True, "invalidated_at": None,
+    }  # fmt: skip
+    signature_id = uow.records.add("signatures", values)
+    audit_event(
+        uow, actor, AuditAction.SIGN, entity, record_id, subject_id=record["subject_id"],
+        new={"signature": signature_id, "printed_name": user["full_name"], "meaning": meaning,
+             "record_hash": values["record_hash"]},
+    )  # fmt: skip
+    return SignatureRead(signature_id, user["full_name"], signed_at, meaning, True)
+
+
+def signature_holds(signature: Record, record: Record) -> bool:
+    """Whether a stored signature still holds for the record as it is now."""
+    return bool(signature["is_valid"]) and signature["record_hash"] == _fingerprint(
+        record, signature["entity"]
+    )
 
 
 def check_signature(uow: UnitOfWork, *, as_user: int, signature_id: int) -> SignatureRead:
@@ -184,9 +205,7 @@ def check_signature(uow: UnitOfWork, *, as_user: int, signature_id: int) -> Sign
             )
         except NotFoundError:
             raise NotFoundError(f"signature {signature_id} not found") from None
-        holds = bool(signature["is_valid"]) and signature["record_hash"] == _fingerprint(
-            record, signature["entity"]
-        )
+        holds = signature_holds(signature, record)
         return SignatureRead(
             signature_id, signature["printed_name"], signature["signed_at"],
             signature["meaning"], holds,

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.edit_checks import is_after_today
-from trialdesk.domain.eligibility import evaluate_eligibility
+from trialdesk.domain.eligibility import evaluate_eligibility, excludes
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import SubjectState, may_be_randomized, transition
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.edit_checks import check_record, today_of
+from trialdesk.services.investigator_criteria import check_answer_rights, screening_results
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import insert_audited, update_audited
 
@@ -34,6 +35,7 @@ __all__ = [
     "record_consent",
     "record_screening",
     "register_subject",
+    "screening_excluded",
     "screening_values",
 ]
 
@@ -178,14 +180,31 @@ def change_state(
 SCREEN_FAILURE_REASON = "screening: not eligible"
 
 
-def screening_values(protocol: Protocol, answers: Mapping[str, object]) -> dict[str, object]:
-    """The answers, each criterion's result and the verdict, as a screening record holds them."""
+def screening_values(
+    protocol: Protocol,
+    answers: Mapping[str, object],
+    *,
+    actor: Actor | None = None,
+    at: dt.datetime | None = None,
+    attested_now: Collection[str] = (),
+    earlier: Sequence[Mapping[str, object]] = (),
+) -> dict[str, object]:
+    """The answers, each criterion's result and the verdict, as a screening record holds them.
+
+    Investigator-only criteria answered now (``attested_now``) name ``actor`` and ``at`` as who
+    attested them and when; those answered before keep the attestation of their ``earlier`` row.
+    """
     result = evaluate_eligibility(protocol, answers)
-    criteria = [
-        {"criterion": r.criterion_id, "status": r.status.value, "reason": r.reason}
-        for r in result.results
-    ]
+    if actor is None or at is None:
+        attested_now = ()
+    criteria = screening_results(result, protocol, actor, at, attested_now, earlier)
     return {"answers": dict(answers), "criteria_results": criteria, "eligible": result.eligible}
+
+
+def screening_excluded(criteria_results: object) -> bool:
+    """Whether a stored screening's ``criteria_results`` keep the patient out (missing do not)."""
+    assert isinstance(criteria_results, list)
+    return excludes(str(row["status"]) for row in criteria_results)
 
 
 def record_screening(
@@ -201,7 +220,10 @@ def record_screening(
 ) -> bool:
     """Store a screening record with per-criterion results from the protocol; returns eligibility.
 
-    An ineligible result moves the subject to ``screen_failed`` at once.
+    A recorded answer that excludes the patient moves the subject to ``screen_failed`` at once;
+    missing answers (such as criteria awaiting the investigator) leave the screening pending.
+    Answers to investigator-only criteria are refused from anyone but an investigator at the
+    subject's site.
     """
     with uow:
         actor = load_actor(uow, as_user)
@@ -210,14 +232,17 @@ def record_screening(
             uow, protocol, "screening_records", {"screened_on": screened_on},
             subject_id=subject_id, confirm=confirm, reason=confirm_reason,
         )  # fmt: skip
-        values = screening_values(protocol, answers)
+        check_answer_rights(actor, subject["site_id"], protocol, answers)
+        values = screening_values(
+            protocol, answers, actor=actor, at=uow.clock.now(), attested_now=answers
+        )
         screening_id = insert_audited(
             uow, actor, "screening_records",
             {"subject_id": subject_id, "screened_on": screened_on, **values},
             subject_id=subject_id,
         )  # fmt: skip
         checked.raise_queries(uow, actor, screening_id)
-        if not values["eligible"]:
+        if screening_excluded(values["criteria_results"]):
             apply_transition(uow, actor, subject, SubjectState.SCREEN_FAILED, SCREEN_FAILURE_REASON)
         uow.commit()
     return bool(values["eligible"])

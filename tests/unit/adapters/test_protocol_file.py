@@ -14,7 +14,7 @@ from trialdesk.adapters.protocol_file import builtin_protocol_path, parse_protoc
 from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.errors import ProtocolError
 from trialdesk.domain.gvhd.types import GradingSystem, Response, ResponseRuleSet
-from trialdesk.domain.protocol import ArmType, CriterionKind, DoseBasis, VisitPhase
+from trialdesk.domain.protocol import ArmType, Attester, CriterionKind, DoseBasis, VisitPhase
 from trialdesk.domain.randomization.spec import RandomizationMethod
 
 BUILTIN: dict[str, Any] = yaml.safe_load(builtin_protocol_path().read_text(encoding="utf-8"))
@@ -94,6 +94,15 @@ def test_builtin_criteria_quote_the_registry_text_and_compute_the_lab_limits() -
     assert by_id["AGE"].rule is not None
     assert by_id["AGE"].rule.text == "18 <= age_years <= 70"
     assert by_id["EX6"].attestation is not None
+
+
+def test_builtin_judgement_criteria_are_reserved_to_the_investigator() -> None:
+    protocol = load_protocol()
+    reserved = [c.id for c in protocol.criteria if c.investigator_only]
+    assert reserved == ["IN1", "EX1", "EX2", "EX4", "EX6"]
+    by_id = {c.id: c for c in protocol.criteria}
+    assert by_id["IN4"].attested_by is Attester.DATA_ENTRY  # consent on file is a fact
+    assert "criteria[0].attested_by" in {a.path for a in protocol.assumptions}
 
 
 def test_builtin_randomization_is_stratified_blocks_with_a_minimization_alternative() -> None:
@@ -415,6 +424,22 @@ BROKEN_FILES = [
         _set("assumptions[0].path", "arms[0].interventions[7].days"),
         "assumptions[0].path: 'arms[0].interventions[7].days' is not in this file",
         id="assumption about a setting that does not exist",
+    ),
+    pytest.param(
+        _set("criteria[1].attested_by", "investigator"),
+        "criteria[1].attested_by: only an attestation can be reserved to the investigator",
+        id="computed criterion reserved to the investigator",
+    ),
+    pytest.param(
+        _set("criteria[0].attested_by", "nurse"),
+        "criteria[0].attested_by: must be one of 'data_entry' or 'investigator'",
+        id="unknown attester",
+    ),
+    pytest.param(
+        _set("criteria[3].attestation.field", "suitable_for_study"),
+        "criteria[3].attested_by: field 'suitable_for_study' is reserved to the investigator"
+        " by criteria[10]",
+        id="investigator's field answered through another criterion",
     ),
     pytest.param(
         _set("assumptions[0].path", "arms..days"),

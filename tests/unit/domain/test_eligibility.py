@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from trialdesk.bootstrap import load_protocol
-from trialdesk.domain.eligibility import CriterionStatus, evaluate_eligibility
+from trialdesk.domain.eligibility import CriterionStatus, evaluate_eligibility, investigator_fields
 from trialdesk.domain.errors import InputError
 
 PROTOCOL = load_protocol()
@@ -83,7 +83,28 @@ def test_a_missing_value_makes_its_criterion_missing_and_the_patient_not_eligibl
     (missing,) = result.failed
     assert missing.status is CriterionStatus.MISSING
     assert missing.field == field
-    assert missing.reason == f"no value recorded for {field}"
+    if field in investigator_fields(PROTOCOL):
+        assert missing.reason == "awaiting the investigator's attestation"
+    else:
+        assert missing.reason == f"no value recorded for {field}"
+    # A missing answer leaves the screening pending; it does not exclude the patient.
+    assert not result.excluded
+
+
+def test_the_fields_reserved_to_the_investigator_name_their_criterion() -> None:
+    assert investigator_fields(PROTOCOL) == {
+        "confirmed_sr_agvhd": "IN1",
+        "treatment_tolerable": "EX1",
+        "primary_disease_controlled": "EX2",
+        "no_multiorgan_dysfunction": "EX4",
+        "suitable_for_study": "EX6",
+    }
+
+
+def test_a_recorded_answer_that_fails_excludes_the_patient() -> None:
+    assert evaluate_eligibility(PROTOCOL, {**ELIGIBLE, "suitable_for_study": False}).excluded
+    assert evaluate_eligibility(PROTOCOL, {"age_years": 75}).excluded
+    assert not evaluate_eligibility(PROTOCOL, ELIGIBLE).excluded
 
 
 def test_none_counts_as_not_recorded() -> None:

@@ -44,6 +44,7 @@ def check_document(doc: ProtocolDocument, raw: dict[str, Any]) -> list[FieldErro
     fields = {f.name: f for f in doc.screening_fields}
     for i, criterion in enumerate(doc.criteria):
         errors += _check_criterion(f"criteria[{i}]", criterion, fields)
+    errors += _check_reserved_fields(doc.criteria)
     errors += _check_randomization(doc.randomization, [a.code for a in doc.arms])
     errors += _check_endpoints_and_analysis(doc)
     errors += _check_baseline_visit(doc)
@@ -160,11 +161,40 @@ def _check_fields(fields: Sequence[ScreeningFieldModel]) -> list[FieldError]:
     return errors
 
 
+def _criterion_field(criterion: CriterionModel) -> str | None:
+    if criterion.attestation is not None:
+        return criterion.attestation.field
+    return None if criterion.rule is None else criterion.rule.field
+
+
+def _check_reserved_fields(criteria: Sequence[CriterionModel]) -> list[FieldError]:
+    """A field the investigator answers cannot also be answered by others through another
+    criterion: who may record a value is decided per field."""
+    reserved = {
+        _criterion_field(c): i for i, c in enumerate(criteria) if c.attested_by == "investigator"
+    }
+    return [
+        FieldError(
+            f"criteria[{i}].attested_by",
+            f"field {field!r} is reserved to the investigator by criteria[{reserved[field]}]",
+        )
+        for i, c in enumerate(criteria)
+        if c.attested_by != "investigator" and (field := _criterion_field(c)) in reserved
+    ]
+
+
 def _check_criterion(
     path: str, criterion: CriterionModel, fields: dict[str, ScreeningFieldModel]
 ) -> list[FieldError]:
     if (criterion.rule is None) == (criterion.attestation is None):
         return [FieldError(path, "needs exactly one of rule or attestation")]
+    if criterion.attested_by == "investigator" and criterion.attestation is None:
+        # A rule is computed from a measured value anyone may enter; only judgements are reserved.
+        return [
+            FieldError(
+                f"{path}.attested_by", "only an attestation can be reserved to the investigator"
+            )
+        ]
     if criterion.attestation is not None:
         field = fields.get(criterion.attestation.field)
         if field is None:

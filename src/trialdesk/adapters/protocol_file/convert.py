@@ -20,6 +20,7 @@ from trialdesk.domain.protocol import (
     AssessmentRules,
     Assumption,
     Attestation,
+    Attester,
     CheckTarget,
     Comparison,
     CourseRules,
@@ -190,6 +191,7 @@ def _criterion(criterion: CriterionModel) -> Criterion:
         attestation=None
         if attestation is None
         else Attestation(attestation.field, attestation.statement),
+        attested_by=Attester(criterion.attested_by),
     )
 
 

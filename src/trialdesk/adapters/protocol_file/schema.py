@@ -129,6 +129,8 @@ class CriterionModel(_Strict):
     text: Text
     rule: RuleModel | None = None
     attestation: AttestationModel | None = None
+    #: Who may answer it: any data-entry role, or only an investigator at the subject's site.
+    attested_by: Literal["data_entry", "investigator"] = "data_entry"
 
 
 class LevelModel(_Strict):

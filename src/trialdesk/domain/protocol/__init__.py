@@ -6,6 +6,7 @@ only these objects.
 
 from trialdesk.domain.protocol.criteria import (
     Attestation,
+    Attester,
     Comparison,
     Criterion,
     CriterionKind,
@@ -53,6 +54,7 @@ __all__ = [
     "AssessmentRules",
     "Assumption",
     "Attestation",
+    "Attester",
     "CheckTarget",
     "Comparison",
     "CourseRules",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Attestation",
+    "Attester",
     "Comparison",
     "Criterion",
     "CriterionKind",
@@ -80,6 +81,17 @@ class Attestation:
     statement: str
 
 
+class Attester(enum.StrEnum):
+    """Who may record a criterion's answer.
+
+    ``data_entry``: anyone who enters data at the site. ``investigator``: only an investigator at
+    the subject's site, for judgement items that ICH E6 makes the investigator's responsibility.
+    """
+
+    DATA_ENTRY = "data_entry"
+    INVESTIGATOR = "investigator"
+
+
 class CriterionKind(enum.StrEnum):
     INCLUSION = "inclusion"
     EXCLUSION = "exclusion"
@@ -94,6 +106,7 @@ class Criterion:
     text: str
     rule: Rule | None = None
     attestation: Attestation | None = None
+    attested_by: Attester = Attester.DATA_ENTRY
 
     @property
     def field(self) -> str:
@@ -102,3 +115,8 @@ class Criterion:
             return self.rule.field
         assert self.attestation is not None  # guaranteed by the protocol reader
         return self.attestation.field
+
+    @property
+    def investigator_only(self) -> bool:
+        """Whether only an investigator at the subject's site may answer this criterion."""
+        return self.attested_by is Attester.INVESTIGATOR

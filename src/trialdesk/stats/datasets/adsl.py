@@ -31,7 +31,8 @@ __all__ = ["PP_DOSE_SHARE", "build_adsl_base", "exposure_columns", "per_protocol
 
 #: Share of the first course's planned administrations the per-protocol set requires.
 PP_DOSE_SHARE = 0.8
-_FAILED = frozenset({"not_met", "missing", "not_attested"})
+#: Criteria a recorded answer failed; a missing answer (awaiting the investigator) is pending.
+_FAILED = frozenset({"not_met", "not_attested"})
 _OUTCOME_DATES = {
     "death": "DTHDT",
     "relapse": "RELDT",

@@ -11,6 +11,7 @@ from trialdesk.entrypoints.api.routes import (
     corrections,
     dashboard,
     edit_checks,
+    eligibility_signoff,
     gvhd,
     me,
     planning,
@@ -36,8 +37,8 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, subjects, clinical, adverse_events, corrections,
-            edit_checks, planning,
+            protocol, gvhd, me, tokens, admin, subjects, eligibility_signoff, clinical,
+            adverse_events, corrections, edit_checks, planning,
             dashboard, queries, reports,
         )
     ]  # fmt: skip

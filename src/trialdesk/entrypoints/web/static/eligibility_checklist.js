@@ -12,8 +12,10 @@
     form.querySelectorAll("[data-kind]").forEach((el) => {
       const text = el.value.trim();
       if (text === "") return;
-      if (el.dataset.kind === "boolean") found[el.name] = text === "yes";
-      else found[el.name] = Number(text);
+      // Saved investigator attestations are shown, not posted: their inputs carry data-field.
+      const name = el.name || el.dataset.field;
+      if (el.dataset.kind === "boolean") found[name] = text === "yes";
+      else found[name] = Number(text);
     });
     return found;
   }
@@ -46,7 +48,11 @@
       row.querySelector(".reason").textContent = c.reason;
       row.dataset.status = c.status;
     });
-    document.getElementById("eligibility-verdict").textContent = data.eligible ? "eligible" : "not eligible";
+    // Missing answers (such as those awaiting the investigator) leave the screening incomplete;
+    // only a recorded answer that fails a criterion makes the patient not eligible.
+    const failing = data.criteria.some((c) => c.status === "not_met" || c.status === "not_attested");
+    document.getElementById("eligibility-verdict").textContent =
+      data.eligible ? "eligible" : failing ? "not eligible" : "incomplete";
   }
 
   form.addEventListener("input", () => {

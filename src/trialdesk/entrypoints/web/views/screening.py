@@ -15,14 +15,15 @@ from starlette.responses import RedirectResponse, Response
 
 from trialdesk.domain.access import Action, role_allows
 from trialdesk.domain.calendar import check_weight
-from trialdesk.domain.errors import FieldError, InputError
+from trialdesk.domain.eligibility import investigator_fields
+from trialdesk.domain.errors import AuthenticationError, FieldError, InputError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.api.routes.planning import calendar_read
 from trialdesk.entrypoints.api.schemas.subjects import CalendarPreview
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
-from trialdesk.services import accounts, subject_view, subjects
+from trialdesk.services import accounts, eligibility_signoff, subject_view, subjects
 from trialdesk.services.randomization import randomize_subject
 
 __all__ = ["router"]
@@ -87,13 +88,26 @@ def _screening_page(
 ) -> Response:
     page = _page(context, principal, subject_id)
     protocol: Protocol = context.protocol
+    signoff = _signoff(context, principal, subject_id)
     latest = page.screenings[-1] if page.screenings else None
+    if signoff.screening_id is not None:  # the record in force, as randomization reads it
+        latest = next((s for s in page.screenings if s["id"] == signoff.screening_id), latest)
     today = page.now.astimezone(dt.UTC).date()
     return render(
         request, "subjects/screening.html",
         {"page": page, "protocol": protocol, "latest": latest, "today": today,
-         "answers": latest["answers"] if latest else {}, "errors": {}, "form": "", **extra},
+         "answers": latest["answers"] if latest else {}, "errors": {}, "form": "",
+         "signoff": signoff, "reserved": investigator_fields(protocol), **extra},
         principal=principal, status_code=422 if extra.get("errors") else 200,
+    )  # fmt: skip
+
+
+def _signoff(
+    context: ContextDep, principal: Principal, subject_id: int
+) -> eligibility_signoff.EligibilitySignoff:
+    return eligibility_signoff.load_signoff(
+        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+        protocol=context.protocol,
     )  # fmt: skip
 
 
@@ -159,6 +173,54 @@ def save_screening(
     )  # fmt: skip
 
 
+@router.post("/{subject_id}/screening/attestations")
+def attest_criteria(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    """The investigator answers the criteria reserved to them on the saved screening."""
+    values = FormValues(form)
+    answers = {
+        name: values.text(name) == "yes"
+        for name in investigator_fields(context.protocol)
+        if values.text(name) in {"yes", "no"}
+    }
+
+    def save() -> None:
+        values.check()
+        eligibility_signoff.attest_criteria(
+            context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+            answers=answers, protocol=context.protocol, reason=values.text("reason") or None,
+        )  # fmt: skip
+
+    return _submit(
+        request, context, principal, subject_id, "attestation", save,
+        f"/subjects/{subject_id}/screening",
+    )  # fmt: skip
+
+
+@router.post("/{subject_id}/eligibility-signature")
+def sign_eligibility(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+) -> Response:
+    """The investigator signs the eligibility with their password."""
+    values = FormValues(form)
+
+    def save() -> None:
+        values.check()
+        try:
+            eligibility_signoff.sign_eligibility(
+                context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+                password=values.text("password"),
+            )  # fmt: skip
+        except AuthenticationError as error:
+            raise InputError.single("password", error.message) from None
+
+    return _submit(
+        request, context, principal, subject_id, "signature", save,
+        f"/subjects/{subject_id}/screening",
+    )  # fmt: skip
+
+
 @router.post("/{subject_id}/consent")
 def save_consent(
     request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
@@ -211,7 +273,7 @@ def _randomize_page(
     return render(
         request, "subjects/randomize.html",
         {"page": page, "protocol": context.protocol, "values": values, "errors": {},
-         "confirm": False, **extra},
+         "confirm": False, "signoff": _signoff(context, principal, subject_id), **extra},
         principal=principal, status_code=422 if extra.get("errors") else 200,
     )  # fmt: skip
 
