@@ -20,7 +20,8 @@ from trialdesk.adapters.protocol_file.schema import (
     ScreeningFieldModel,
     VisitModel,
 )
-from trialdesk.domain.errors import FieldError
+from trialdesk.domain.display import time_zone
+from trialdesk.domain.errors import FieldError, InputError
 
 __all__ = ["check_document"]
 
@@ -33,6 +34,7 @@ def check_document(doc: ProtocolDocument, raw: dict[str, Any]) -> list[FieldErro
     errors: list[FieldError] = []
     course_codes = {v.code for v in doc.visits if v.phase == "course"}
     errors += _check_unique(doc)
+    errors += _check_time_zone(doc.time_zone)
     errors += _check_population(doc)
     for i, arm in enumerate(doc.arms):
         errors += _check_arm(f"arms[{i}]", arm, doc.course.length_days)
@@ -60,6 +62,14 @@ def _duplicates(section: str, codes: Sequence[str], key: str = "code") -> Iterab
             yield FieldError(f"{section}[{i}].{key}", f"duplicate {code!r} (also at {where})")
         else:
             first[code] = i
+
+
+def _check_time_zone(name: str) -> list[FieldError]:
+    try:
+        time_zone(name)
+    except InputError as error:
+        return list(error.errors)
+    return []
 
 
 def _check_unique(doc: ProtocolDocument) -> list[FieldError]:

@@ -125,6 +125,7 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
         ),
         safety=SafetyReporting(**doc.safety.model_dump()),
         assumptions=tuple(Assumption(a.path, a.choice, a.reason) for a in doc.assumptions),
+        time_zone=doc.time_zone,
     )
 
 

@@ -47,6 +47,8 @@ class Protocol:
     analysis: AnalysisPlan
     safety: SafetyReporting
     assumptions: tuple[Assumption, ...]
+    #: IANA zone sites show times in unless they set their own (everything is stored in UTC).
+    time_zone: str = "UTC"
 
     @property
     def ratio_label(self) -> str:
