@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.display import time_zone
-from trialdesk.domain.errors import NotFoundError
+from trialdesk.domain.errors import InputError, NotFoundError
 from trialdesk.services.access import load_actor, require_action_anywhere
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import update_audited
@@ -61,6 +61,8 @@ def set_site_time_zone(
     The name is checked against the IANA database (``zoneinfo``), so a typo never reaches a page.
     Returns the stored value. Audited like every account change.
     """
+    if not code.strip():
+        raise InputError.single("code", "choose a site")
     stored = zone.strip() if zone is not None and zone.strip() else None
     if stored is not None:
         time_zone(stored)

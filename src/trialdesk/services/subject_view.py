@@ -24,6 +24,7 @@ from trialdesk.domain.calendar import (
     window_status,
 )
 from trialdesk.domain.decisions import ProtocolDecision
+from trialdesk.domain.display import quantity
 from trialdesk.domain.lifecycle import may_receive_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.safety.clocks import ClockStatus, reporting_clocks
@@ -173,7 +174,7 @@ def _timeline(
         row = done.pop(0) if done else None
         done_on = row["administered_on"] if row else None
         state, window = window_status(planned.earliest, planned.latest, done_on, today)
-        amount = f"{planned.dose:g} {planned.unit} {planned.route}"
+        amount = f"{quantity(planned.dose, planned.unit)} {planned.route}"
         items.append(
             TimelineItem(
                 "dose", planned.intervention, planned.name, planned.course, planned.day,
