@@ -118,6 +118,13 @@ _TABLES: dict[str, dict[str, str]] = {
         "late": "reported late",
     },
     "query_status": {"open": "Open", "answered": "Answered", "closed": "Closed"},
+    "criterion_status": {
+        "met": "Met",
+        "not_met": "Not met",
+        "missing": "Missing",
+        "attested": "Attested",
+        "not_attested": "Not attested",
+    },
     "organ": {"skin": "Skin", "liver": "Liver", "upper_gi": "Upper GI", "lower_gi": "Lower GI"},
     "entity": {
         "subjects": "Subject",

@@ -8,6 +8,7 @@ from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.access import Action, Role
 from trialdesk.domain.calendar import PlanState, WindowStatus
 from trialdesk.domain.decisions import NextStep
+from trialdesk.domain.eligibility import CriterionStatus
 from trialdesk.domain.labels import LABELS, label, protocol_label
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.safety.adverse_event import AeOutcome
@@ -19,7 +20,7 @@ LABELLED = [
     ("role", Role), ("action", Action), ("state", SubjectState), ("ae_outcome", AeOutcome),
     ("seriousness", SeriousnessCriterion), ("causality", Causality), ("next_step", NextStep),
     ("plan_state", PlanState), ("window", WindowStatus), ("clock", ClockKind),
-    ("clock_status", ClockStatus),
+    ("clock_status", ClockStatus), ("criterion_status", CriterionStatus),
 ]  # fmt: skip
 
 
