@@ -99,4 +99,6 @@ def require_subject(
 def require_action_anywhere(actor: Actor, action: Action) -> None:
     """Study-level actions (account management, study-wide export) need the role somewhere."""
     if not actor.may_anywhere(action):
-        raise PermissionDeniedError(f"your roles do not allow {action.value.replace('_', ' ')}")
+        raise PermissionDeniedError(
+            f"You may not {label('action', action)}: your roles do not allow it"
+        )
