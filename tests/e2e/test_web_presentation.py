@@ -78,7 +78,9 @@ def test_empty_forms_pre_select_and_pre_fill_no_clinical_value(journey: WebWorld
         assert options.startswith('<option value="">'), name
         assert " selected" not in options, name
     assert "— choose —" in _select(page, "outcome")
-    for name in ("skin_bsa_pct", "desquamation_bsa_pct", "bilirubin", "aware_at"):
+    # The weight is measured for each dose: the last one is shown beside the field, not typed in.
+    assert "(last recorded: 72 kg)" in page
+    for name in ("skin_bsa_pct", "desquamation_bsa_pct", "bilirubin", "aware_at", "weight_kg"):
         assert re.search(rf'name="{name}"[^>]*value=""', page), name
     assert not re.search(r'type="checkbox"[^>]*checked', page)
     calculator = client.get("/gvhd/calculator").text
