@@ -41,8 +41,9 @@ def _readable_text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(text))
 
 
-def _select(page: str, name: str) -> str:
-    found = re.search(rf'<select id="[^"]*" name="{name}"[^>]*>(.*?)</select>', page, re.S)
+def _select(page: str, name: str, element_id: str = r'[^"]*') -> str:
+    """The options of the (first) select named ``name``, or of the one with ``element_id``."""
+    found = re.search(rf'<select id="{element_id}" name="{name}"[^>]*>(.*?)</select>', page, re.S)
     assert found is not None, name
     return found.group(1)
 
@@ -73,10 +74,15 @@ def _randomized(world: WebWorld, weight: str = "72") -> tuple[TestClient, str, s
 def test_empty_forms_pre_select_and_pre_fill_no_clinical_value(journey: WebWorld) -> None:
     client, _, url = _randomized(journey)
     page = client.get(url).text
-    for name in ("kind", "outcome", "ctcae_grade", "bilirubin_unit", "causality", "product"):
-        options = _select(page, name)
-        assert options.startswith('<option value="">'), name
-        assert " selected" not in options, name
+    for name, element_id in (
+        ("kind", "outcome_kind"), ("kind", "therapy_kind"), ("outcome", "outcome"),
+        ("ctcae_grade", "ctcae_grade"), ("bilirubin_unit", "bilirubin_unit"),
+        ("causality", "causality"), ("product", "product"), ("product", "ae_product"),
+        ("visit_code", "visit_code"),
+    ):  # fmt: skip
+        options = _select(page, name, element_id)
+        assert options.startswith('<option value="">'), element_id
+        assert " selected" not in options, element_id
     assert "— choose —" in _select(page, "outcome")
     # The weight is measured for each dose: the last one is shown beside the field, not typed in.
     assert "(last recorded: 72 kg)" in page
@@ -118,9 +124,9 @@ def test_an_assessment_without_its_bilirubin_unit_is_refused_naming_the_unit(
 
 
 def test_a_refused_adverse_event_form_keeps_every_value_entered(journey: WebWorld) -> None:
-    client, csrf = _browser(journey, "coord.bj")
+    client, csrf, url = _randomized(journey)
     refused = client.post(
-        f"/subjects/{journey.subject_id}/adverse-events",
+        f"{url}/adverse-events",
         data={"csrf_token": csrf, "term": "", "ctcae_grade": "2", "onset_on": DAY1.isoformat(),
               "aware_at": "2026-03-02T08:00", "outcome": "not_recovered",
               "seriousness": ["hospitalization", "life_threatening"], "product": "uc_msc",
@@ -130,7 +136,9 @@ def test_a_refused_adverse_event_form_keeps_every_value_entered(journey: WebWorl
     assert re.search(r'id="term-error"[^>]*>is required', refused.text)
     assert '<option value="2" selected>Grade 2</option>' in _select(refused.text, "ctcae_grade")
     assert '<option value="not_recovered" selected>' in _select(refused.text, "outcome")
-    assert '<option value="uc_msc" selected>' in _select(refused.text, "product")
+    assert '<option value="uc_msc" selected>' in _select(refused.text, "product", "ae_product")
+    # The dose form, which also has a product, is not filled from the refused AE form.
+    assert " selected" not in _select(refused.text, "product", "product")
     assert '<option value="possible" selected>' in _select(refused.text, "causality")
     for ticked in ("hospitalization", "life_threatening"):
         assert f'value="{ticked}" checked>' in refused.text
