@@ -93,6 +93,9 @@ def test_empty_forms_pre_select_and_pre_fill_no_clinical_value(journey: WebWorld
     assert 'value="0.8"' not in calculator
     assert " selected" not in _select(calculator, "bilirubin_unit")
     assert '<strong id="response">–</strong>' in calculator
+    # The script shows the API's step and driver codes by the domain's labels.
+    assert "rash extent (% BSA)" in html.unescape(calculator)
+    assert "Switch to another therapy" in html.unescape(calculator)
 
 
 def test_an_outcome_without_its_kind_is_refused_naming_kind(journey: WebWorld) -> None:

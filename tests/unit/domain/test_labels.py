@@ -9,6 +9,7 @@ from trialdesk.domain.access import Action, Role
 from trialdesk.domain.calendar import PlanState, WindowStatus
 from trialdesk.domain.decisions import NextStep
 from trialdesk.domain.eligibility import CriterionStatus
+from trialdesk.domain.gvhd.staging import StageDriver
 from trialdesk.domain.labels import LABELS, label, protocol_label
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.safety.adverse_event import AeOutcome
@@ -20,7 +21,7 @@ LABELLED = [
     ("role", Role), ("action", Action), ("state", SubjectState), ("ae_outcome", AeOutcome),
     ("seriousness", SeriousnessCriterion), ("causality", Causality), ("next_step", NextStep),
     ("plan_state", PlanState), ("window", WindowStatus), ("clock", ClockKind),
-    ("clock_status", ClockStatus), ("criterion_status", CriterionStatus),
+    ("clock_status", ClockStatus), ("criterion_status", CriterionStatus), ("driver", StageDriver),
 ]  # fmt: skip
 
 

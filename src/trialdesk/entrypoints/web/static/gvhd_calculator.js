@@ -11,6 +11,7 @@
   let pending = null;
   // The API answers with codes; the page carries the labels of trialdesk.domain.labels.
   const STEP_LABELS = JSON.parse(form.dataset.stepLabels || "{}");
+  const DRIVER_LABELS = JSON.parse(form.dataset.driverLabels || "{}");
 
   function numberOrNull(name) {
     const text = form.elements[name].value.trim();
@@ -94,7 +95,7 @@
         baseline[organ] = Number(typed);
         document.querySelector(`[data-baseline="${organ}"]`).textContent = typed === "" ? "–" : typed;
         document.querySelector(`[data-stage="${organ}"]`).textContent = staged.stages[organ];
-        document.querySelector(`[data-driver="${organ}"]`).textContent = staged.drivers[organ] || "–";
+        document.querySelector(`[data-driver="${organ}"]`).textContent = DRIVER_LABELS[staged.drivers[organ]] || staged.drivers[organ] || "–";
       });
       set("grade", staged.grade_label);
       if (form.dataset.noBaseline) {
