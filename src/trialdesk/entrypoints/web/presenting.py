@@ -103,7 +103,6 @@ def install_presentation(env: Environment) -> None:
     env.globals["zone_of"] = _zone_of
     env.globals["chosen"] = _chosen
     env.globals["labels_json"] = _labels_json
-    env.globals["DATE_HINT"] = display.DATE_HINT
 
 
 def reader_zones(zones: SiteZones, site_codes: list[str | None]) -> dict[str, Any]:
