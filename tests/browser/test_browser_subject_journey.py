@@ -116,6 +116,7 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
         page.fill("#assessed_on", (day1 + dt.timedelta(days=offset)).isoformat())
         for name, value in measurements.items():
             page.fill(f"#{name}", value)
+        page.select_option("#bilirubin_unit", "mg/dL")  # no unit is assumed
         page.wait_for_function("document.getElementById('grade').textContent !== '–'")
         if offset == 28:
             page.wait_for_function("document.getElementById('response').textContent === 'CR'")
@@ -123,17 +124,22 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
         _submit(visitor, "#gvhd-calculator")
     rows = page.locator("#assessments tr")
     assert rows.count() == 5
-    assert rows.nth(4).locator("td").nth(1).inner_text() == "D29"
+    assert rows.nth(4).locator("td").nth(1).inner_text() == "D29 – Week 4 (day-28 response)"
     assert rows.nth(4).locator("td").nth(7).inner_text() == "CR"
-    assert "course complete" in page.locator("#subject-next-step").inner_text()
+    assert "Course complete" in page.locator("#subject-next-step").inner_text()
     visitor.screenshot("07-four-weekly-assessments-and-response")
 
     page.fill("#term", "Pneumonia")
     page.select_option("#ctcae_grade", "3")
     page.fill("#onset_on", (day1 + dt.timedelta(days=10)).isoformat())
+    # Typed in the site's time zone (the protocol's Asia/Shanghai); outcome has no default.
+    page.fill("#aware_at", f"{(day1 + dt.timedelta(days=10)).isoformat()}T09:00")
+    page.select_option("#outcome", "recovering")
     page.check('input[name="seriousness"][value="hospitalization"]')
     _submit(visitor, "#adverse-event form")
-    assert "investigator to sponsor" in page.locator("#adverse-events").inner_text()
+    events = page.locator("#adverse-events").inner_text()
+    assert "SAE report to the sponsor" in events
+    assert "CST (Asia/Shanghai)" in events
     visitor.screenshot("08-serious-adverse-event")
 
     visitor.login(username_of(Role.INVESTIGATOR, SITE_A))

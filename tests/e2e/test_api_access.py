@@ -108,3 +108,46 @@ def test_a_body_that_is_not_json_is_a_422_not_a_crash(web: WebWorld) -> None:
     )
     assert response.status_code == 422
     assert response.json()["error"] == "InputError"
+
+
+def test_an_administrator_sets_and_clears_a_site_time_zone_and_others_may_not(
+    web: WebWorld,
+) -> None:
+    client, csrf = _as(web, "admin")
+    wrong = client.patch("/api/v1/sites/BJ01", json={"time_zone": "Mars/Olympus"}, headers=csrf)
+    assert wrong.status_code == 422
+    assert [e["field"] for e in wrong.json()["errors"]] == ["time_zone"]
+    saved = client.patch("/api/v1/sites/BJ01", json={"time_zone": "Asia/Urumqi"}, headers=csrf)
+    assert saved.status_code == 200, saved.text
+    assert saved.json() == {"id": 1, "code": "BJ01", "name": "Beijing", "time_zone": "Asia/Urumqi"}
+    listed = {s["code"]: s["time_zone"] for s in client.get("/api/v1/sites").json()}
+    assert listed == {"BJ01": "Asia/Urumqi", "SH01": None}
+    cleared = client.patch("/api/v1/sites/BJ01", json={"time_zone": None}, headers=csrf)
+    assert cleared.json()["time_zone"] is None
+    assert (
+        client.patch("/api/v1/sites/XX01", json={"time_zone": "UTC"}, headers=csrf).status_code
+        == 404
+    )
+    coordinator, coordinator_csrf = _as(web, "coord.bj")
+    refused = coordinator.patch(
+        "/api/v1/sites/BJ01", json={"time_zone": "UTC"}, headers=coordinator_csrf
+    )
+    assert refused.status_code == 403
+
+
+def test_a_monitor_may_see_but_not_change_a_subject_and_is_told_so(web: WebWorld) -> None:
+    from trialdesk.services import accounts
+
+    accounts.create_user(
+        web.store.new_uow(), username="mon.bj", full_name="Monitor", password="Correct-Horse-42",
+        role="monitor", site_code="BJ01", as_user=None,
+    )  # fmt: skip
+    client, csrf = _as(web, "mon.bj")
+    assert client.get(f"/api/v1/subjects/{web.subject_id}").status_code == 200
+    refused = client.post(
+        f"/api/v1/subjects/{web.subject_id}/visits",
+        json={"visit_code": "D1", "visit_date": "2026-03-02"}, headers=csrf,
+    )  # fmt: skip
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "PermissionDeniedError"
+    assert refused.json()["message"].startswith("You may not enter clinical data for subject")

@@ -325,7 +325,7 @@ def test_only_the_investigator_signs_and_a_wrong_password_is_a_field_error(
     ).json()
     body = {"entity": "gvhd_assessments", "record_id": assessment["id"],
             "password": "Correct-Horse-42", "meaning": "I approve this assessment"}  # fmt: skip
-    assert coordinator.post(f"/subjects/{subject_id}/signatures", body).status_code == 404
+    assert coordinator.post(f"/subjects/{subject_id}/signatures", body).status_code == 403
     investigator = api_as(journey, "inv.bj")
     wrong = investigator.post(f"/subjects/{subject_id}/signatures", {**body, "password": "nope"})
     assert wrong.status_code == 422

@@ -179,3 +179,18 @@ def test_without_db_or_environment_the_database_is_trialdesk_db_here(
     code, out, _ = _run("site", "list", "--db", f"sqlite:///{tmp_path / 'trialdesk.db'}", "--json")
     assert code == 0
     assert [site["code"] for site in json.loads(out)] == ["BJ01"]
+
+
+def test_site_time_zone_sets_checks_and_clears_a_site_s_zone(db_url: str) -> None:
+    _populate(db_url)
+    code, out, _ = _run(
+        "site", "time-zone", "--db", db_url, "--code", "BJ01", "--zone", "Asia/Urumqi", "--json"
+    )
+    assert (code, json.loads(out)) == (0, {"code": "BJ01", "time_zone": "Asia/Urumqi"})
+    code, out, _ = _run("site", "list", "--db", db_url, "--json")
+    assert [(s["code"], s["time_zone"]) for s in json.loads(out)] == [("BJ01", "Asia/Urumqi")]
+    code, _, err = _run("site", "time-zone", "--db", db_url, "--code", "BJ01", "--zone", "Mars/X")
+    assert code == 2
+    assert "'Mars/X' is not a time zone" in err
+    code, out, _ = _run("site", "time-zone", "--db", db_url, "--code", "BJ01", "--zone", "default")
+    assert (code, out.strip()) == (0, "site BJ01: time zone protocol default")

@@ -103,7 +103,7 @@ def test_the_dashboard_page_draws_enrollment_against_the_target(web: WebWorld) -
     assert 'aria-label="Randomized: 0 of the target 130"' in page
     assert "target 130" in page
     assert "Sepsis" in page
-    assert "investigator to sponsor: due" in page
+    assert "SAE report to the sponsor: due" in page
     assert "<script" not in page
 
 

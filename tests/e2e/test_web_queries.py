@@ -83,7 +83,9 @@ def test_a_coordinator_cannot_raise_a_query(web: WebWorld) -> None:
         "/api/v1/queries", headers=headers,
         json={"entity": "visits", "record_id": visit, "message": "?"},
     )  # fmt: skip
-    assert response.status_code == 404
+    # The coordinator sees the subject, so this is a refusal, not "not found".
+    assert response.status_code == 403
+    assert response.json()["message"].startswith("You may not raise queries for subject")
 
 
 def test_lists_filter_by_status_and_hide_other_sites(web: WebWorld) -> None:

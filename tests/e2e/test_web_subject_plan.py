@@ -77,14 +77,14 @@ def _assess(client: TestClient, csrf: str, url: str, day: int, values: dict[str,
     on = DAY1 + dt.timedelta(days=day - 1)
     saved = client.post(
         f"{url}/assessments",
-        data={"csrf_token": csrf, "assessed_on": on.isoformat(),
+        data={"csrf_token": csrf, "assessed_on": on.isoformat(), "bilirubin_unit": "mg/dL",
               **{k: str(v) for k, v in values.items()}},
     )  # fmt: skip
     assert saved.status_code == 200, saved.text
 
 
 def _assessment_visits(page: str) -> list[tuple[str, str]]:
-    """(date, visit label) of each row of the assessments table."""
+    """(date, visit code and label) of each row of the assessments table."""
     body = re.search(r'<tbody id="assessments">(.*?)</tbody>', page, re.S)
     assert body is not None
     return re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", body.group(1))
@@ -116,9 +116,10 @@ def test_a_week_8_assessment_after_a_switch_of_therapy_is_the_week_8_follow_up_v
     journey: WebWorld,
 ) -> None:
     page = _week_8_after(journey, NO_RESPONSE)
-    assert re.search(r'id="subject-next-step"><strong>switch therapy', page)
+    assert re.search(r'id="subject-next-step"><strong>Switch to another therapy', page)
     assert _assessment_visits(page) == [
-        ("2026-03-02", "D1"), ("2026-03-30", "D29"), ("2026-04-27", "W8"),
+        ("2026-03-02", "D1 – Day 1 (baseline)"), ("2026-03-30", "D29 – Week 4 (day-28 response)"),
+        ("2026-04-27", "W8 – Week 8"),
     ]  # fmt: skip
     assert "course 2" not in page
     assert 'data-course="2"' not in page
@@ -128,7 +129,10 @@ def test_a_day_57_assessment_after_a_partial_response_is_the_repeat_course_s_day
     journey: WebWorld,
 ) -> None:
     page = _week_8_after(journey, PARTIAL_RESPONSE)
-    assert _assessment_visits(page)[1:] == [("2026-03-30", "D29"), ("2026-04-27", "D29 (course 2)")]
+    assert _assessment_visits(page)[1:] == [
+        ("2026-03-30", "D29 – Week 4 (day-28 response)"),
+        ("2026-04-27", "D29 – Week 4 (day-28 response) (course 2)"),
+    ]
     assert 'data-code="D29" data-course="2"' in page
 
 
@@ -145,7 +149,7 @@ def test_off_study_treatment_the_dose_form_is_gone_and_a_dose_is_refused_naming_
     assert ended.status_code == 200, ended.text
     page = client.get(url).text
     assert 'id="dose-form"' not in page
-    assert "No study treatment is given in state off study treatment." in page
+    assert "No study treatment is given in state “Off study treatment”." in page
     # Safety data are still collected in follow-up.
     assert f'action="{url}/adverse-events"' in page
     assert f'action="{url}/outcomes"' in page

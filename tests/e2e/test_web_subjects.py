@@ -108,7 +108,7 @@ def test_a_screen_failure_needs_its_reason(web: WebWorld) -> None:
     failed = client.post(
         url, data={"csrf_token": csrf, "state": "screen_failed", "reason": "declined"}
     )
-    assert 'id="subject-state">screen failed' in failed.text
+    assert 'id="subject-state">Screen failed' in failed.text
 
 
 def test_randomization_confirms_first_then_shows_arm_and_calendar_only(journey: WebWorld) -> None:
@@ -159,17 +159,17 @@ def test_the_subject_page_saves_doses_and_assessments_and_shows_derived_values(
               "weight_kg": "65", "dose_value": "20", "dose_unit": "mg"},
     )  # fmt: skip
     assert dosed.status_code == 200
-    assert "Study day 1 = 2026-03-02 (first dose); doses for 65.0 kg" in dosed.text
+    assert "Study day 1 = 2026-03-02 (first dose); doses for 65 kg" in dosed.text
     assert re.search(r'class="dose done in_window" data-code="anti_cd25"', dosed.text)
     assessed = client.post(
         f"{url}/assessments",
-        data={"csrf_token": csrf, "assessed_on": DAY1.isoformat(),
+        data={"csrf_token": csrf, "assessed_on": DAY1.isoformat(), "bilirubin_unit": "mg/dL",
               **{k: str(v) for k, v in BASELINE.items()}},
     )  # fmt: skip
     row = re.search(r'<tbody id="assessments"><tr>(.*?)</tr>', assessed.text, re.S)
     assert row is not None
     cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
-    assert cells == ["2026-03-02", "D1", "2", "2", "0", "1", "3", "baseline"]
+    assert cells == ["2026-03-02", "D1 – Day 1 (baseline)", "2", "2", "0", "1", "3", "baseline"]
 
 
 def test_a_refused_dose_shows_the_error_next_to_the_weight_and_saves_nothing(
@@ -198,24 +198,40 @@ def test_a_serious_adverse_event_shows_its_reporting_deadline(journey: WebWorld)
               "outcome": "recovering", "seriousness": ["life_threatening", "hospitalization"]},
     )  # fmt: skip
     assert page.status_code == 200
-    assert "yes: hospitalization, life_threatening" in page.text
-    assert "investigator to sponsor: due" in page.text
-    assert '<time datetime="2026-03-03T00:00:00+00:00">' in page.text
+    assert "yes: Requires or prolongs hospitalization, Life-threatening" in page.text
+    # Due 24 h after awareness, shown in the site's time zone (the protocol default) and named.
+    assert (
+        'SAE report to the sponsor: due <time datetime="2026-03-03T00:00:00+00:00">'
+        "2026-03-03 08:00 CST (Asia/Shanghai)</time>"
+    ) in page.text
 
 
-def test_an_adverse_event_time_without_offset_is_refused_next_to_the_field(
+def test_an_adverse_event_time_without_offset_is_the_site_s_local_time(
     journey: WebWorld,
 ) -> None:
     client, csrf = _browser(journey, "coord.bj")
     refused = client.post(
         f"/subjects/{journey.subject_id}/adverse-events",
         data={"csrf_token": csrf, "term": "Rash", "ctcae_grade": "1",
-              "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00",
+              "onset_on": DAY1.isoformat(), "aware_at": "2 March, 8 am",
               "outcome": "recovered"},
     )  # fmt: skip
     assert refused.status_code == 422
-    assert re.search(r'id="aware_at-error"[^>]*>needs a UTC offset', refused.text)
+    assert re.search(
+        r'id="aware_at-error"[^>]*>[^<]*use YYYY-MM-DD HH:MM, e.g. 2026-12-04 08:30', refused.text
+    )
     assert count(journey, "adverse_events") == 0
+    saved = client.post(
+        f"/subjects/{journey.subject_id}/adverse-events",
+        data={"csrf_token": csrf, "term": "Rash", "ctcae_grade": "1",
+              "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00",
+              "outcome": "recovered"},
+    )  # fmt: skip
+    assert saved.status_code == 200
+    # Typed at the Asia/Shanghai site: 08:00 there is midnight UTC.
+    with journey.store.new_uow() as uow:
+        (event,) = uow.records.find("adverse_events")
+    assert event["aware_at"] == dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
 
 
 def test_the_investigator_signs_with_password_re_entry_and_sees_the_manifest(
@@ -243,16 +259,21 @@ def test_the_investigator_signs_with_password_re_entry_and_sees_the_manifest(
     signed = investigator.post(
         f"/subjects/{journey.subject_id}/signatures", data={**form, "password": PASSWORD}
     )
-    assert "<td>Dr Wang Fang</td><td>2026-03-02 09:00:00 UTC</td><td>I approve</td><td>valid" in (
-        signed.text
-    )
+    assert (
+        "<td>Dr Wang Fang</td><td>2026-03-02 17:00:00 CST (Asia/Shanghai)</td><td>I approve</td>"
+        "<td>valid"
+    ) in signed.text
 
 
-def test_the_audit_trail_shows_utc_times_for_local_display(journey: WebWorld) -> None:
+def test_the_audit_trail_shows_site_times_and_keeps_utc_in_the_markup(journey: WebWorld) -> None:
     client, _ = _browser(journey, "coord.bj")
     page = client.get(f"/subjects/{journey.subject_id}")
-    assert re.search(r'<time datetime="2026-03-02T09:00:00(\.\d+)?\+00:00">', page.text)
-    assert "/static/local_time.js" in page.text
+    assert re.search(
+        r'<time datetime="2026-03-02T09:00:00(\.\d+)?\+00:00">2026-03-02 17:00:00 CST '
+        r"\(Asia/Shanghai\)</time>",
+        page.text,
+    )
+    assert "+00:00</time>" not in page.text
 
 
 def test_another_sites_coordinator_and_the_administrator_get_not_found(web: WebWorld) -> None:

@@ -7,7 +7,7 @@ import pytest
 from trial_world import SITE_A, SITE_B, SITE_SCOPED, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import PERMISSIONS, Action, Role
-from trialdesk.domain.errors import NotFoundError
+from trialdesk.domain.errors import NotFoundError, PermissionDeniedError
 from trialdesk.services import accounts, clinical, subjects
 
 
@@ -51,7 +51,8 @@ def test_own_site_staff_see_the_subject(world: TrialWorld, role: Role) -> None:
 
 @pytest.mark.parametrize("role", [Role.MONITOR, Role.DATA_MANAGER])
 def test_reviewers_at_the_site_may_not_enter_data(world: TrialWorld, role: Role) -> None:
-    with pytest.raises(NotFoundError, match=f"subject {world.subject_id} not found"):
+    # They see the subject, so the refusal says what they may not do rather than "not found".
+    with pytest.raises(PermissionDeniedError, match=r"^You may not enter clinical data for subj"):
         clinical.record_visit(
             world.store.new_uow(), as_user=world.user(role, SITE_A),
             subject_id=world.subject_id, visit_code="D1", visit_date=TODAY,

@@ -10,7 +10,13 @@ from trial_world import BASELINE_MEASUREMENTS, PASSWORD, SITE_B, TODAY, TrialWor
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction, AuditEntry
-from trialdesk.domain.errors import AuthenticationError, InputError, NotFoundError, StateError
+from trialdesk.domain.errors import (
+    AuthenticationError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StateError,
+)
 from trialdesk.services import clinical, corrections, review, subjects
 from trialdesk.services.audit_trail import export_audit_trail, verify_audit_trail
 
@@ -138,7 +144,8 @@ def test_signing_needs_the_password_re_entered(world: TrialWorld) -> None:
 
 def test_only_an_investigator_may_sign(world: TrialWorld) -> None:
     visit_id = _visit(world)
-    with pytest.raises(NotFoundError, match=f"visits {visit_id} not found"):
+    # The coordinator sees the record, so the refusal names what they may not do.
+    with pytest.raises(PermissionDeniedError, match=r"^You may not sign records for subject"):
         review.sign_record(
             world.store.new_uow(), as_user=world.coordinator, entity="visits",
             record_id=visit_id, password=PASSWORD, meaning="approve",

@@ -1,7 +1,9 @@
 """Who is acting, and whether they may touch a subject: enforced here, below every entrypoint.
 
-A subject the user may not see, or may not act on in the requested way, is reported exactly as a
-subject that does not exist, so the refusal leaks nothing about other sites' patients.
+A subject the user may not see is reported exactly as a subject that does not exist, so the
+refusal leaks nothing about other sites' patients. A subject the user may see but not act on in
+the requested way (a monitor recording a consent) is refused as such: the user already knows the
+subject exists, and "not found" would only mislead them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 
 from trialdesk.domain.access import Action, Role, role_allows
 from trialdesk.domain.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from trialdesk.domain.labels import label
 from trialdesk.services.ports import Record, UnitOfWork
 
 __all__ = [
@@ -68,7 +71,11 @@ def subject_not_found(subject_id: int) -> NotFoundError:
 def require_subject(
     uow: UnitOfWork, actor: Actor, subject_id: int, action: Action, *, for_update: bool = False
 ) -> Record:
-    """The subject's row, if the actor may perform ``action`` on it; else "not found".
+    """The subject's row, if the actor may perform ``action`` on it.
+
+    Refused with "not found" when the subject is missing or out of the actor's sight (another
+    site), and with :class:`PermissionDeniedError` when the actor sees the subject but their role
+    does not allow ``action`` there.
 
     The subject's lock state is read with it, so a following audited write checks the lock
     without another trip to the database. A use case that changes the subject (its state, or
@@ -76,12 +83,22 @@ def require_subject(
     transaction ends, and a concurrent change of the same subject waits and reads the result.
     """
     found = uow.records.get_with_lock_state("subjects", subject_id, for_update=for_update)
-    if found is None or not actor.may(action, found[0]["site_id"]):
+    if found is None:
         raise subject_not_found(subject_id)
-    return found[0]
+    site_id = found[0]["site_id"]
+    if actor.may(action, site_id):
+        return found[0]
+    if actor.may(Action.VIEW_SUBJECT, site_id):
+        raise PermissionDeniedError(
+            f"You may not {label('action', action)} for subject {subject_id}: "
+            "your roles at its site do not allow it"
+        )
+    raise subject_not_found(subject_id)
 
 
 def require_action_anywhere(actor: Actor, action: Action) -> None:
     """Study-level actions (account management, study-wide export) need the role somewhere."""
     if not actor.may_anywhere(action):
-        raise PermissionDeniedError(f"your roles do not allow {action.value.replace('_', ' ')}")
+        raise PermissionDeniedError(
+            f"You may not {label('action', action)}: your roles do not allow it"
+        )

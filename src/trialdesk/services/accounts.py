@@ -68,6 +68,8 @@ class SiteRead:
     id: int
     code: str
     name: str
+    #: IANA zone the site reads times in; ``None`` follows the protocol's default.
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,10 @@ def create_site(uow: UnitOfWork, *, code: str, name: str, as_user: int | None) -
 def list_sites(uow: UnitOfWork) -> list[SiteRead]:
     """Every site, in order of registration."""
     with uow:
-        return [SiteRead(r["id"], r["code"], r["name"]) for r in uow.records.find("sites")]
+        return [
+            SiteRead(r["id"], r["code"], r["name"], r["time_zone"])
+            for r in uow.records.find("sites")
+        ]
 
 
 def _grant(uow: UnitOfWork, actor: Actor, user: Record, role: Role, site_code: str | None) -> None:

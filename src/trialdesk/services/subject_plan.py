@@ -21,6 +21,7 @@ from trialdesk.domain.calendar import (
     WindowStatus,
     visit_done_on,
 )
+from trialdesk.domain.display import quantity
 from trialdesk.domain.plan_status import (
     PlanEvent,
     PlanEventKind,
@@ -131,7 +132,7 @@ def _dose_items(
             earliest=planned.earliest, latest=planned.latest, done_on=done, today=today,
             treatment=True, events=events,
         )  # fmt: skip
-        amount = f"{planned.dose:g} {planned.unit} {planned.route}"
+        amount = f"{quantity(planned.dose, planned.unit)} {planned.route}"
         items.append(
             TimelineItem(
                 "dose", planned.intervention, planned.name, planned.course, planned.day,

@@ -156,6 +156,14 @@ def test_builtin_assumptions_cover_what_the_registry_leaves_open() -> None:
     assert all(a.reason for a in load_protocol().assumptions)
 
 
+def test_builtin_sites_show_times_in_china_standard_time_unless_they_set_their_own() -> None:
+    assert load_protocol().time_zone == "Asia/Shanghai"
+    without = copy.deepcopy(BUILTIN)
+    del without["time_zone"]
+    without["assumptions"] = [a for a in without["assumptions"] if a["path"] != "time_zone"]
+    assert parse_protocol(yaml.safe_dump(without, allow_unicode=True)).time_zone == "UTC"
+
+
 def test_builtin_protocol_version_and_effective_date_are_recorded() -> None:
     version = load_protocol().version
     assert version.version == "1.0"
@@ -455,6 +463,12 @@ BROKEN_FILES = [
         _minimization_without_settings,
         "randomization.minimization: is required for minimization",
         id="minimization without its settings",
+    ),
+    pytest.param(
+        _set("time_zone", "China/Beijing"),
+        "time_zone: 'China/Beijing' is not a time zone; use an IANA name such as Asia/Shanghai"
+        " or UTC",
+        id="unknown time zone",
     ),
 ]
 

@@ -21,7 +21,8 @@ from trialdesk.adapters.protocol_file.schema import (
     ScreeningFieldModel,
     VisitModel,
 )
-from trialdesk.domain.errors import FieldError
+from trialdesk.domain.display import time_zone
+from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.protocol.edit_checks import DATE_FIELDS, NUMBER_FIELDS
 
 __all__ = ["check_document"]
@@ -35,6 +36,7 @@ def check_document(doc: ProtocolDocument, raw: dict[str, Any]) -> list[FieldErro
     errors: list[FieldError] = []
     course_codes = {v.code for v in doc.visits if v.phase == "course"}
     errors += _check_unique(doc)
+    errors += _check_time_zone(doc.time_zone)
     errors += _check_population(doc)
     for i, arm in enumerate(doc.arms):
         errors += _check_arm(f"arms[{i}]", arm, doc.course.length_days)
@@ -67,6 +69,14 @@ def _duplicates(section: str, codes: Sequence[str], key: str = "code") -> Iterab
             yield FieldError(f"{section}[{i}].{key}", f"duplicate {code!r} (also at {where})")
         else:
             first[code] = i
+
+
+def _check_time_zone(name: str) -> list[FieldError]:
+    try:
+        time_zone(name)
+    except InputError as error:
+        return list(error.errors)
+    return []
 
 
 def _check_unique(doc: ProtocolDocument) -> list[FieldError]:

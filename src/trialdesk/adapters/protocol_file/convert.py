@@ -132,6 +132,7 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
         ),
         safety=SafetyReporting(**doc.safety.model_dump()),
         assumptions=tuple(Assumption(a.path, a.choice, a.reason) for a in doc.assumptions),
+        time_zone=doc.time_zone,
         edit_checks=tuple(_edit_check(c) for c in doc.edit_checks),
     )
 

@@ -263,6 +263,8 @@ class ProtocolDocument(_Strict):
     version: Text
     effective_date: dt.date
     amendments: list[AmendmentModel] = []
+    #: IANA zone in which sites show times unless a site sets its own (times are stored in UTC).
+    time_zone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
     identification: IdentificationModel
     design: DesignModel
     population: PopulationModel

@@ -50,6 +50,8 @@ class Protocol:
     assumptions: tuple[Assumption, ...]
     #: Checks run on every saved record (see :mod:`trialdesk.domain.edit_checks`).
     edit_checks: tuple[EditCheck, ...] = ()
+    #: IANA zone sites show times in unless they set their own (everything is stored in UTC).
+    time_zone: str = "UTC"
 
     @property
     def ratio_label(self) -> str:

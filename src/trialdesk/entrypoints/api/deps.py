@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from trialdesk.domain.errors import AuthenticationError, PermissionDeniedError
+from trialdesk.domain.errors import AuthenticationError, PermissionDeniedError, TrialdeskError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.entrypoints.api.context import AppContext
 from trialdesk.entrypoints.api.security import (
@@ -36,6 +36,7 @@ __all__ = [
     "Principal",
     "ProtocolDep",
     "WebUser",
+    "signed_in_principal",
 ]
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -104,7 +105,21 @@ ApiUser = Annotated[Principal, Depends(api_principal)]
 
 def web_principal(request: Request, context: ContextDep) -> Principal:
     """The signed-in user of a page (session cookie only)."""
-    return _session_principal(request, context)
+    principal = _session_principal(request, context)
+    # Kept for the error page, so a refusal is shown inside the signed-in user's own menu.
+    request.state.principal = principal
+    return principal
+
+
+def signed_in_principal(request: Request) -> Principal | None:
+    """The page's signed-in user, if any, for pages drawn outside a route (the error page)."""
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal):
+        return known
+    try:
+        return _session_principal(request, request.app.state.trialdesk)
+    except TrialdeskError:
+        return None
 
 
 WebUser = Annotated[Principal, Depends(web_principal)]

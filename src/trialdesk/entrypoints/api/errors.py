@@ -65,7 +65,12 @@ def _page(request: Request, error: TrialdeskError) -> Response:
         response = RedirectResponse(target, status_code=303)
         clear_session_cookie(response, context.settings)
         return response
-    return render(request, "error.html", {"error": error}, status_code=error.http_status)
+    from trialdesk.entrypoints.api.deps import signed_in_principal
+
+    return render(
+        request, "error.html", {"error": error}, principal=signed_in_principal(request),
+        status_code=error.http_status,
+    )  # fmt: skip
 
 
 async def _on_trialdesk_error(request: Request, error: Exception) -> Response:

@@ -1,4 +1,4 @@
-"""``trialdesk site``: register and list trial sites."""
+"""``trialdesk site``: register and list trial sites and set the time zone each one reads in."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from trialdesk.bootstrap import build_store
 from trialdesk.entrypoints.cli import output
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
-from trialdesk.services import accounts
+from trialdesk.services import accounts, site_zones
 
-app = output.new_app("site", "Register and list trial sites.")
+app = output.new_app("site", "Register and list trial sites; set a site's time zone.")
 
 
 @app.command("add")
@@ -36,6 +36,36 @@ def list_command(db: DbOption = None, json: JsonOption = False) -> None:
 
     def render(items: list[accounts.SiteRead]) -> None:
         for site in items:
-            output.console.print(f"{site.code}\t{site.name}", highlight=False)
+            zone = site.time_zone or "(protocol default)"
+            output.console.print(f"{site.code}\t{site.name}\t{zone}", highlight=False)
 
     output.emit(sites, as_json=json, render=render)
+
+
+@app.command("time-zone")
+def time_zone_command(
+    code: Annotated[str, typer.Option("--code", help="Site code, e.g. BJ01.")],
+    zone: Annotated[
+        str,
+        typer.Option(
+            "--zone",
+            help="IANA time zone, e.g. Asia/Shanghai; 'default' follows the protocol's zone.",
+        ),
+    ],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Set the time zone the site's times are shown in (stored times stay UTC; audited)."""
+    wanted = None if zone.strip().lower() == "default" else zone
+    with build_store(db) as store:
+        stored = site_zones.set_site_time_zone(
+            store.new_uow(), code=code, zone=wanted, as_user=None
+        )
+    result = {"code": code, "time_zone": stored}
+    output.emit(
+        result,
+        as_json=json,
+        render=lambda r: output.console.print(
+            f"site {r['code']}: time zone {r['time_zone'] or 'protocol default'}", highlight=False
+        ),
+    )

@@ -14,6 +14,8 @@ from starlette.responses import HTMLResponse
 from trialdesk.domain.access import Action, role_allows
 from trialdesk.entrypoints.api.deps import Principal
 from trialdesk.entrypoints.api.security import csrf_token_for
+from trialdesk.entrypoints.web.presenting import install_presentation, reader_zones
+from trialdesk.services.site_zones import load_site_zones
 
 __all__ = ["STATIC_DIR", "NavItem", "navigation", "render"]
 
@@ -23,6 +25,7 @@ templates = Jinja2Templates(directory=_HERE / "templates")
 # Templates ship with the package and never change under a running server: compile each once
 # and skip the per-render check of the file's modification time.
 templates.env.auto_reload = False
+install_presentation(templates.env)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +62,25 @@ def render(
     principal: Principal | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """A page with the layout's navigation, the signed-in user and their CSRF token."""
+    """A page with the layout's navigation, the signed-in user and their CSRF token.
+
+    A signed-in reader also gets every site's time zone, so the page can show each time in the
+    zone of the site it belongs to (see ``presenting``).
+    """
     token = principal.session_token if principal is not None else None
+    times: dict[str, Any] = {}
+    if principal is not None:
+        app_context = request.app.state.trialdesk
+        zones = load_site_zones(
+            app_context.store.new_read_uow(), default=app_context.protocol.time_zone
+        )
+        times = reader_zones(zones, [grant.site_code for grant in principal.user.grants])
     full = {
         "principal": principal,
         "nav": navigation(principal),
         "csrf_token": csrf_token_for(token) if token else "",
         "errors": {},
+        **times,
         **(context or {}),
     }
     return templates.TemplateResponse(request, template, full, status_code=status_code)

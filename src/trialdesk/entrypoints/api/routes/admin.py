@@ -12,11 +12,12 @@ from trialdesk.entrypoints.api.schemas.admin import (
     RoleRead,
     SiteCreate,
     SiteRead,
+    SiteTimeZoneUpdate,
     UserCreate,
     UserRead,
 )
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
-from trialdesk.services import accounts
+from trialdesk.services import accounts, site_zones
 from trialdesk.services.identity import require_study_action
 
 __all__ = ["router"]
@@ -46,7 +47,7 @@ def list_sites(context: ContextDep, principal: ApiUser) -> list[SiteRead]:
     """Every trial site."""
     _require_admin(context, principal)
     return [
-        SiteRead(id=s.id, code=s.code, name=s.name)
+        SiteRead(id=s.id, code=s.code, name=s.name, time_zone=s.time_zone)
         for s in accounts.list_sites(context.store.new_uow())
     ]
 
@@ -58,6 +59,21 @@ def create_site(body: SiteCreate, context: ContextDep, principal: ApiUser) -> Si
         context.store.new_uow(), code=body.code, name=body.name, as_user=principal.user_id
     )
     return SiteRead(id=site.id, code=site.code, name=site.name)
+
+
+@router.patch("/sites/{code}", response_model=SiteRead)
+def set_site_time_zone(
+    body: SiteTimeZoneUpdate,
+    context: ContextDep,
+    principal: ApiUser,
+    code: str = Path(min_length=1, max_length=32),
+) -> SiteRead:
+    """Set the site's time zone (pages show its times there), or null for the protocol default."""
+    site_zones.set_site_time_zone(
+        context.store.new_uow(), code=code, zone=body.time_zone, as_user=principal.user_id
+    )
+    site = next(s for s in accounts.list_sites(context.store.new_uow()) if s.code == code)
+    return SiteRead(id=site.id, code=site.code, name=site.name, time_zone=site.time_zone)
 
 
 @router.get("/users", response_model=list[UserRead])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from trialdesk.domain.calendar import dose_for_weight, plan_calendar
+from trialdesk.domain.display import quantity
 from trialdesk.domain.protocol import DoseBasis
 from trialdesk.entrypoints.api.deps import ApiUser, ProtocolDep
 from trialdesk.entrypoints.api.schemas.clinical import PlannedDoseInput, PlannedDoseRead
@@ -65,7 +66,7 @@ def calendar_read(body: CalendarPreview, protocol: ProtocolDep) -> CalendarRead:
             planned_on=a.date,
             earliest=a.earliest,
             latest=a.latest,
-            detail=f"{a.dose:g} {a.unit} {a.route}",
+            detail=f"{quantity(a.dose, a.unit)} {a.route}",
         )
         for a in plan.administrations
     ] + [

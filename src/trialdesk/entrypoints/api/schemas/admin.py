@@ -16,6 +16,7 @@ __all__ = [
     "RoleRead",
     "SiteCreate",
     "SiteRead",
+    "SiteTimeZoneUpdate",
     "UserCreate",
     "UserRead",
 ]
@@ -30,6 +31,16 @@ class SiteRead(BaseModel):
     id: int
     code: str
     name: str
+    time_zone: str | None = Field(
+        default=None, description="IANA time zone of the site; null follows the protocol default"
+    )
+
+
+class SiteTimeZoneUpdate(BaseModel):
+    time_zone: Annotated[str, Field(max_length=64)] | None = Field(
+        examples=["Asia/Shanghai"],
+        description="IANA time zone name; null (or empty) returns to the protocol default",
+    )
 
 
 class RoleGrantCreate(BaseModel):

@@ -122,3 +122,5 @@ class ProtocolRead(_FromDomain):
     visits: list[VisitRead]
     endpoints: list[EndpointRead]
     assumptions: list[AssumptionRead]
+    #: IANA zone sites show times in unless they set their own.
+    time_zone: str

@@ -5,6 +5,8 @@
   const form = document.getElementById("screening-form");
   if (!form) return;
   const errorBox = document.getElementById("eligibility-error");
+  // The API answers with codes; the page carries the labels of trialdesk.domain.labels.
+  const STATUS_LABELS = JSON.parse(form.dataset.statusLabels || "{}");
   let pending = null;
 
   function answers() {
@@ -44,7 +46,7 @@
     data.criteria.forEach((c) => {
       const row = document.querySelector(`tr[data-criterion="${c.criterion_id}"]`);
       if (!row) return;
-      row.querySelector(".status").textContent = c.status.replace(/_/g, " ");
+      row.querySelector(".status").textContent = STATUS_LABELS[c.status] || c.status.replace(/_/g, " ");
       row.querySelector(".reason").textContent = c.reason;
       row.dataset.status = c.status;
     });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -13,12 +14,15 @@ from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import submit_form
-from trialdesk.services import accounts
+from trialdesk.services import accounts, site_zones
 from trialdesk.services.identity import require_study_action
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/admin")
+
+#: Suggestions for the time-zone field (any IANA name is accepted and checked on save).
+_ZONE_NAMES = sorted(zoneinfo.available_timezones())
 
 
 def _require_admin(context: ContextDep, principal: Principal) -> None:
@@ -45,7 +49,9 @@ def _sites_page(
     sites = accounts.list_sites(context.store.new_uow())
     status = 422 if extra.get("errors") else 200
     return render(
-        request, "admin/sites.html", {"sites": sites, "values": {}, **extra},
+        request, "admin/sites.html",
+        {"sites": sites, "values": {}, "default_zone": context.protocol.time_zone,
+         "zone_names": _ZONE_NAMES, **extra},
         principal=principal, status_code=status,
     )  # fmt: skip
 
@@ -80,6 +86,26 @@ def create_site(
             as_user=principal.user_id,
         ),
         lambda **extra: _sites_page(request, context, principal, **extra),
+        values,
+        "/admin/sites",
+    )
+
+
+@router.post("/sites/time-zone")
+def set_site_time_zone(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm
+) -> Response:
+    values = {"code": _text(form, "code"), "time_zone": _text(form, "time_zone")}
+    return _submit(
+        lambda: site_zones.set_site_time_zone(
+            context.store.new_uow(),
+            code=values["code"],
+            zone=values["time_zone"] or None,
+            as_user=principal.user_id,
+        ),
+        lambda **extra: _sites_page(
+            request, context, principal, zone_values=extra.pop("values"), **extra
+        ),
         values,
         "/admin/sites",
     )

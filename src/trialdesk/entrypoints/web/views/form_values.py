@@ -8,14 +8,34 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Collection
 
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from trialdesk.domain.display import DATE_HINT, parse_local_moment
 from trialdesk.domain.errors import FieldError, InputError
 
-__all__ = ["FormValues", "errors_by_field", "submit_form"]
+__all__ = ["FormValues", "errors_by_field", "kept_values", "submit_form"]
+
+#: Never sent back to the browser in a re-displayed form.
+_NOT_KEPT = frozenset({"csrf_token", "password"})
+
+
+def kept_values(form: FormData, exclude: Collection[str] = _NOT_KEPT) -> dict[str, str | list[str]]:
+    """Everything the user entered, to show a refused form again exactly as it was sent.
+
+    A field sent once keeps its text; a field sent several times (ticked checkboxes of one
+    group) keeps the list, so every ticked box is ticked again.
+    """
+    kept: dict[str, str | list[str]] = {}
+    for name in form:
+        if name in exclude:
+            continue
+        sent = [v for v in form.getlist(name) if isinstance(v, str)]
+        kept[name] = sent if len(sent) > 1 else (sent[0] if sent else "")
+    return kept
 
 
 def errors_by_field(error: InputError, prefix: str = "") -> dict[str, str]:
@@ -89,7 +109,9 @@ class FormValues:
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            message = "is required" if not raw else f"{raw!r} is not a date (YYYY-MM-DD)"
+            message = (
+                f"is required; {DATE_HINT}" if not raw else f"{raw!r} is not a date; {DATE_HINT}"
+            )
             self.problems.append(FieldError(name, message))
             return dt.date.min
 
@@ -109,6 +131,14 @@ class FormValues:
             self.problems.append(FieldError(name, "needs a UTC offset, e.g. +08:00"))
             return value.replace(tzinfo=dt.UTC)
         return value
+
+    def local_moment(self, name: str, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+        """A date and time typed in the site's ``zone`` (or with an explicit offset), in UTC."""
+        try:
+            return parse_local_moment(self.text(name), zone, name)
+        except InputError as error:
+            self.problems.extend(error.errors)
+            return dt.datetime.min.replace(tzinfo=dt.UTC)
 
     def check(self) -> None:
         if self.problems:

@@ -21,8 +21,13 @@ from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, W
 from trialdesk.entrypoints.api.routes.clinical import sign_as
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.edit_check_forms import confirmation, warnings_by_field
-from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
-from trialdesk.services import clinical, subject_view
+from trialdesk.entrypoints.web.views.form_values import (
+    FormValues,
+    errors_by_field,
+    kept_values,
+    submit_form,
+)
+from trialdesk.services import clinical, site_zones, subject_view
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
 
 __all__ = ["router"]
@@ -63,10 +68,16 @@ def _subject_page(
          "form": "", "outcome_kinds": list(OutcomeKind), "therapy_kinds": list(TherapyKind),
          "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
          "causalities": list(Causality), "course_visits": _course_visits(context),
-         "warnings": {}, **extra},
+         "ae_products": _products(context), "warnings": {}, **extra},
         principal=principal,
         status_code=422 if extra.get("errors") else 409 if extra.get("warnings") else 200,
     )  # fmt: skip
+
+
+def _products(context: ContextDep) -> list[str]:
+    """Every study product once, in protocol order (both arms may give the same antibody)."""
+    codes = [i.code for arm in context.protocol.arms for i in arm.interventions]
+    return list(dict.fromkeys(codes))
 
 
 def _course_visits(context: ContextDep) -> list[str]:
@@ -95,7 +106,7 @@ def _submit(
         return action()
 
     def redisplay(error: InputError) -> Response:
-        typed = {k: v for k, v in values.form.items() if k not in {"csrf_token", "password"}}
+        typed = kept_values(values.form)
         return _subject_page(
             request, context, principal, subject_id, errors=errors_by_field(error, prefix),
             form=form_name, values=typed,
@@ -160,11 +171,19 @@ def record_assessment(
     measurements: dict[str, Any] = {name: v.flag(name) for name in _SIGNS}
     for name in _MEASURED:
         measurements[name] = v.number(name)
-    for name in ("skin_bsa_pct", "bilirubin"):
+    # Skin and bilirubin stage every assessment, so they are entered, never assumed; a bilirubin
+    # without its unit is ambiguous (mg/dL vs µmol/L differ 17-fold). Desquamation only counts
+    # with bullae: asked for then, taken as none otherwise. Stool counts may be unmeasured.
+    required = (
+        "skin_bsa_pct",
+        "bilirubin",
+        *(("desquamation_bsa_pct",) if v.flag("bullae") else ()),
+    )
+    for name in required:
         if measurements[name] is None:
             measurements[name] = v.required_number(name)
     measurements["desquamation_bsa_pct"] = measurements["desquamation_bsa_pct"] or 0.0
-    measurements["bilirubin_unit"] = v.text("bilirubin_unit") or "mg/dL"
+    measurements["bilirubin_unit"] = v.required("bilirubin_unit")
     return _submit(
         request, context, principal, subject_id, "assessment", v,
         lambda: clinical.record_gvhd_assessment(
@@ -182,8 +201,11 @@ def report_adverse_event(
     request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
 ) -> Response:
     v = FormValues(form)
-    term, onset, aware = v.required("term"), v.date("onset_on"), v.moment("aware_at")
-    grade = v.required_number("ctcae_grade")
+    zone = site_zones.subject_time_zone(
+        context.store.new_read_uow(), subject_id=subject_id, default=context.protocol.time_zone
+    )
+    term, onset, aware = v.required("term"), v.date("onset_on"), v.local_moment("aware_at", zone)
+    grade, outcome = v.required_number("ctcae_grade"), v.required("outcome")
     criteria = frozenset(str(c) for c in form.getlist("seriousness"))
     product, causality = v.text("product"), v.text("causality")
     products = {product: (causality, v.flag("expected"))} if product and causality else {}
@@ -192,7 +214,7 @@ def report_adverse_event(
         lambda: clinical.report_adverse_event(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             term=term, ctcae_grade=int(grade), onset_on=onset, aware_at=aware,
-            outcome=v.text("outcome"), seriousness=criteria, products=products,
+            outcome=outcome, seriousness=criteria, products=products,
             protocol=context.protocol, **confirmation(form),
         ),
     )  # fmt: skip
@@ -204,11 +226,12 @@ def record_therapy(
 ) -> Response:
     v = FormValues(form)
     name, started, stopped = v.required("name"), v.date("started_on"), v.optional_date("stopped_on")
+    kind = v.required("kind")
     return _submit(
         request, context, principal, subject_id, "therapy", v,
         lambda: clinical.record_therapy(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
-            kind=v.text("kind"), name=name, started_on=started, stopped_on=stopped,
+            kind=kind, name=name, started_on=started, stopped_on=stopped,
             indication=v.optional_text("indication"), protocol=context.protocol,
             **confirmation(form),
         ),
@@ -220,12 +243,12 @@ def record_outcome(
     request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
 ) -> Response:
     v = FormValues(form)
-    on = v.date("occurred_on")
+    kind, on = v.required("kind"), v.date("occurred_on")
     return _submit(
         request, context, principal, subject_id, "outcome", v,
         lambda: clinical.record_outcome(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
-            kind=v.text("kind"), occurred_on=on, cause=v.optional_text("cause"),
+            kind=kind, occurred_on=on, cause=v.optional_text("cause"),
             details=v.optional_text("details"), protocol=context.protocol,
             **confirmation(form),
         ),
