@@ -16,12 +16,15 @@ from trialdesk.services import subjects
 COLLECTIONS = list(TABLES)
 WHY = "source document re-checked"
 EARLIER = (DAY1 - dt.timedelta(days=1)).isoformat()
+#: A visit is a post-randomization record: its corrected date stays after randomization (DAY1)
+#: and inside the D1 window (±1 day), so no edit check stands in the way.
+LATER = (DAY1 + dt.timedelta(days=1)).isoformat()
 
 #: One correction per collection, and a field it changes in the stored record (with its value).
 CORRECTIONS: dict[str, tuple[dict[str, Any], str, object]] = {
     "screenings": ({"screened_on": EARLIER}, "screened_on", DAY1 - dt.timedelta(days=1)),
     "consents": ({"form_version": "2.2"}, "form_version", "2.2"),
-    "visits": ({"visit_date": EARLIER}, "visit_date", DAY1 - dt.timedelta(days=1)),
+    "visits": ({"visit_date": LATER}, "visit_date", DAY1 + dt.timedelta(days=1)),
     "doses": ({"weight_kg": 70}, "weight_kg", 70.0),
     "assessments": ({"measurements": {"skin_bsa_pct": 10}}, "skin_stage", 1),
     "adverse-events": ({"ctcae_grade": 2}, "ctcae_grade", 2),
@@ -52,6 +55,7 @@ def test_a_correction_with_a_reason_is_saved_audited_and_answered_with_the_recor
     records: Records, collection: str
 ) -> None:
     changes, field, value = CORRECTIONS[collection]
+    records.world.clock.advance(days=1)  # corrected the next day, so LATER is not in the future
     api = api_as(records.world, "coord.bj")
 
     answer = _patch(api, _path(records, collection), {"changes": changes, "reason": WHY})

@@ -15,20 +15,29 @@ def _on(study_day: int) -> str:
     return (DAY1 + dt.timedelta(days=study_day - 1)).isoformat()
 
 
-def _randomized_and_dosed(api: Api, subject_id: int) -> None:
+def _randomized(api: Api, subject_id: int, study_day: int = 1) -> None:
+    """Screened, consented and randomized on ``study_day`` (the clock must be on that day)."""
     screened = api.post(
-        f"/subjects/{subject_id}/screenings", {"screened_on": _on(1), "answers": ELIGIBLE}
+        f"/subjects/{subject_id}/screenings", {"screened_on": _on(study_day), "answers": ELIGIBLE}
     )
     assert screened.status_code == 201, screened.text
-    consent = {"consented_on": _on(1), "form_version": "2.1", "obtained_by": "Dr Li"}
+    consent = {"consented_on": _on(study_day), "form_version": "2.1", "obtained_by": "Dr Li"}
     assert api.post(f"/subjects/{subject_id}/consents", consent).status_code == 201
     allocated = api.post(
         f"/subjects/{subject_id}/randomization", {"baseline_grade": 3, "gi_involvement": True}
     )
     assert allocated.status_code == 201, allocated.text
+
+
+def _dosed(api: Api, subject_id: int) -> None:
     dose = {"product": "anti_cd25", "administered_on": _on(1), "weight_kg": 65,
             "dose_value": 20, "dose_unit": "mg"}  # fmt: skip
     assert api.post(f"/subjects/{subject_id}/doses", dose).status_code == 201
+
+
+def _randomized_and_dosed(api: Api, subject_id: int) -> None:
+    _randomized(api, subject_id)
+    _dosed(api, subject_id)
 
 
 def _assessment_visits(page: str) -> list[tuple[str, str]]:
@@ -93,9 +102,11 @@ def test_the_assessment_form_saves_the_chosen_visit(journey: WebWorld) -> None:
         )  # fmt: skip
         assert saved.status_code == 200, saved.text
     assert _assessment_visits(saved.text) == [(_on(1), "D1"), (_on(9), "D15")]
+    # Another date than the saved one, so the refusal is the taken visit, not the warning about
+    # the same assessment saved less than a minute ago.
     taken = client.post(
         f"{url}/assessments",
-        data={"csrf_token": csrf, "assessed_on": _on(9), "visit": "D15",
+        data={"csrf_token": csrf, "assessed_on": _on(8), "visit": "D15",
               **{k: str(v) for k, v in BASELINE.items()}},
     )  # fmt: skip
     assert taken.status_code == 422
@@ -157,7 +168,11 @@ def test_a_screen_failed_subject_has_no_randomize_link(journey: WebWorld) -> Non
 def test_the_form_suggests_a_visit_only_while_its_window_is_open_today(
     journey: WebWorld,
 ) -> None:
-    _randomized_and_dosed(api_as(journey, "coord.bj"), journey.subject_id)
+    # Randomized on day -2, so an assessment that day is after randomization but before day 1.
+    journey.clock.advance(days=-3)
+    _randomized(api_as(journey, "coord.bj"), journey.subject_id, study_day=-2)
+    journey.clock.advance(days=3)
+    _dosed(api_as(journey, "coord.bj"), journey.subject_id)  # the idle session has expired
     journey.clock.advance(days=2)  # day 3: day 1 has passed, week 1's window opens on day 7
     client, csrf = _browser(journey)
     url = f"/subjects/{journey.subject_id}"

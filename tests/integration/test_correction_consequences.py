@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from db_fixtures import SettableClock
 from trial_world import ELIGIBLE_ANSWERS, PASSWORD, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
@@ -261,18 +262,19 @@ def test_a_corrected_awareness_time_moves_the_reporting_deadlines(world: TrialWo
 
 
 def test_a_corrected_weight_re_derives_the_planned_dose_and_the_first_date_moves_day_1(
-    world: TrialWorld,
+    world: TrialWorld, clock: SettableClock
 ) -> None:
-    _randomized(world)
+    _randomized(world)  # randomized today; doses may not be dated before it
+    clock.advance(days=4)
     dose = clinical.record_dose(
         world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
-        product="uc_msc", administered_on=TODAY - dt.timedelta(days=1), weight_kg=65,
+        product="uc_msc", administered_on=TODAY + dt.timedelta(days=3), weight_kg=65,
         dose_value=6.5e7, dose_unit="cells", protocol=world.protocol,
     )  # fmt: skip
 
     _correct(
         world, "dose_administrations", dose,
-        {"weight_kg": 70.0, "administered_on": TODAY - dt.timedelta(days=3)},
+        {"weight_kg": 70.0, "administered_on": TODAY + dt.timedelta(days=1)},
     )  # fmt: skip
 
     assert _row(world, "dose_administrations", dose)["planned_dose_value"] == 70 * 1e6
@@ -280,7 +282,7 @@ def test_a_corrected_weight_re_derives_the_planned_dose_and_the_first_date_moves
         world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
         protocol=world.protocol,
     )  # fmt: skip
-    assert page.day1 == TODAY - dt.timedelta(days=3)
+    assert page.day1 == TODAY + dt.timedelta(days=1)
 
 
 def test_a_deleted_record_can_be_neither_corrected_nor_deleted_again(world: TrialWorld) -> None:

@@ -27,6 +27,9 @@ from trialdesk.services.randomization_lists import ListKind, generate_list
 from trialdesk.services.subject_view import SubjectPage, TimelineItem, load_subject_page
 
 DAY1 = TODAY
+#: Consent, screening and randomization two weeks before day 1, so assessments dated before the
+#: first dose can still be after randomization (earlier ones are refused by an edit check).
+RANDOMIZED_ON = DAY1 - dt.timedelta(days=14)
 #: Skin and gut cleared, liver stage 2 → 1: a partial response, so the course is repeated.
 PARTIAL: dict[str, object] = {"skin_bsa_pct": 0.0, "bilirubin": 2.5, "stool_ml_per_day": 400.0}
 #: Liver worse than at baseline: progression.
@@ -34,7 +37,9 @@ WORSE: dict[str, object] = {**BASELINE_MEASUREMENTS, "bilirubin": 8.0}
 
 
 @pytest.fixture
-def world(store: Store) -> TrialWorld:
+def world(store: Store, clock: SettableClock) -> TrialWorld:
+    """The subject consented and screened eligible on RANDOMIZED_ON, the clock left on that day."""
+    clock.current = dt.datetime.combine(RANDOMIZED_ON, dt.time(9), tzinfo=dt.UTC)
     built = build_world(store)
     generate_list(
         store.new_randomization_uow(), as_user=built.user(Role.STATISTICIAN),
@@ -43,11 +48,11 @@ def world(store: Store) -> TrialWorld:
     )  # fmt: skip
     subjects.record_consent(
         store.new_uow(), as_user=built.coordinator, subject_id=built.subject_id,
-        consented_on=TODAY, form_version="2.1", obtained_by="Dr Li",
+        consented_on=RANDOMIZED_ON, form_version="2.1", obtained_by="Dr Li",
     )  # fmt: skip
     subjects.record_screening(
         store.new_uow(), as_user=built.coordinator, subject_id=built.subject_id,
-        screened_on=TODAY, answers=ELIGIBLE_ANSWERS, protocol=built.protocol,
+        screened_on=RANDOMIZED_ON, answers=ELIGIBLE_ANSWERS, protocol=built.protocol,
     )  # fmt: skip
     return built
 
@@ -129,22 +134,21 @@ def _state_reasons(world: TrialWorld) -> list[tuple[str | None, str | None]]:
 
 
 def test_a_subject_walked_through_the_lifecycle(world: TrialWorld, clock: SettableClock) -> None:
-    arm = randomize_subject(
-        world.store.new_randomization_uow(), as_user=world.coordinator,
-        subject_id=world.subject_id, stratification={"baseline_grade": 3, "gi_involvement": "yes"},
-    ).arm  # fmt: skip
+    arm = _randomize(world)
     assert _state(world) is SubjectState.RANDOMIZED
     assert _page(world).timeline == ()
     assert _overdue(world) == []
 
     # Day 1: the first study dose starts treatment, in the dose's transaction.
+    _to_day(clock, 1)
     _doses(world, arm, 1)
     assert _state(world) is SubjectState.ON_TREATMENT
     assert ('"on_treatment"', "first study dose") in _state_reasons(world)
     baseline = _assess(world, 1, BASELINE_MEASUREMENTS, "D1")
     assert (baseline.visit, baseline.course, baseline.response) == ("D1", 1, None)
 
-    # Day 4 and week 1, on time; an assessment dated before consent is entered later.
+    # Day 4 and week 1, on time; an assessment dated before day 1 (after randomization, before
+    # the first dose) is entered later.
     _to_day(clock, 4)
     _visit(world, "D4", 4)
     _doses(world, arm, 4)
@@ -281,6 +285,7 @@ def test_an_assessment_chosen_as_day_1_becomes_the_baseline_and_the_others_follo
     world: TrialWorld, clock: SettableClock
 ) -> None:
     arm = _randomize(world)
+    _to_day(clock, 1)
     _doses(world, arm, 1)
     _to_day(clock, 8)
     week1 = _assess(world, 8, PARTIAL, None)
@@ -294,16 +299,19 @@ def test_a_chosen_visit_that_already_has_an_assessment_is_refused_and_nothing_is
     world: TrialWorld, clock: SettableClock
 ) -> None:
     arm = _randomize(world)
+    _to_day(clock, 1)
     _doses(world, arm, 1)
     _to_day(clock, 8)
     _assess(world, 8, PARTIAL, "D8")
     before = world.count("gvhd_assessments")
+    # Dated the day before (still inside week 1's window), so the refusal is the taken visit,
+    # not the "same assessment saved less than a minute ago" warning.
     with pytest.raises(InputError) as taken:
-        _assess(world, 8, PARTIAL, "D8")
+        _assess(world, 7, PARTIAL, "D8")
     assert taken.value.errors[0].field == "visit_code"
     assert "already has the assessment of" in taken.value.errors[0].message
     with pytest.raises(InputError) as unknown:
-        _assess(world, 8, PARTIAL, "D4")  # a dosing visit without GVHD staging
+        _assess(world, 7, PARTIAL, "D4")  # a dosing visit without GVHD staging
     assert unknown.value.errors[0].field == "visit_code"
     assert world.count("gvhd_assessments") == before
 
