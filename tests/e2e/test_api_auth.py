@@ -23,6 +23,7 @@ def test_a_request_without_credentials_gets_401_with_the_error_body(web: WebWorl
         "error": "AuthenticationError",
         "message": "not logged in",
         "errors": [],
+        "warnings": [],
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from journey_world import DAY1, ELIGIBLE, Api, api_as, count
+from journey_world import DAY1, OBJECTIVE, Api, api_as, count, investigator_signs_off
 from web_world import WebWorld
 
 BILIRUBIN_34 = {"skin_bsa_pct": 30, "bilirubin": 34, "bilirubin_unit": "mg/dL"}
@@ -15,11 +15,12 @@ def _randomized(api: Api) -> tuple[int, str]:
     subject_id = int(created.json()["id"])
     day = DAY1.isoformat()
     screened = api.post(
-        f"/subjects/{subject_id}/screenings", {"screened_on": day, "answers": ELIGIBLE}
+        f"/subjects/{subject_id}/screenings", {"screened_on": day, "answers": OBJECTIVE}
     )
     assert screened.status_code == 201, screened.text
     consent = {"consented_on": day, "form_version": "2.1", "obtained_by": "Dr Li"}
     assert api.post(f"/subjects/{subject_id}/consents", consent).status_code == 201
+    investigator_signs_off(api.client, subject_id)
     allocated = api.post(
         f"/subjects/{subject_id}/randomization", {"baseline_grade": 3, "gi_involvement": True}
     )

@@ -230,6 +230,6 @@ def test_a_screening_answer_corrected_on_its_page_fails_the_subject_before_rando
     assert saved.status_code == 303, saved.text
     assert saved.headers["location"] == f"/subjects/{web.subject_id}/screening#screening"
     screening_page = client.get(saved.headers["location"]).text
-    assert 'id="subject-state">screen failed<' in screening_page
+    assert 'id="subject-state">Screen failed<' in screening_page
     assert "<strong>not eligible</strong>" in screening_page
     assert 'id="derived-eligible">no<' in client.get(href).text

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from journey_world import DAY1, ELIGIBLE, api_as, count
+from journey_world import DAY1, OBJECTIVE, api_as, count, investigator_signs_off
 from web_world import WebWorld, login
 
 
@@ -14,10 +14,11 @@ def _randomized_subject(world: WebWorld) -> int:
     api = api_as(world, "coord.bj")
     subject_id = world.subject_id
     day = DAY1.isoformat()
-    screening = {"screened_on": day, "answers": ELIGIBLE}
+    screening = {"screened_on": day, "answers": OBJECTIVE}
     assert api.post(f"/subjects/{subject_id}/screenings", screening).status_code == 201
     consent = {"consented_on": day, "form_version": "2.1", "obtained_by": "Dr Li"}
     assert api.post(f"/subjects/{subject_id}/consents", consent).status_code == 201
+    investigator_signs_off(api.client, subject_id)
     allocated = api.post(
         f"/subjects/{subject_id}/randomization", {"baseline_grade": 3, "gi_involvement": True}
     )
@@ -55,7 +56,7 @@ def test_a_soft_warning_shows_next_to_its_field_and_keeps_every_value(journey: W
     assert form is not None
     for name in ("bilirubin", "skin_bsa_pct", "stool_ml_per_day"):
         assert re.search(rf'name="{name}"[^>]*value="{ASSESSMENT[name]}"', form.group(0)), name
-    assert "<option selected>mg/dL</option>" in form.group(0)
+    assert '<option value="mg/dL" selected>mg/dL</option>' in form.group(0)
     assert count(journey, "gvhd_assessments") == 0
 
 

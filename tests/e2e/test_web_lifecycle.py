@@ -7,7 +7,15 @@ import re
 
 from fastapi.testclient import TestClient
 
-from journey_world import BASELINE, DAY1, ELIGIBLE, Api, api_as, count
+from journey_world import (
+    BASELINE,
+    DAY1,
+    OBJECTIVE,
+    Api,
+    api_as,
+    count,
+    investigator_signs_off,
+)
 from web_world import WebWorld, login
 
 
@@ -18,11 +26,12 @@ def _on(study_day: int) -> str:
 def _randomized(api: Api, subject_id: int, study_day: int = 1) -> None:
     """Screened, consented and randomized on ``study_day`` (the clock must be on that day)."""
     screened = api.post(
-        f"/subjects/{subject_id}/screenings", {"screened_on": _on(study_day), "answers": ELIGIBLE}
+        f"/subjects/{subject_id}/screenings", {"screened_on": _on(study_day), "answers": OBJECTIVE}
     )
     assert screened.status_code == 201, screened.text
     consent = {"consented_on": _on(study_day), "form_version": "2.1", "obtained_by": "Dr Li"}
     assert api.post(f"/subjects/{subject_id}/consents", consent).status_code == 201
+    investigator_signs_off(api.client, subject_id)
     allocated = api.post(
         f"/subjects/{subject_id}/randomization", {"baseline_grade": 3, "gi_involvement": True}
     )
@@ -43,7 +52,9 @@ def _randomized_and_dosed(api: Api, subject_id: int) -> None:
 def _assessment_visits(page: str) -> list[tuple[str, str]]:
     body = re.search(r'<tbody id="assessments">(.*?)</tbody>', page, re.S)
     assert body is not None
-    return re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", body.group(1))
+    cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", body.group(1))
+    # The page names a visit by its code and label ("D1 – Day 1 (baseline)"): keep the code.
+    return [(day, visit.split(" – ")[0]) for day, visit in cells]
 
 
 def test_the_api_keeps_the_visit_chosen_for_an_assessment(journey: WebWorld) -> None:
@@ -93,12 +104,12 @@ def test_the_assessment_form_saves_the_chosen_visit(journey: WebWorld) -> None:
     url = f"/subjects/{journey.subject_id}"
     page = client.get(url).text
     # Day 9: week 1's window is still open, so the form suggests it.
-    assert re.search(r'<select id="visit" name="visit">.*?<option selected>D8</option>', page)
+    assert re.search(r'<select id="visit" name="visit">.*?<option value="D8" selected>D8', page)
     for day, visit in ((1, "D1"), (9, "D15")):
         saved = client.post(
             f"{url}/assessments",
             data={"csrf_token": csrf, "assessed_on": _on(day), "visit": visit,
-                  **{k: str(v) for k, v in BASELINE.items()}},
+                  "bilirubin_unit": "mg/dL", **{k: str(v) for k, v in BASELINE.items()}},
         )  # fmt: skip
         assert saved.status_code == 200, saved.text
     assert _assessment_visits(saved.text) == [(_on(1), "D1"), (_on(9), "D15")]
@@ -107,11 +118,11 @@ def test_the_assessment_form_saves_the_chosen_visit(journey: WebWorld) -> None:
     taken = client.post(
         f"{url}/assessments",
         data={"csrf_token": csrf, "assessed_on": _on(8), "visit": "D15",
-              **{k: str(v) for k, v in BASELINE.items()}},
+              "bilirubin_unit": "mg/dL", **{k: str(v) for k, v in BASELINE.items()}},
     )  # fmt: skip
     assert taken.status_code == 422
     assert re.search(r'id="visit_code-error"[^>]*>D15 already has the assessment', taken.text)
-    assert re.search(r"<option selected>D15</option>", taken.text)
+    assert re.search(r"<option value=\"D15\" selected>D15", taken.text)
 
 
 def test_after_a_switch_the_header_says_what_happened_and_the_plan_is_cancelled(
@@ -124,17 +135,19 @@ def test_after_a_switch_the_header_says_what_happened_and_the_plan_is_cancelled(
     for day, values in ((1, BASELINE), (8, {**BASELINE, "bilirubin": 8.0})):
         client.post(
             f"{url}/assessments",
-            data={"csrf_token": csrf, "assessed_on": _on(day),
+            data={"csrf_token": csrf, "assessed_on": _on(day), "bilirubin_unit": "mg/dL",
                   **{k: str(v) for k, v in values.items()}},
         )  # fmt: skip
-    assert re.search(r'id="subject-next-step"><strong>switch therapy', client.get(url).text)
+    assert re.search(
+        r'id="subject-next-step"><strong>Switch to another therapy', client.get(url).text
+    )
     saved = client.post(
         f"{url}/therapies",
         data={"csrf_token": csrf, "kind": "rescue", "name": "ruxolitinib", "started_on": _on(9)},
     )
     assert saved.status_code == 200, saved.text
     page = client.get(url).text
-    assert "switch therapy" not in page
+    assert 'id="subject-next-step"><strong>Switch' not in page
     assert re.search(
         r'id="subject-next-step">study treatment ended: rescue therapy ruxolitinib started '
         + _on(9),
@@ -180,7 +193,8 @@ def test_the_form_suggests_a_visit_only_while_its_window_is_open_today(
         client.post(
             f"{url}/assessments",
             data={"csrf_token": csrf, "assessed_on": _on(day), "visit": visit,
-                  "skin_bsa_pct": skin, "bilirubin": "4", "stool_ml_per_day": "800"},
+                  "skin_bsa_pct": skin, "bilirubin": "4", "bilirubin_unit": "mg/dL",
+                  "stool_ml_per_day": "800"},
         )  # fmt: skip
     page = client.get(url).text
     select = re.search(r'<select id="visit" name="visit">(.*?)</select>', page, re.S)

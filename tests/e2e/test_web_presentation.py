@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from journey_world import DAY1, ELIGIBLE, api_as, count
+from journey_world import DAY1, OBJECTIVE, api_as, count, investigator_signs_off
 from trialdesk.services import accounts, site_zones
 from web_world import PASSWORD, WebWorld, login
 
@@ -53,12 +53,13 @@ def _randomized(world: WebWorld, weight: str = "72") -> tuple[TestClient, str, s
     client, csrf = _browser(world, "coord.bj")
     url = f"/subjects/{world.subject_id}"
     answers = {
-        k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in ELIGIBLE.items()
+        k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in OBJECTIVE.items()
     }
     client.post(f"{url}/screening", data={"csrf_token": csrf, "screened_on": DAY1.isoformat(),
                                           **answers})  # fmt: skip
     client.post(f"{url}/consent", data={"csrf_token": csrf, "consented_on": DAY1.isoformat(),
                                         "form_version": "2.1", "obtained_by": "Dr Li"})  # fmt: skip
+    investigator_signs_off(client, world.subject_id)
     form = {"csrf_token": csrf, "baseline_grade": "3", "gi_involvement": "yes",
             "weight_kg": weight, "day1": DAY1.isoformat(), "confirmed": "yes"}  # fmt: skip
     assert client.post(f"{url}/randomize", data=form).status_code == 201

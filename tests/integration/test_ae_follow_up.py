@@ -13,7 +13,7 @@ from trial_world import TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
-from trialdesk.domain.errors import InputError, NotFoundError, StateError
+from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
 from trialdesk.services import clinical, review, subject_view
 from trialdesk.services.adverse_event_follow_up import record_ae_follow_up, record_ae_report
 from trialdesk.services.dashboard import trial_dashboard
@@ -229,18 +229,24 @@ def test_a_locked_event_refuses_follow_ups_and_report_dates(world: TrialWorld) -
 
 
 @pytest.mark.parametrize(
-    "who", [(Role.SITE_COORDINATOR, "SH02"), (Role.MONITOR, "BJ01")], ids=["other site", "monitor"]
+    ("who", "refusal"),
+    [
+        ((Role.SITE_COORDINATOR, "SH02"), NotFoundError),
+        ((Role.MONITOR, "BJ01"), PermissionDeniedError),
+    ],
+    ids=["other site", "monitor"],
 )
 def test_only_data_entry_at_the_subjects_site_may_follow_up(
-    world: TrialWorld, who: tuple[Role, str]
+    world: TrialWorld, who: tuple[Role, str], refusal: type[Exception]
 ) -> None:
+    # Another site's subject is not found; a monitor who sees it is told they may not.
     event_id = _report(world)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(refusal):
         record_ae_follow_up(
             world.store.new_uow(), as_user=world.user(*who), subject_id=world.subject_id,
             adverse_event_id=event_id, reported_at=AWARE + HOUR, narrative="news",
         )  # fmt: skip
-    with pytest.raises(NotFoundError):
+    with pytest.raises(refusal):
         record_ae_report(
             world.store.new_uow(), as_user=world.user(*who), subject_id=world.subject_id,
             adverse_event_id=event_id, recipient="sponsor", reported_at=AWARE + HOUR,

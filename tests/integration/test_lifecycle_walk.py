@@ -13,7 +13,8 @@ import datetime as dt
 import pytest
 
 from db_fixtures import SettableClock
-from trial_world import BASELINE_MEASUREMENTS, ELIGIBLE_ANSWERS, TODAY, TrialWorld, build_world
+from eligibility_signoff_world import screen_and_sign
+from trial_world import BASELINE_MEASUREMENTS, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
@@ -50,9 +51,9 @@ def world(store: Store, clock: SettableClock) -> TrialWorld:
         store.new_uow(), as_user=built.coordinator, subject_id=built.subject_id,
         consented_on=RANDOMIZED_ON, form_version="2.1", obtained_by="Dr Li",
     )  # fmt: skip
-    subjects.record_screening(
-        store.new_uow(), as_user=built.coordinator, subject_id=built.subject_id,
-        screened_on=RANDOMIZED_ON, answers=ELIGIBLE_ANSWERS, protocol=built.protocol,
+    screen_and_sign(
+        store.new_uow, subject_id=built.subject_id, coordinator=built.coordinator,
+        investigator=built.investigator, screened_on=RANDOMIZED_ON, protocol=built.protocol,
     )  # fmt: skip
     return built
 

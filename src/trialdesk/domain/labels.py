@@ -40,6 +40,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "manage_randomization_lists": "manage randomization lists",
         "export_randomization_list": "export randomization lists",
         "view_aggregates": "view aggregate figures",
+        "attest_eligibility": "attest and sign eligibility",
     },
     "state": {
         "screening": "In screening",
@@ -93,7 +94,12 @@ _TABLES: dict[str, dict[str, str]] = {
         "switch_therapy": "Switch to another therapy",
         "course_complete": "Course complete",
     },
-    "plan_state": {"planned": "Planned", "done": "Done", "missed": "Missed"},
+    "plan_state": {
+        "planned": "Planned",
+        "done": "Done",
+        "missed": "Missed",
+        "cancelled": "Cancelled",
+    },
     "window": {
         "in_window": "In window",
         "early": "Early",
@@ -101,6 +107,8 @@ _TABLES: dict[str, dict[str, str]] = {
         "overdue": "Overdue",
         "due": "Due",
         "upcoming": "Upcoming",
+        "cancelled": "Cancelled",
+        "closed": "Closed (no longer owed)",
     },
     "clock": {
         "investigator_to_sponsor": "SAE report to the sponsor",
