@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from playwright.sync_api import Page, Response
 from trial_world import PASSWORD, SITE_SCOPED, TrialWorld
 from trialdesk.domain.access import Role
 
-__all__ = ["LiveServer", "Visitor", "slug", "username_of"]
+__all__ = ["LiveServer", "TravelClock", "Visitor", "slug", "username_of"]
 
 
 def username_of(role: Role, site: str | None = None) -> str:
@@ -20,12 +21,35 @@ def username_of(role: Role, site: str | None = None) -> str:
     return f"{role.value.replace('_', '')}{(scope or 'all').lower()}"
 
 
+class TravelClock:
+    """The real clock, shifted by an offset a test may set.
+
+    A story dated in the past (randomized weeks ago, then dosed and assessed) needs the server
+    to live through its days: records after randomization may not be dated before it. Time
+    still runs, so sessions age as in a real browser; moving the offset forward by more than the
+    idle limit ends the session (log in again).
+    """
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def travel_to(self, moment: dt.datetime) -> None:
+        self.offset = moment - dt.datetime.now(dt.UTC)
+
+    def back_to_now(self) -> None:
+        self.offset = dt.timedelta()
+
+
 @dataclass
 class LiveServer:
-    """The app served on ``base_url`` over the database of ``world``."""
+    """The app served on ``base_url`` over the database of ``world``, on ``clock``."""
 
     base_url: str
     world: TrialWorld
+    clock: TravelClock
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -56,8 +80,12 @@ class Visitor:
         if self.page.url.rstrip("/") != self.live.base_url:
             raise AssertionError(f"login as {username} ended at {self.page.url}")
 
-    def screenshot(self, name: str) -> Path:
+    def screenshot(self, name: str, of: str | None = None) -> Path:
+        """The whole page, or only the element ``of`` (a selector) on a long page."""
         target = self.screenshots / f"{slug(name)}.png"
-        self.page.screenshot(path=str(target), full_page=True)
+        if of is None:
+            self.page.screenshot(path=str(target), full_page=True)
+        else:
+            self.page.locator(of).first.screenshot(path=str(target))
         self.taken.append(target)
         return target

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from browser_harness import LiveServer, Visitor, slug
+from browser_harness import LiveServer, TravelClock, Visitor, slug
 from playwright.sync_api import Browser, sync_playwright
 
 from db_fixtures import FAST_PASSWORDS, sqlite_template
@@ -56,8 +56,9 @@ def _free_port() -> int:
 def live(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
     database = tmp_path / "trial.db"
     shutil.copyfile(sqlite_template, database)
-    # The real clock: the browser's session cookie ages in real time.
-    store = build_store(f"sqlite:///{database}", passwords=FAST_PASSWORDS)
+    # The real clock (a test may shift it): the browser's session cookie ages in real time.
+    clock = TravelClock()
+    store = build_store(f"sqlite:///{database}", passwords=FAST_PASSWORDS, clock=clock)
     world = build_world(store)
     port = _free_port()
     config = uvicorn.Config(
@@ -77,7 +78,7 @@ def live(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
             pytest.fail(f"the app did not start on 127.0.0.1:{port}")
         time.sleep(0.02)
     try:
-        yield LiveServer(base_url=f"http://127.0.0.1:{port}", world=world)
+        yield LiveServer(base_url=f"http://127.0.0.1:{port}", world=world, clock=clock)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -45,6 +45,10 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
     day1 = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=29)
     page = visitor.page
     subject = f"/subjects/{world.subject_id}"
+    # The server lives the story's first days in the past: a record after randomization may not
+    # be dated before it, so screening and randomization happen two days before day 1.
+    screened_at = dt.datetime.combine(day1 - dt.timedelta(days=2), dt.time(4), tzinfo=dt.UTC)
+    visitor.live.clock.travel_to(screened_at)
     visitor.login(username_of(Role.SITE_COORDINATOR, SITE_A))
 
     visitor.visit(f"{subject}/screening")
@@ -99,6 +103,8 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
     assert "Allocated to" in page.locator("#allocation-result").inner_text()
     assert page.locator("#calendar tbody tr").count() > 10
     visitor.screenshot("04-allocation-and-calendar")
+    visitor.live.clock.back_to_now()  # 31 days later: the session has expired
+    visitor.login(username_of(Role.SITE_COORDINATOR, SITE_A))
 
     visitor.visit(subject)
     for offset in (0, 3):

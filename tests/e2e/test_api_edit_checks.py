@@ -41,12 +41,12 @@ def test_the_issues_7_2_cell_dose_is_refused_naming_the_field(journey: WebWorld)
     body = refused.json()
     assert body["error"] == "InputError"
     assert [e["field"] for e in body["errors"]] == ["dose_value"]
-    assert "the computed dose 7.2×10^7" in body["errors"][0]["message"]
+    assert "10 × 10⁶ times smaller than the computed dose 72 × 10⁶" in body["errors"][0]["message"]
     assert body["warnings"] == []
     tenfold = {**dose, "product": "anti_cd25", "dose_value": 2000, "dose_unit": "mg"}
     refused = api.post(f"/subjects/{subject_id}/doses", tenfold)
     assert refused.status_code == 422
-    assert "100× the computed dose 20" in refused.json()["errors"][0]["message"]
+    assert "100 times the computed dose 20" in refused.json()["errors"][0]["message"]
     assert count(journey, "dose_administrations") == 0
 
 

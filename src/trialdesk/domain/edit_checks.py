@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from trialdesk.domain.display import number
 from trialdesk.domain.protocol.edit_checks import (
     DATE_FIELDS,
     CheckTarget,
@@ -25,7 +26,6 @@ from trialdesk.domain.protocol.edit_checks import (
     RuleKind,
     Severity,
 )
-from trialdesk.domain.protocol.treatment import format_amount
 
 __all__ = [
     "DEFAULT_CHECKS",
@@ -140,10 +140,11 @@ def _dose_ratio(
         return None
     ratio = float(value) / planned
     if ratio > factor * (1 + _EPSILON) or ratio < (1 / factor) * (1 - _EPSILON):
-        return (
-            f"{format_amount(float(value))} is {ratio:.3g}× the computed dose "
-            f"{format_amount(planned)}"
+        # "10 × 10⁶ times smaller" reads better than "1e-07×" for an exponent typo.
+        times = (
+            f"{number(ratio)} times" if ratio >= 1 else f"{number(1 / ratio)} times smaller than"
         )
+        return f"{number(float(value))} is {times} the computed dose {number(planned)}"
     return None
 
 
@@ -156,8 +157,7 @@ def _dose_deviation(
     deviation = float(value) / planned - 1
     if abs(deviation) > tolerance + _EPSILON:
         return (
-            f"{format_amount(float(value))} is {deviation:+.1%} from the computed dose "
-            f"{format_amount(planned)}"
+            f"{number(float(value))} is {deviation:+.1%} from the computed dose {number(planned)}"
         )
     return None
 

@@ -63,8 +63,7 @@ def test_the_dose_ratio_finding_is_hard_and_names_both_doses() -> None:
     )
     tenfold = next(f for f in findings if f.code == "dose_tenfold")
     assert (tenfold.severity, tenfold.field) == (Severity.HARD, "dose_value")
-    assert "7.2×10^7" in tenfold.message
-    assert "1e-07×" in tenfold.message
+    assert "7.2 is 10 × 10⁶ times smaller than the computed dose 72 × 10⁶" in tenfold.message
 
 
 def test_without_a_computed_dose_the_dose_rules_say_nothing() -> None:

@@ -43,7 +43,7 @@ def planned_dose(body: PlannedDoseInput, protocol: ProtocolDep, _user: ApiUser) 
     intervention = find_intervention(protocol, body.product)
     dose = dose_for_weight(intervention, body.weight_kg, protocol.weight_limits)
     basis = (
-        f"{intervention.dose:g} {intervention.unit}/kg"
+        f"{quantity(intervention.dose, intervention.unit)}/kg"
         if intervention.dose_basis is DoseBasis.PER_KG
         else "fixed dose"
     )

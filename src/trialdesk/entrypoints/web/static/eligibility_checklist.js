@@ -22,12 +22,16 @@
     return found;
   }
 
+  // Clears only the messages this script placed; the server's (a refused save) stay.
   function showFieldErrors(problem) {
-    form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
+    form.querySelectorAll(".field-error[data-live]").forEach((el) => {
+      el.textContent = "";
+      delete el.dataset.live;
+    });
     let placed = false;
     ((problem && problem.errors) || []).forEach((e) => {
       const slot = form.querySelector(`.field-error[data-for="${e.field.replace(/^answers\./, "")}"]`);
-      if (slot) { slot.textContent = e.message; placed = true; }
+      if (slot) { slot.textContent = e.message; slot.dataset.live = "yes"; placed = true; }
     });
     errorBox.hidden = !problem || placed;
     errorBox.textContent = problem && !placed ? problem.message : "";

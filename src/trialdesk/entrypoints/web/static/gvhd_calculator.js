@@ -66,13 +66,18 @@
     return data;
   }
 
+  // Only the messages this script placed are cleared: a message the server put next to a field
+  // (a refused save, e.g. a date before randomization) stays until the form is sent again.
   function showErrors(problem) {
-    form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
+    form.querySelectorAll(".field-error[data-live]").forEach((el) => {
+      el.textContent = "";
+      delete el.dataset.live;
+    });
     if (!problem) { errorBox.hidden = true; return; }
     let placed = false;
     (problem.errors || []).forEach((e) => {
       const slot = form.querySelector(`.field-error[data-for="${e.field}"]`);
-      if (slot) { slot.textContent = e.message; placed = true; }
+      if (slot) { slot.textContent = e.message; slot.dataset.live = "yes"; placed = true; }
     });
     errorBox.textContent = placed ? "" : problem.message || "cannot compute";
     errorBox.hidden = placed;
