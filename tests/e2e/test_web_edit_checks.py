@@ -49,6 +49,7 @@ def test_a_soft_warning_shows_next_to_its_field_and_keeps_every_value(journey: W
     )
     assert warning is not None
     assert "was it measured in µmol/L?" in warning.group(1)
+    assert ">bilirubin_mg_dl_range<" not in asked.text  # the code is for the API, not the reader
     assert 'name="confirm" value="bilirubin_mg_dl_range"' in asked.text
     assert "I have checked this value" in asked.text
     assert 'name="confirm_reason"' in asked.text
@@ -79,6 +80,12 @@ def test_confirming_with_a_reason_saves_and_raises_the_query(journey: WebWorld) 
         (message,) = uow.records.find("query_messages", query_id=query["id"])
     assert query["origin"] == "edit_check:bilirubin_mg_dl_range"
     assert message["body"].endswith("lab report checked: mg/dL")
+    # The query page says in words which check raised it; the code follows in brackets.
+    thread = client.get(f"/queries/{query['id']}").text
+    assert (
+        '<p id="query-origin">This query was raised by edit check “Bilirubin above 30 mg/dL is '
+        "implausible; was it measured in µmol/L?” (bilirubin_mg_dl_range).</p>"
+    ) in thread
 
 
 def test_a_hard_refusal_stays_an_error_next_to_the_field(journey: WebWorld) -> None:
