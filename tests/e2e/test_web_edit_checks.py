@@ -117,3 +117,22 @@ def test_every_checked_form_calls_the_dry_run_from_a_script_file(journey: WebWor
     assert script.status_code == 200
     assert "/edit-checks/" not in script.text  # the endpoint comes from the form, not the code
     assert "data-check-for" in page
+
+
+def test_a_cell_dose_reads_as_a_power_of_ten_on_its_record_page(journey: WebWorld) -> None:
+    subject_id = _randomized_subject(journey)
+    client, csrf = _browser(journey)
+    saved = client.post(
+        f"/subjects/{subject_id}/doses",
+        data={"csrf_token": csrf, "product": "uc_msc", "administered_on": DAY1.isoformat(),
+              "weight_kg": "72", "dose_value": "72000000", "dose_unit": "cells"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    with journey.store.new_uow() as uow:
+        (dose,) = uow.records.find("dose_administrations", subject_id=subject_id)
+    record = client.get(f"/subjects/{subject_id}/doses/{dose['id']}").text
+    assert '<dd id="derived-planned">72 × 10⁶ cells</dd>' in record
+    assert '<dd data-field="dose_value">72 × 10⁶ cells</dd>' in record
+    assert "e+07" not in record
+    assert ">uc_msc<" not in record
