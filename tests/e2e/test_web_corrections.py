@@ -233,3 +233,59 @@ def test_a_screening_answer_corrected_on_its_page_fails_the_subject_before_rando
     assert 'id="subject-state">Screen failed<' in screening_page
     assert "<strong>not eligible</strong>" in screening_page
     assert 'id="derived-eligible">no<' in client.get(href).text
+
+
+def _record_page(client: TestClient, records: Records, collection: str) -> str:
+    suffix = "/record" if collection == "adverse-events" else ""
+    href = f"/subjects/{records.subject_id}/{collection}/{records.ids[collection]}{suffix}"
+    page = client.get(href)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def test_record_pages_show_labels_readable_numbers_and_site_times(records: Records) -> None:
+    client, _ = _browser(records, "coord.bj")
+    dose = _record_page(client, records, "doses")
+    assert "<dd>Anti-CD25 mAb (basiliximab)</dd>" in dose
+    assert ">anti_cd25<" not in dose
+    assert '<dd id="derived-planned">20 mg</dd>' in dose
+    assert '<dd data-field="dose_value">20 mg</dd>' in dose
+    assert ">20.0<" not in dose
+    screening = _record_page(client, records, "screenings")
+    assert re.search(r"<li>[^<:]+: Met\b", screening)
+    assert re.search(r"<li>[^<:]+: Attested\b", screening)
+    assert not re.search(r"<li>[^<:]+: (met|attested)\b", screening)
+    visit = _record_page(client, records, "visits")
+    assert '<dd data-field="visit_code">D1 – Day 1 (baseline)</dd>' in visit
+    assessment = _record_page(client, records, "assessments")
+    assert '<option value="umol/L">µmol/L</option>' in assessment
+    assert ">umol/L<" not in assessment
+    therapy = _record_page(client, records, "therapies")
+    assert '<dd data-field="kind">Concomitant therapy</dd>' in therapy
+    outcome = _record_page(client, records, "outcomes")
+    assert '<dd data-field="kind">Relapse of the underlying disease</dd>' in outcome
+    event = _record_page(client, records, "adverse-events")
+    assert "<dt>Outcome</dt><dd>Recovering/resolving</dd>" in event
+    assert "yes: Requires or prolongs hospitalization" in event
+    assert "SAE report to the sponsor: due" in event
+    assert "investigator to sponsor" not in event
+    # The site (BJ01) reads in the protocol's zone, Asia/Shanghai: no time is printed in UTC.
+    assert not re.search(r"\d\d:\d\d UTC", event)
+    assert '<dd data-field="aware_at">2026-03-02 16:00 CST (Asia/Shanghai)</dd>' in event
+    assert 'type="datetime-local"' in event
+    assert 'value="2026-03-02T16:00"' in event
+
+
+def test_an_awareness_time_is_corrected_in_the_sites_zone(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    href = f"/subjects/{records.subject_id}/adverse-events/{records.ids['adverse-events']}"
+    saved = client.post(
+        href,
+        data={"csrf_token": csrf, "term": "Pneumonia", "ctcae_grade": "3",
+              "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T15:00",
+              "reason": "time copied from the wrong ward log"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    # 15:00 in Beijing is 07:00 UTC.
+    assert records.row("adverse-events")["aware_at"] == dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)

@@ -49,6 +49,7 @@ def test_a_soft_warning_shows_next_to_its_field_and_keeps_every_value(journey: W
     )
     assert warning is not None
     assert "was it measured in µmol/L?" in warning.group(1)
+    assert ">bilirubin_mg_dl_range<" not in asked.text  # the code is for the API, not the reader
     assert 'name="confirm" value="bilirubin_mg_dl_range"' in asked.text
     assert "I have checked this value" in asked.text
     assert 'name="confirm_reason"' in asked.text
@@ -79,6 +80,12 @@ def test_confirming_with_a_reason_saves_and_raises_the_query(journey: WebWorld) 
         (message,) = uow.records.find("query_messages", query_id=query["id"])
     assert query["origin"] == "edit_check:bilirubin_mg_dl_range"
     assert message["body"].endswith("lab report checked: mg/dL")
+    # The query page says in words which check raised it; the code follows in brackets.
+    thread = client.get(f"/queries/{query['id']}").text
+    assert (
+        '<p id="query-origin">This query was raised by edit check “Bilirubin above 30 mg/dL is '
+        "implausible; was it measured in µmol/L?” (bilirubin_mg_dl_range).</p>"
+    ) in thread
 
 
 def test_a_hard_refusal_stays_an_error_next_to_the_field(journey: WebWorld) -> None:
@@ -110,3 +117,22 @@ def test_every_checked_form_calls_the_dry_run_from_a_script_file(journey: WebWor
     assert script.status_code == 200
     assert "/edit-checks/" not in script.text  # the endpoint comes from the form, not the code
     assert "data-check-for" in page
+
+
+def test_a_cell_dose_reads_as_a_power_of_ten_on_its_record_page(journey: WebWorld) -> None:
+    subject_id = _randomized_subject(journey)
+    client, csrf = _browser(journey)
+    saved = client.post(
+        f"/subjects/{subject_id}/doses",
+        data={"csrf_token": csrf, "product": "uc_msc", "administered_on": DAY1.isoformat(),
+              "weight_kg": "72", "dose_value": "72000000", "dose_unit": "cells"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    with journey.store.new_uow() as uow:
+        (dose,) = uow.records.find("dose_administrations", subject_id=subject_id)
+    record = client.get(f"/subjects/{subject_id}/doses/{dose['id']}").text
+    assert '<dd id="derived-planned">72 × 10⁶ cells</dd>' in record
+    assert '<dd data-field="dose_value">72 × 10⁶ cells</dd>' in record
+    assert "e+07" not in record
+    assert ">uc_msc<" not in record

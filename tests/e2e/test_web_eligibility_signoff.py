@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from journey_world import DAY1, OBJECTIVE, api_as, count
@@ -90,7 +92,12 @@ def test_the_investigator_attests_and_signs_on_the_screening_page_then_randomiza
     )
     assert attested.status_code == 200, attested.text
     assert "<strong>eligible</strong>" in attested.text
-    assert "yes, attested by inv.bj at" in attested.text
+    # Times read in the site's zone (Asia/Shanghai, the protocol default), never in UTC.
+    assert re.search(
+        r"yes, attested by inv\.bj at \d{4}-\d\d-\d\d \d\d:\d\d CST \(Asia/Shanghai\)",
+        attested.text,
+    )
+    assert not re.search(r"\d\d:\d\d UTC", attested.text)
     assert 'id="eligibility-sign-form"' in attested.text
     wrong = client.post(
         f"{url}/eligibility-signature", data={"csrf_token": csrf, "password": "not-it"}
@@ -101,7 +108,11 @@ def test_the_investigator_attests_and_signs_on_the_screening_page_then_randomiza
         f"{url}/eligibility-signature", data={"csrf_token": csrf, "password": PASSWORD}
     )
     assert signed.status_code == 200
-    assert "Eligibility signed by Dr Wang Fang" in signed.text
+    assert re.search(
+        r"Eligibility signed by Dr Wang Fang at \d{4}-\d\d-\d\d \d\d:\d\d CST \(Asia/Shanghai\)",
+        signed.text,
+    )
+    assert not re.search(r"\d\d:\d\d UTC", signed.text)
     assert eligibility_signoff.ELIGIBILITY_MEANING in signed.text
     randomize = coordinator.get(f"{url}/randomize").text
     assert 'id="randomize-form"' in randomize

@@ -125,6 +125,12 @@ _TABLES: dict[str, dict[str, str]] = {
         "met": "reported in time",
         "late": "reported late",
     },
+    "recipient": {
+        "sponsor": "sponsor",
+        "regulator": "regulatory authority",
+        "regulator_follow_up": "regulatory authority (follow-up report)",
+        "ethics_committee": "ethics committee",
+    },
     "query_status": {"open": "Open", "answered": "Answered", "closed": "Closed"},
     "criterion_status": {
         "met": "Met",

@@ -38,6 +38,8 @@ class QueryRead:
     status: QueryStatus
     raised_at: dt.datetime
     messages: tuple[QueryMessageRead, ...]
+    #: ``None`` for a query a person raised; ``edit_check:<code>`` for an auto-raised one.
+    origin: str | None = None
 
 
 def _status(value: str | None) -> QueryStatus | None:
@@ -64,7 +66,7 @@ def _read(
         subject=str(subject["subject_code"] or subject["screening_number"]),
         site_code=site_code, entity=query["entity"], entity_id=query["entity_id"],
         field=query["field"], status=QueryStatus(query["status"]),
-        raised_at=query["created_at"], messages=messages,
+        raised_at=query["created_at"], messages=messages, origin=query.get("origin"),
     )  # fmt: skip
 
 

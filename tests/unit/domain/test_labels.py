@@ -14,6 +14,7 @@ from trialdesk.domain.labels import LABELS, label, protocol_label
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.clocks import ClockKind, ClockStatus
+from trialdesk.domain.safety.follow_up import ReportRecipient
 from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
 
 #: Every enumeration a page shows, with the table that labels it.
@@ -22,6 +23,7 @@ LABELLED = [
     ("seriousness", SeriousnessCriterion), ("causality", Causality), ("next_step", NextStep),
     ("plan_state", PlanState), ("window", WindowStatus), ("clock", ClockKind),
     ("clock_status", ClockStatus), ("criterion_status", CriterionStatus), ("driver", StageDriver),
+    ("recipient", ReportRecipient),
 ]  # fmt: skip
 
 

@@ -8,12 +8,14 @@ redirects back to the form's section.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from trialdesk.domain import labels
 from trialdesk.domain.errors import InputError, NotFoundError
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.follow_up import ReportRecipient
@@ -21,11 +23,39 @@ from trialdesk.domain.safety.seriousness import SeriousnessCriterion
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
-from trialdesk.services import adverse_event_follow_up, subject_view
+from trialdesk.services import adverse_event_follow_up, site_zones, subject_view
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/subjects")
+
+#: The follow-up's changed fields as a person reads them, with the label table of their values.
+_FOLLOWED: dict[str, tuple[str, str | None]] = {
+    "ctcae_grade": ("CTCAE grade", None),
+    "outcome": ("Outcome", "ae_outcome"),
+    "resolved_on": ("End date", None),
+    "seriousness_criteria": ("Seriousness criteria", "seriousness"),
+    "related_to": ("Relatedness", None),
+}
+
+
+def _shown(value: Any, kind: str | None) -> str:
+    if value is None or value == [] or value == "":
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(_shown(v, kind) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v, kind)}" for k, v in value.items())
+    return labels.label(kind, value) if kind is not None else str(value)
+
+
+def follow_up_changes(changes: dict[str, list[object]]) -> list[tuple[str, str, str]]:
+    """Each change of a follow-up report as (what, before, after), in words not codes."""
+    shown = []
+    for name, (before, after) in changes.items():
+        title, kind = _FOLLOWED.get(name, (name.replace("_", " ").capitalize(), None))
+        shown.append((title, _shown(before, kind), _shown(after, kind)))
+    return shown
 
 
 def _page(
@@ -46,8 +76,8 @@ def _page(
     now = page.now.astimezone(dt.UTC)
     return render(
         request, "subjects/adverse_event.html",
-        {"page": page, "event": event, "today": now.date(),
-         "now": now.strftime("%Y-%m-%dT%H:%M+00:00"), "values": {}, "errors": {}, "form": "",
+        {"page": page, "event": event, "today": now.date(), "values": {}, "errors": {}, "form": "",
+         "follow_up_changes": follow_up_changes,
          "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
          "recipients": list(ReportRecipient), **extra},
         principal=principal, status_code=422 if extra.get("errors") else 200,
@@ -59,6 +89,13 @@ def adverse_event_page(
     request: Request, context: ContextDep, principal: WebUser, subject_id: int, event_id: int
 ) -> Response:
     return _page(request, context, principal, subject_id, event_id)
+
+
+def _zone(context: ContextDep, subject_id: int) -> zoneinfo.ZoneInfo:
+    """Times on this page are typed like the AE's awareness time: in the subject's site zone."""
+    return site_zones.subject_time_zone(
+        context.store.new_read_uow(), subject_id=subject_id, default=context.protocol.time_zone
+    )
 
 
 def _submit(
@@ -98,7 +135,8 @@ def record_follow_up(
     event_id: int,
 ) -> Response:
     v = FormValues(form)
-    learnt, grade = v.moment("reported_at"), v.required_number("ctcae_grade")
+    zone = _zone(context, subject_id)
+    learnt, grade = v.local_moment("reported_at", zone), v.required_number("ctcae_grade")
     resolved_on = v.optional_date("resolved_on")
     # The form shows every criterion ticked as it stands, so what is posted is the new set.
     criteria = {str(c) for c in form.getlist("seriousness")}
@@ -123,7 +161,8 @@ def record_report(
     event_id: int,
 ) -> Response:
     v = FormValues(form)
-    recipient, sent = v.required("recipient"), v.moment("reported_at")
+    zone = _zone(context, subject_id)
+    recipient, sent = v.required("recipient"), v.local_moment("reported_at", zone)
     return _submit(
         request, context, principal, (subject_id, event_id), f"report-{recipient}", v,
         lambda: adverse_event_follow_up.record_ae_report(

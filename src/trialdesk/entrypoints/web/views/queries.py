@@ -9,11 +9,13 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from trialdesk.domain.errors import InputError
+from trialdesk.domain.protocol import Protocol
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field, submit_form
 from trialdesk.services import query_list, review
 from trialdesk.services.corrections import EDITABLE_FIELDS
+from trialdesk.services.edit_checks import ORIGIN_PREFIX
 
 __all__ = ["router"]
 
@@ -67,6 +69,23 @@ def raise_query(
     return RedirectResponse(f"/queries/{query_id}", status_code=303)
 
 
+def origin_text(protocol: Protocol, origin: str | None) -> str | None:
+    """Who raised a query, in words: ``raised by edit check “<message>” (<code>)``.
+
+    ``None`` for a query a person raised (its first message names the author). A check no
+    longer in the protocol file is still named by its code.
+    """
+    if origin is None:
+        return None
+    if not origin.startswith(ORIGIN_PREFIX):
+        return f"raised by {origin.replace('_', ' ')}"
+    code = origin.removeprefix(ORIGIN_PREFIX)
+    check = next((c for c in protocol.edit_checks if c.code == code), None)
+    if check is None:
+        return f"raised by edit check {code}"
+    return f"raised by edit check “{check.message}” ({code})"
+
+
 def _query_page(
     request: Request, context: ContextDep, principal: Principal, query_id: int, *,
     status_code: int = 200, **extra: object,
@@ -75,7 +94,8 @@ def _query_page(
         context.store.new_uow(), as_user=principal.user_id, query_id=query_id
     )
     return render(
-        request, "query.html", {"query": query, **extra},
+        request, "query.html",
+        {"query": query, "origin": origin_text(context.protocol, query.origin), **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from trialdesk.domain import labels
+from trialdesk.domain.display import unit_label
 from trialdesk.domain.errors import FieldError
 from trialdesk.domain.gvhd import BilirubinUnit, OrganMeasurements
 from trialdesk.domain.protocol import Protocol, VisitPhase
@@ -33,7 +36,8 @@ _MEASUREMENT_DEFAULTS = {
 class FormField:
     name: str
     label: str
-    #: date, text, number, select, moment (date and time with offset), flag, yes_no, integer
+    #: date, text, number, select, moment (date and time in the site's zone), flag, yes_no,
+    #: integer
     kind: str
     options: tuple[tuple[str, str], ...] = ()
     optional: bool = False
@@ -44,8 +48,9 @@ class FormField:
 _F = FormField
 
 
-def _choices(values: list[str]) -> tuple[tuple[str, str], ...]:
-    return tuple((v, v.replace("_", " ")) for v in values)
+def _choices(kind: str, values: list[str]) -> tuple[tuple[str, str], ...]:
+    """Options that post the stored code and show its label."""
+    return tuple((v, labels.label(kind, v)) for v in values)
 
 
 def form_fields(protocol: Protocol, table: str) -> list[FormField]:
@@ -64,7 +69,9 @@ def form_fields(protocol: Protocol, table: str) -> list[FormField]:
             _F("obtained_by", "Obtained by", "text"),
         ]  # fmt: skip
     if table == "visits":
-        visits = tuple((v.code, f"{v.code}: {v.label}") for v in protocol.visits)
+        visits = tuple(
+            (v.code, labels.protocol_label(protocol, "visit", v.code)) for v in protocol.visits
+        )
         return [_F("visit_code", "Visit", "select", visits), _F("visit_date", "Date", "date")]
     if table == "dose_administrations":
         return [
@@ -73,7 +80,10 @@ def form_fields(protocol: Protocol, table: str) -> list[FormField]:
         ]  # fmt: skip
     if table == "gvhd_assessments":
         m = "measurements"
-        course = tuple((v.code, v.label) for v in protocol.visits_in(VisitPhase.COURSE))
+        course = tuple(
+            (v.code, labels.protocol_label(protocol, "visit", v.code))
+            for v in protocol.visits_in(VisitPhase.COURSE)
+        )
         return [
             _F("assessed_on", "Assessed on", "date"),
             _F("visit_code", "Visit", "select", course, optional=True),
@@ -82,7 +92,7 @@ def form_fields(protocol: Protocol, table: str) -> list[FormField]:
             _F("desquamation_bsa_pct", "Desquamation (% BSA)", "number", within=m),
             _F("bilirubin", "Total bilirubin", "number", within=m),
             _F("bilirubin_unit", "Bilirubin unit", "select",
-              tuple((u.value, u.value) for u in BilirubinUnit), within=m),
+              tuple((u.value, unit_label(u.value)) for u in BilirubinUnit), within=m),
             _F("upper_gi_persistent", "Persistent nausea, vomiting or anorexia", "flag", within=m),
             _F("stool_ml_per_day", "Stool volume (mL/day)", "number", optional=True, within=m),
             _F("stool_episodes_per_day", "Stool episodes per day", "number", optional=True,
@@ -95,17 +105,17 @@ def form_fields(protocol: Protocol, table: str) -> list[FormField]:
         return [
             _F("term", "Term (CTCAE)", "text"), _F("ctcae_grade", "CTCAE grade", "select", grades),
             _F("onset_on", "Onset", "date"),
-            _F("aware_at", "Site aware at (with UTC offset)", "moment"),
+            _F("aware_at", "Site aware at", "moment"),
         ]  # fmt: skip
     if table == "therapies":
         return [
-            _F("kind", "Kind", "select", _choices([k.value for k in TherapyKind])),
+            _F("kind", "Kind", "select", _choices("therapy", [k.value for k in TherapyKind])),
             _F("name", "Name", "text"), _F("started_on", "Started", "date"),
             _F("stopped_on", "Stopped", "date", optional=True),
             _F("indication", "Indication", "text", optional=True),
         ]  # fmt: skip
     return [
-        _F("kind", "Outcome", "select", _choices([k.value for k in OutcomeKind])),
+        _F("kind", "Outcome", "select", _choices("outcome", [k.value for k in OutcomeKind])),
         _F("occurred_on", "Date", "date"), _F("cause", "Cause", "text", optional=True),
         _F("details", "Details", "text", optional=True),
     ]  # fmt: skip
@@ -119,24 +129,28 @@ def _recorded(record: Mapping[str, Any], field: FormField) -> Any:
     return record.get(field.name)
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, zone: zoneinfo.ZoneInfo) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="minutes")
+        # A ``datetime-local`` input's value: the wall-clock time at the subject's site.
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)  # a float prints the shortest text that reads back as the same number
 
 
-def shown_values(fields: list[FormField], record: Mapping[str, Any]) -> dict[str, str]:
-    """The recorded values as the form's inputs show them."""
-    return {f.name: _shown(_recorded(record, f)) for f in fields}
+def shown_values(
+    fields: list[FormField], record: Mapping[str, Any], zone: zoneinfo.ZoneInfo
+) -> dict[str, str]:
+    """The recorded values as the form's inputs show them (times in the site's ``zone``)."""
+    return {f.name: _shown(_recorded(record, f), zone) for f in fields}
 
 
-def _typed(values: FormValues, field: FormField) -> Any:
+def _typed(values: FormValues, field: FormField, zone: zoneinfo.ZoneInfo) -> Any:
     name = field.name
     if field.kind == "flag":
         return values.flag(name)
@@ -153,13 +167,18 @@ def _typed(values: FormValues, field: FormField) -> Any:
     if field.kind == "date":
         return values.optional_date(name) if field.optional else values.date(name)
     if field.kind == "moment":
-        return values.moment(name)
+        return values.local_moment(name, zone)
     return values.optional_text(name) if field.optional else values.required(name)
 
 
-def typed_values(values: FormValues, fields: list[FormField]) -> dict[str, Any]:
-    """The submitted value of every field, typed; problems are collected in ``values``."""
-    return {f.name: _typed(values, f) for f in fields}
+def typed_values(
+    values: FormValues, fields: list[FormField], zone: zoneinfo.ZoneInfo
+) -> dict[str, Any]:
+    """The submitted value of every field, typed; problems are collected in ``values``.
+
+    A date and time is read in the subject's site ``zone`` unless it carries an offset.
+    """
+    return {f.name: _typed(values, f, zone) for f in fields}
 
 
 def changed_values(

@@ -10,6 +10,7 @@ the page that lists the record.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,7 +26,7 @@ from trialdesk.entrypoints.web.views.record_forms import (
     shown_values,
     typed_values,
 )
-from trialdesk.services import corrections, subject_view
+from trialdesk.services import corrections, site_zones, subject_view
 from trialdesk.services.record_reads import read_subject_record
 
 __all__ = ["router"]
@@ -62,6 +63,13 @@ def _table(collection: str) -> str:
     return table
 
 
+def _zone(context: ContextDep, subject_id: int) -> zoneinfo.ZoneInfo:
+    """The subject's site zone: times on the form are typed and shown in it."""
+    return site_zones.subject_time_zone(
+        context.store.new_read_uow(), subject_id=subject_id, default=context.protocol.time_zone
+    )
+
+
 def _derived(page: subject_view.SubjectPage, table: str, record_id: int) -> dict[str, Any]:
     """What the subject view derives for the record (its visit, clocks…), for the template."""
     if table == "gvhd_assessments":
@@ -92,7 +100,7 @@ def _record_page(
         protocol=context.protocol,
     )  # fmt: skip
     fields = form_fields(context.protocol, table)
-    recorded = shown_values(fields, found.record)
+    recorded = shown_values(fields, found.record, _zone(context, subject_id))
     return render(
         request, "subjects/record.html",
         {"page": page, "found": found, "record": found.record, "table": table,
@@ -152,7 +160,7 @@ def correct_record(
     table = _table(collection)
     fields = form_fields(context.protocol, table)
     values = FormValues(form)
-    typed = typed_values(values, fields)
+    typed = typed_values(values, fields, _zone(context, subject_id))
     reason = values.text("reason")
     if not reason:
         values.problems.append(FieldError("reason", "a reason for change is required"))
