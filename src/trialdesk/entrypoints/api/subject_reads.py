@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from trialdesk.domain.audit import AuditEntry
 from trialdesk.domain.decisions import ProtocolDecision
-from trialdesk.domain.eligibility import evaluate_eligibility
+from trialdesk.domain.eligibility import EligibilityResult, evaluate_eligibility
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.safety.clocks import ClockStatus
@@ -87,6 +87,11 @@ def eligibility_read(protocol: Protocol, answers: Mapping[str, object]) -> Eligi
     """The protocol's verdict per criterion on these answers (computed by the domain)."""
     with fields_under("answers"):
         result = evaluate_eligibility(protocol, answers)
+    return eligibility_result_read(result)
+
+
+def eligibility_result_read(result: EligibilityResult) -> EligibilityRead:
+    """A domain eligibility result as the API answers it."""
     return EligibilityRead(
         eligible=result.eligible,
         criteria=[

@@ -16,7 +16,8 @@ from trialdesk.entrypoints.api.schemas.eligibility_signoff import (
     EligibilitySignatureCreate,
 )
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
-from trialdesk.entrypoints.api.schemas.subjects import CriterionRead, EligibilityRead
+from trialdesk.entrypoints.api.schemas.subjects import EligibilityRead
+from trialdesk.entrypoints.api.subject_reads import eligibility_result_read
 from trialdesk.services import eligibility_signoff
 
 __all__ = ["router"]
@@ -33,20 +34,7 @@ def attest_criteria(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
         answers=body.answers, protocol=context.protocol, reason=body.reason,
     )  # fmt: skip
-    return EligibilityRead(
-        eligible=result.eligible,
-        criteria=[
-            CriterionRead(
-                criterion_id=r.criterion_id,
-                kind=r.kind,
-                text=r.text,
-                field=r.field,
-                status=r.status,
-                reason=r.reason,
-            )
-            for r in result.results
-        ],
-    )
+    return eligibility_result_read(result)
 
 
 @router.post(
