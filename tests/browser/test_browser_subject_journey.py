@@ -63,10 +63,11 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
         page.select_option(f"#{name}", "no")
     page.select_option("#consent_signed", "yes")
     # The judgement criteria (IN1, EX1, EX2, EX4, EX6) are the investigator's to attest.
+    # The checklist updates as values are typed: IN2 is met once they have been checked.
     page.wait_for_function(
-        "document.getElementById('eligibility-verdict').textContent === 'incomplete'"
+        "document.querySelector('tr[data-criterion=\"IN2\"] .status').textContent === 'Met'"
     )
-    assert page.locator('tr[data-criterion="IN2"] .status').inner_text() == "met"
+    assert page.locator("#eligibility-verdict").inner_text() == "incomplete"
     visitor.screenshot("01-screening-live-checklist")
     _submit(visitor, "#screening-form")
     assert "awaiting the investigator" in page.locator("#screening-result").inner_text()
