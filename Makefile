@@ -56,7 +56,7 @@ run: $(STAMP)
 	$(BIN)/trialdesk serve --db sqlite:///trialdesk.db --host 127.0.0.1 --port 8000 --demo
 
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest --cov --cov-context=test --cov-report= $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov --cov-context=test --cov-report= --durations=15 $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report --include='*/trialdesk/domain/*' --fail-under=95
 
 lint: $(STAMP)
