@@ -65,7 +65,7 @@ def test_a_dose_of_a_tenth_millionth_of_the_computed_dose_is_refused_unsaved_una
     (problem,) = caught.value.errors
     assert problem.field == "dose_value"
     assert problem.message.startswith("Dose is more than 10 times or less than a tenth")
-    assert "7.2×10^7" in problem.message
+    assert "the computed dose 72 × 10⁶" in problem.message
     assert world.count("dose_administrations") == 0
     assert _audit_length(world) == before
 
