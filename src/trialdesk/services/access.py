@@ -21,7 +21,6 @@ __all__ = [
     "load_actor",
     "require_action_anywhere",
     "require_subject",
-    "subject_not_found",
 ]
 
 #: Name recorded for administration done directly on the database (the command line).
@@ -63,7 +62,7 @@ def load_actor(uow: UnitOfWork, user_id: int | None) -> Actor:
     return Actor(user_id=user_id, username=user["username"], grants=grants)
 
 
-def subject_not_found(subject_id: int) -> NotFoundError:
+def _subject_not_found(subject_id: int) -> NotFoundError:
     """The one refusal for a subject that is missing *or* out of the user's reach."""
     return NotFoundError(f"subject {subject_id} not found")
 
@@ -84,7 +83,7 @@ def require_subject(
     """
     found = uow.records.get_with_lock_state("subjects", subject_id, for_update=for_update)
     if found is None:
-        raise subject_not_found(subject_id)
+        raise _subject_not_found(subject_id)
     site_id = found[0]["site_id"]
     if actor.may(action, site_id):
         return found[0]
@@ -93,7 +92,7 @@ def require_subject(
             f"You may not {label('action', action)} for subject {subject_id}: "
             "your roles at its site do not allow it"
         )
-    raise subject_not_found(subject_id)
+    raise _subject_not_found(subject_id)
 
 
 def require_action_anywhere(actor: Actor, action: Action) -> None:

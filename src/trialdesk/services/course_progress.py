@@ -33,7 +33,6 @@ from trialdesk.services.ports import Record, UnitOfWork
 __all__ = [
     "CourseProgress",
     "assessment_ref",
-    "assessment_refs",
     "baseline_row",
     "course_progress",
     "load_baseline",
@@ -61,7 +60,7 @@ def assessment_ref(row: Record) -> AssessmentRef:
     return AssessmentRef(row["id"], row["assessed_on"], row.get("visit_code"))
 
 
-def assessment_refs(assessments: Sequence[Record]) -> list[AssessmentRef]:
+def _assessment_refs(assessments: Sequence[Record]) -> list[AssessmentRef]:
     """The assessments as matching needs them, in recording (id) order."""
     return [assessment_ref(r) for r in sorted(assessments, key=lambda r: r["id"])]
 
@@ -96,7 +95,7 @@ def course_progress(
     """The subject's progress from the allocated arm and the doses and assessments by date."""
     day1 = doses[0]["administered_on"] if doses else None
     weight = next((d["weight_kg"] for d in reversed(doses) if d["weight_kg"]), None)
-    refs = assessment_refs(assessments)
+    refs = _assessment_refs(assessments)
     baseline_visit = protocol.assessment.baseline_visit
     if arm is None or day1 is None or weight is None:
         return CourseProgress(

@@ -39,7 +39,6 @@ __all__ = [
     "EligibilitySignoff",
     "attest_criteria",
     "eligibility_signature",
-    "latest_screening",
     "load_signoff",
     "sign_eligibility",
 ]
@@ -49,7 +48,7 @@ ELIGIBILITY_MEANING = "I confirm this subject meets all eligibility criteria"
 _ENTITY = "screening_records"
 
 
-def latest_screening(uow: UnitOfWork, subject_id: int) -> Record | None:
+def _latest_screening(uow: UnitOfWork, subject_id: int) -> Record | None:
     """The screening record in force: the last one saved (randomization reads the same one)."""
     found = uow.records.find(_ENTITY, subject_id=subject_id)
     return found[-1] if found else None
@@ -78,7 +77,7 @@ def _require_investigator(uow: UnitOfWork, actor: Actor, subject_id: int, doing:
 
 
 def _require_screening(uow: UnitOfWork, subject_id: int) -> Record:
-    screening = latest_screening(uow, subject_id)
+    screening = _latest_screening(uow, subject_id)
     if screening is None:
         raise StateError("no screening record yet: save the screening first")
     return screening
@@ -203,7 +202,7 @@ def load_signoff(
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT)
         investigator = may_attest(actor, subject["site_id"])
-        screening = latest_screening(uow, subject_id)
+        screening = _latest_screening(uow, subject_id)
         if screening is None:
             return EligibilitySignoff(investigator, None, tuple(sorted(reserved)), {}, False, None)
         rows = screening["criteria_results"]

@@ -38,7 +38,6 @@ __all__ = [
     "SubjectRecords",
     "SubjectTimeline",
     "TimelineItem",
-    "plan_events",
     "subject_timeline",
 ]
 
@@ -99,7 +98,7 @@ class SubjectTimeline:
         return None if event is None else describe_event(event)
 
 
-def plan_events(therapies: Sequence[Record], outcomes: Sequence[Record]) -> tuple[PlanEvent, ...]:
+def _plan_events(therapies: Sequence[Record], outcomes: Sequence[Record]) -> tuple[PlanEvent, ...]:
     """The events among a subject's therapies and outcomes that close (part of) the plan."""
     events = [
         PlanEvent(PlanEventKind.RESCUE_THERAPY, t["started_on"], t["name"])
@@ -186,7 +185,7 @@ def subject_timeline(
 ) -> SubjectTimeline:
     """The subject's progress and plan on ``today``; no items until the calendar is known."""
     progress = course_progress(protocol, arm, records.doses, records.assessments)
-    events = plan_events(records.therapies, records.outcomes)
+    events = _plan_events(records.therapies, records.outcomes)
     items: list[TimelineItem] = []
     if progress.calendar is not None:
         items = _dose_items(progress.calendar, records.doses, events, today)
