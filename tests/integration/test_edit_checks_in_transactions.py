@@ -175,3 +175,35 @@ def test_a_correction_runs_the_checks_and_its_reason_confirms_the_warnings(
     assert (query["origin"], query["entity_id"]) == ("edit_check:dose_deviation", dose_id)
     (message,) = _rows(world, "query_messages", query_id=query["id"])
     assert message["body"].endswith("pharmacy label says 6×10^7")
+
+
+def test_after_today_is_judged_on_the_sites_calendar_not_utcs(
+    world: TrialWorld, clock: SettableClock
+) -> None:
+    # 02:00 in Beijing on 3 March is still 2 March in UTC: the site's today is 3 March.
+    clock.current = dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC)
+    beijing_today = dt.date(2026, 3, 3)
+    visit = clinical.record_visit(
+        world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
+        visit_code="SCR", visit_date=beijing_today, protocol=world.protocol,
+    )  # fmt: skip
+    assert _rows(world, "visits", id=visit)[0]["visit_date"] == beijing_today
+    with pytest.raises(InputError) as caught:
+        clinical.record_visit(
+            world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
+            visit_code="SCR", visit_date=beijing_today + dt.timedelta(days=1),
+            protocol=world.protocol,
+        )  # fmt: skip
+    assert [e.field for e in caught.value.errors] == ["visit_date"]
+    # A correction is judged on the same calendar.
+    corrections.correct_record(
+        world.store.new_uow(), as_user=world.coordinator, entity="visits", record_id=visit,
+        changes={"visit_date": beijing_today}, reason="same day, typed again",
+        protocol=world.protocol,
+    )  # fmt: skip
+    with pytest.raises(InputError, match="visit_date"):
+        corrections.correct_record(
+            world.store.new_uow(), as_user=world.coordinator, entity="visits", record_id=visit,
+            changes={"visit_date": beijing_today + dt.timedelta(days=1)}, reason="typo",
+            protocol=world.protocol,
+        )  # fmt: skip

@@ -36,6 +36,7 @@ from trialdesk.services.adverse_event_records import (
 )
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import insert_audited, is_locked, update_audited
+from trialdesk.services.site_zones import zone_of_subject
 from trialdesk.services.subjects import not_in_future
 
 __all__ = ["record_ae_follow_up", "record_ae_report"]
@@ -104,8 +105,12 @@ def record_ae_follow_up(
     products: Mapping[str, tuple[str, bool]] | None = None,
     narrative: str | None = None,
     reason: str | None = None,
+    default_time_zone: str = "UTC",
 ) -> int:
     """Save follow-up report N of an event; returns the follow-up's id.
+
+    ``default_time_zone`` (the protocol's) is the zone of a site that has none of its own: an
+    end date is "in the future" by the site's calendar.
 
     ``reported_at`` is when the site learnt the new information: a clock the event runs only
     from now on (it became serious, or a SUSAR) starts there. Values left ``None`` stay as they
@@ -132,7 +137,8 @@ def record_ae_follow_up(
         if errors:
             raise InputError(errors)
         if event.resolved_on is not None:
-            not_in_future(uow, "resolved_on", event.resolved_on)
+            zone = zone_of_subject(uow, subject_id, default_time_zone)
+            not_in_future(uow, "resolved_on", event.resolved_on, zone)
         number = len(earlier) + 1
         values = adverse_event_values(event, learnt_at=reported_at, started=clock_starts(row))
         # A row saved before the outcome had its own column kept it in ``derived``.

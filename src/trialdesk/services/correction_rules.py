@@ -30,6 +30,7 @@ from trialdesk.services.clinical import (
     find_intervention,
 )
 from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.site_zones import zone_of_subject
 from trialdesk.services.subjects import not_in_future, screening_values
 
 __all__ = ["EDITABLE_FIELDS", "corrected_record"]
@@ -81,6 +82,11 @@ def _under(prefix: str, names: frozenset[str], error: InputError) -> InputError:
     )
 
 
+def _zone(uow: UnitOfWork, record: Record, protocol: Protocol) -> dt.tzinfo:
+    """The subject's site zone: "today" is the site's calendar day, not UTC's."""
+    return zone_of_subject(uow, int(record["subject_id"]), protocol.time_zone)
+
+
 def _text(record: Record, name: str) -> None:
     value = record[name]
     if not isinstance(value, str) or not value.strip():
@@ -89,7 +95,7 @@ def _text(record: Record, name: str) -> None:
 
 
 def _screening(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
-    not_in_future(uow, "screened_on", record["screened_on"])
+    not_in_future(uow, "screened_on", record["screened_on"], _zone(uow, record, protocol))
     answers = record["answers"]
     try:
         record.update(screening_values(protocol, answers, earlier=record["criteria_results"]))
@@ -97,19 +103,19 @@ def _screening(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
         raise _under("answers", frozenset(answers), error) from None
 
 
-def _consent(uow: UnitOfWork, record: Record, _protocol: Protocol) -> None:
-    not_in_future(uow, "consented_on", record["consented_on"])
+def _consent(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
+    not_in_future(uow, "consented_on", record["consented_on"], _zone(uow, record, protocol))
     _text(record, "form_version")
     _text(record, "obtained_by")
 
 
-def _visit(uow: UnitOfWork, record: Record, _protocol: Protocol) -> None:
-    not_in_future(uow, "visit_date", record["visit_date"])
+def _visit(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
+    not_in_future(uow, "visit_date", record["visit_date"], _zone(uow, record, protocol))
     _text(record, "visit_code")
 
 
 def _dose(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
-    not_in_future(uow, "administered_on", record["administered_on"])
+    not_in_future(uow, "administered_on", record["administered_on"], _zone(uow, record, protocol))
     amount = record["dose_value"]
     if not math.isfinite(amount) or amount <= 0:
         raise InputError.single("dose_value", f"must be > 0, not {amount:g}")
@@ -121,7 +127,7 @@ def _dose(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
 
 
 def _assessment(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
-    not_in_future(uow, "assessed_on", record["assessed_on"])
+    not_in_future(uow, "assessed_on", record["assessed_on"], _zone(uow, record, protocol))
     code = record.get("visit_code")
     if code is not None and code not in {v.code for v in protocol.visits}:
         known = ", ".join(v.code for v in protocol.visits)
@@ -132,8 +138,8 @@ def _assessment(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
         raise _under("measurements", MEASUREMENT_FIELDS, error) from None
 
 
-def _adverse_event(uow: UnitOfWork, record: Record, _protocol: Protocol) -> None:
-    not_in_future(uow, "onset_on", record["onset_on"])
+def _adverse_event(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
+    not_in_future(uow, "onset_on", record["onset_on"], _zone(uow, record, protocol))
     aware_at: dt.datetime = record["aware_at"]
     if aware_at.tzinfo is None:
         raise InputError.single("aware_at", "needs a UTC offset, e.g. +08:00")
@@ -153,17 +159,17 @@ def _adverse_event_derived(corrected: Record, original: Record) -> dict[str, Any
     )
 
 
-def _therapy(uow: UnitOfWork, record: Record, _protocol: Protocol) -> None:
+def _therapy(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
     check_therapy(record["kind"], record["name"], record["started_on"], record["stopped_on"])
     record["name"] = record["name"].strip()
-    not_in_future(uow, "started_on", record["started_on"])
+    not_in_future(uow, "started_on", record["started_on"], _zone(uow, record, protocol))
     if record["stopped_on"] is not None:
-        not_in_future(uow, "stopped_on", record["stopped_on"])
+        not_in_future(uow, "stopped_on", record["stopped_on"], _zone(uow, record, protocol))
 
 
-def _outcome(uow: UnitOfWork, record: Record, _protocol: Protocol) -> None:
+def _outcome(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
     check_outcome(record["kind"], record["cause"])
-    not_in_future(uow, "occurred_on", record["occurred_on"])
+    not_in_future(uow, "occurred_on", record["occurred_on"], _zone(uow, record, protocol))
 
 
 _RULES: Mapping[str, _Rule] = {

@@ -34,6 +34,7 @@ from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.course_progress import load_course_progress
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.query_opening import open_query
+from trialdesk.services.site_zones import zone_of_subject
 
 __all__ = ["CheckedRecord", "check_correction", "check_record", "preview_checks", "today_of"]
 
@@ -41,9 +42,13 @@ __all__ = ["CheckedRecord", "check_correction", "check_record", "preview_checks"
 ORIGIN_PREFIX = "edit_check:"
 
 
-def today_of(uow: UnitOfWork) -> dt.date:
-    """Today in the site's terms: the UTC date, until sites keep their own time zone."""
-    return uow.clock.now().astimezone(dt.UTC).date()
+def today_of(uow: UnitOfWork, zone: dt.tzinfo = dt.UTC) -> dt.date:
+    """Today in the site's terms: the date on the site's clocks (``zone``), not UTC's.
+
+    At a site in Beijing, a record dated today between 00:00 and 08:00 local time is dated
+    tomorrow by UTC's calendar: judged on the UTC date it would be refused as in the future.
+    """
+    return uow.clock.now().astimezone(zone).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,10 +252,12 @@ def _context(
     ]
     consents = [c["consented_on"] for c in others("consents")]
     deaths = [o["occurred_on"] for o in others("outcomes") if o["kind"] == "death"]
+    zone = zone_of_subject(uow, subject_id, protocol.time_zone)
     context: dict[str, Any] = {
-        "today": today_of(uow),
+        "today": today_of(uow, zone),
         "now": uow.clock.now(),
-        "randomized_on": allocated[0]["allocated_at"].astimezone(dt.UTC).date()
+        # The day of randomization on the site's calendar, like the dates compared with it.
+        "randomized_on": allocated[0]["allocated_at"].astimezone(zone).date()
         if allocated
         else None,
         "consented_on": min(consents) if consents else None,

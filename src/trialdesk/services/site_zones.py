@@ -18,7 +18,13 @@ from trialdesk.services.access import load_actor, require_action_anywhere
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import update_audited
 
-__all__ = ["SiteZones", "load_site_zones", "set_site_time_zone", "subject_time_zone"]
+__all__ = [
+    "SiteZones",
+    "load_site_zones",
+    "set_site_time_zone",
+    "subject_time_zone",
+    "zone_of_subject",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +94,13 @@ def subject_time_zone(uow: UnitOfWork, *, subject_id: int, default: str) -> zone
     default zone and is then refused by that use case.
     """
     with uow:
-        subject = uow.records.get("subjects", subject_id)
-        site = uow.records.get("sites", subject["site_id"]) if subject is not None else None
+        return zone_of_subject(uow, subject_id, default)
+
+
+def zone_of_subject(uow: UnitOfWork, subject_id: int, default: str) -> zoneinfo.ZoneInfo:
+    """:func:`subject_time_zone` inside the caller's open unit of work (the site's own zone, or
+    ``default``, the protocol's)."""
+    subject = uow.records.get("subjects", subject_id)
+    site = uow.records.get("sites", subject["site_id"]) if subject is not None else None
     own = site["time_zone"] if site is not None else None
     return time_zone(own or default)

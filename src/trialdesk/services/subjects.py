@@ -56,9 +56,10 @@ class SubjectRead:
         return may_be_randomized(self.state)
 
 
-def not_in_future(uow: UnitOfWork, field: str, day: dt.date) -> dt.date:
-    """Refuse a clinical date after today, by the edit checks' rule (for dates they do not see)."""
-    if is_after_today(day, today_of(uow)):
+def not_in_future(uow: UnitOfWork, field: str, day: dt.date, zone: dt.tzinfo = dt.UTC) -> dt.date:
+    """Refuse a clinical date after today on the site's calendar (``zone``), by the edit checks'
+    rule, for dates the protocol's edit checks do not see."""
+    if is_after_today(day, today_of(uow, zone)):
         raise InputError.single(field, f"{day.isoformat()} is in the future")
     return day
 

@@ -56,6 +56,7 @@ def record_follow_up(
     adverse_event_follow_up.record_ae_follow_up(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
         adverse_event_id=event_id, reported_at=body.reported_at,
+        default_time_zone=context.protocol.time_zone,
         outcome=body.outcome.value if body.outcome else None, resolved_on=body.resolved_on,
         ctcae_grade=body.ctcae_grade,
         seriousness=None if body.seriousness is None else {c.value for c in body.seriousness},

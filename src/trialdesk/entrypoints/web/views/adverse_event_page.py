@@ -23,6 +23,7 @@ from trialdesk.domain.safety.seriousness import SeriousnessCriterion
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
+from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import adverse_event_follow_up, site_zones, subject_view
 
 __all__ = ["router"]
@@ -76,7 +77,8 @@ def _page(
     now = page.now.astimezone(dt.UTC)
     return render(
         request, "subjects/adverse_event.html",
-        {"page": page, "event": event, "today": now.date(), "values": {}, "errors": {}, "form": "",
+        {"page": page, "event": event, "today": site_today(context, subject_id, now),
+         "values": {}, "errors": {}, "form": "",
          "follow_up_changes": follow_up_changes,
          "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
          "recipients": list(ReportRecipient), **extra},
@@ -147,6 +149,7 @@ def record_follow_up(
             adverse_event_id=event_id, reported_at=learnt, outcome=v.required("outcome"),
             resolved_on=resolved_on, ctcae_grade=int(grade), seriousness=criteria,
             narrative=v.optional_text("narrative"), reason=v.optional_text("reason"),
+            default_time_zone=context.protocol.time_zone,
         ),
     )  # fmt: skip
 

@@ -9,7 +9,6 @@ the page that lists the record.
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from typing import Any
 
@@ -26,6 +25,7 @@ from trialdesk.entrypoints.web.views.record_forms import (
     shown_values,
     typed_values,
 )
+from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import corrections, site_zones, subject_view
 from trialdesk.services.record_reads import read_subject_record
 
@@ -108,7 +108,7 @@ def _record_page(
          # A refused form shows what was typed (an unticked box is absent from it).
          "values": extra.pop("values", None) or recorded, "errors": {}, "form": "",
          "action": f"/subjects/{subject_id}/{collection}/{record_id}",
-         "today": page.now.astimezone(dt.UTC).date(),
+         "today": site_today(context, subject_id, page.now),
          "back": _back(subject_id, table), **_derived(page, table, record_id), **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip

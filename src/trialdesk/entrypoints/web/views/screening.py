@@ -6,7 +6,6 @@ Every form posts to a service; a refusal re-renders the page with the message ne
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from trialdesk.entrypoints.api.routes.planning import calendar_read
 from trialdesk.entrypoints.api.schemas.subjects import CalendarPreview
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
+from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import accounts, eligibility_signoff, subject_view, subjects
 from trialdesk.services.randomization import randomize_subject
 
@@ -92,7 +92,7 @@ def _screening_page(
     latest = page.screenings[-1] if page.screenings else None
     if signoff.screening_id is not None:  # the record in force, as randomization reads it
         latest = next((s for s in page.screenings if s["id"] == signoff.screening_id), latest)
-    today = page.now.astimezone(dt.UTC).date()
+    today = site_today(context, subject_id, page.now)
     return render(
         request, "subjects/screening.html",
         {"page": page, "protocol": protocol, "latest": latest, "today": today,
@@ -267,7 +267,7 @@ def _randomize_page(
     request: Request, context: ContextDep, principal: Principal, subject_id: int, **extra: Any
 ) -> Response:
     page = _page(context, principal, subject_id)
-    today = page.now.astimezone(dt.UTC).date()
+    today = site_today(context, subject_id, page.now)
     values = {"baseline_grade": "", "gi_involvement": "", "weight_kg": "",
               "day1": today.isoformat(), **extra.pop("values", {})}  # fmt: skip
     return render(

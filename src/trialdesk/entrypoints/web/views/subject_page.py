@@ -27,6 +27,7 @@ from trialdesk.entrypoints.web.views.form_values import (
     kept_values,
     submit_form,
 )
+from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import clinical, site_zones, subject_view
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
 
@@ -62,7 +63,8 @@ def _subject_page(
     )  # fmt: skip
     return render(
         request, "subjects/subject.html",
-        {"page": page, "protocol": context.protocol, "today": now.date(),
+        {"page": page, "protocol": context.protocol,
+         "today": site_today(context, subject_id, page.now),
          "now": now.strftime("%Y-%m-%dT%H:%M+00:00"), "baseline": baseline,
          "next_visit": next_visit, "signable": _signable(page), "values": {}, "errors": {},
          "form": "", "outcome_kinds": list(OutcomeKind), "therapy_kinds": list(TherapyKind),
