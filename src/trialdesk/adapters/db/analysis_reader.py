@@ -26,13 +26,16 @@ _SOURCES: dict[str, tuple[Table, tuple[str, ...] | None]] = {
     "assessments": (t.gvhd_assessments, ("id", "subject_id", "assessed_on", "skin_stage",
                                          "liver_stage", "upper_gi_stage", "lower_gi_stage",
                                          "grade", "response", "grading_system",
-                                         "response_rule_set")),
+                                         "response_rule_set", "additional_therapy",
+                                         "additional_therapy_names", "attribution")),
     "adverse_events": (t.adverse_events, ("id", "subject_id", "term", "ctcae_grade",
                                           "onset_on", "serious", "seriousness_criteria",
                                           "related_to", "derived")),
     "therapies": (t.therapies, ("id", "subject_id", "kind", "name", "started_on")),
     "outcomes": (t.outcomes, ("id", "subject_id", "kind", "occurred_on", "cause")),
     "visits": (t.visits, ("id", "subject_id", "visit_code", "visit_date")),
+    "forms": (t.form_records, ("id", "subject_id", "form", "visit_code", "record_date",
+                               "values", "derived")),
     "queries": (t.queries, ("id", "subject_id", "entity", "field", "status", "created_at")),
 }  # fmt: skip
 

@@ -216,6 +216,11 @@ gvhd_assessments = Table(
     Column("visit_code", String(32), nullable=True),
     *_deleted(),
     *_created(),
+    # Migration 0007: additional systemic GVHD therapy since the last assessment (an
+    # intercurrent event), and per-organ attribution (biopsy, alternative causes considered).
+    Column("additional_therapy", Boolean, nullable=True),
+    Column("additional_therapy_names", String(200), nullable=True),
+    Column("attribution", JSON, nullable=True),
 )
 
 adverse_events = Table(
@@ -286,6 +291,22 @@ outcomes = Table(
     Column("occurred_on", Date, nullable=False),
     Column("cause", String(200), nullable=True),
     Column("details", Text, nullable=True),
+    *_deleted(),
+    *_created(),
+)
+
+# One row per saved protocol-declared form (migration 0007): ``record_date`` is the value of the
+# form's ``date_field``; ``values`` the validated fields; ``derived`` what the domain derived.
+form_records = Table(
+    "form_records",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("form", String(64), nullable=False),
+    Column("visit_code", String(32), nullable=True),
+    Column("record_date", Date, nullable=False),
+    Column("values", JSON, nullable=False),
+    Column("derived", JSON, nullable=False),
     *_deleted(),
     *_created(),
 )

@@ -35,6 +35,8 @@ class TrialRecords:
     therapies: Sequence[Row] = ()
     outcomes: Sequence[Row] = ()
     visits: Sequence[Row] = ()
+    #: Protocol-declared forms (``form_records``: form, visit_code, record_date, values, derived).
+    forms: Sequence[Row] = ()
     queries: Sequence[Row] = ()
 
     @property
@@ -54,6 +56,7 @@ _DATED: dict[str, str] = {
     "therapies": "started_on",
     "outcomes": "occurred_on",
     "visits": "visit_date",
+    "forms": "record_date",
     "queries": "created_at",
 }
 
