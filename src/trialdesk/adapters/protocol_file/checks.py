@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from trialdesk.adapters.protocol_file.forms import check_forms
 from trialdesk.adapters.protocol_file.schema import (
     ArmModel,
     CourseModel,
@@ -53,6 +54,7 @@ def check_document(doc: ProtocolDocument, raw: dict[str, Any]) -> list[FieldErro
     errors += _duplicates("edit_checks", [c.code for c in doc.edit_checks])
     for i, check in enumerate(doc.edit_checks):
         errors += _check_edit_check(f"edit_checks[{i}]", check)
+    errors += check_forms(doc.forms, {v.code for v in doc.visits}, {a.code for a in doc.arms})
     for i, assumption in enumerate(doc.assumptions):
         if not _path_exists(raw, assumption.path):
             errors.append(

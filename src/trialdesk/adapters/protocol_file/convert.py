@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trialdesk.adapters.protocol_file.forms import settings_mapping, to_form_specs
 from trialdesk.adapters.protocol_file.schema import (
     ArmModel,
     CriterionModel,
@@ -134,6 +135,8 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
         assumptions=tuple(Assumption(a.path, a.choice, a.reason) for a in doc.assumptions),
         time_zone=doc.time_zone,
         edit_checks=tuple(_edit_check(c) for c in doc.edit_checks),
+        forms=to_form_specs(doc.forms),
+        form_settings=settings_mapping(doc.form_settings),
     )
 
 

@@ -7,9 +7,11 @@ than a silently ignored setting. Checks that need more than one field live in ``
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from trialdesk.adapters.protocol_file.forms import FormModel
 
 __all__ = ["ProtocolDocument"]
 
@@ -280,4 +282,8 @@ class ProtocolDocument(_Strict):
     analysis: AnalysisModel
     safety: SafetyModel
     edit_checks: list[EditCheckModel]
+    #: Forms the protocol declares beyond the built-in ones (see ``forms.py``).
+    forms: list[FormModel] = []
+    #: Parameters the forms' derivations read (drug-level ranges, release viability…).
+    form_settings: dict[str, Any] = {}
     assumptions: list[AssumptionModel]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 from trialdesk.domain.errors import InputError
+from trialdesk.domain.forms.spec import FormSpec
 from trialdesk.domain.protocol.criteria import Criterion, ScreeningField
 from trialdesk.domain.protocol.edit_checks import EditCheck
 from trialdesk.domain.protocol.plan import (
@@ -26,6 +31,10 @@ from trialdesk.domain.protocol.treatment import Arm, CourseRules, WeightLimits
 from trialdesk.domain.randomization.spec import RandomizationSpec
 
 __all__ = ["Protocol"]
+
+
+def _no_settings() -> Mapping[str, Any]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,12 @@ class Protocol:
     edit_checks: tuple[EditCheck, ...] = ()
     #: IANA zone sites show times in unless they set their own (everything is stored in UTC).
     time_zone: str = "UTC"
+    #: Forms the protocol declares (steroids, infections, chronic GVHD…), in protocol order.
+    forms: tuple[FormSpec, ...] = ()
+    #: Parameters of the forms' derivations (``form_settings`` in the protocol file).
+    form_settings: Mapping[str, Any] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def ratio_label(self) -> str:
@@ -76,6 +91,14 @@ class Protocol:
             if field.name == name:
                 return field
         raise InputError.single(name, "is not a screening field of this protocol")
+
+    def form(self, code: str) -> FormSpec:
+        """The declared form with this code; an unknown code is an input error on ``form``."""
+        for form in self.forms:
+            if form.code == code:
+                return form
+        known = ", ".join(f.code for f in self.forms) or "none"
+        raise InputError.single("form", f"unknown form {code!r}; this protocol declares {known}")
 
     def visits_in(self, phase: VisitPhase) -> tuple[Visit, ...]:
         """Visits of one phase, in protocol order."""
