@@ -151,6 +151,15 @@ def test_builtin_assumptions_cover_what_the_registry_leaves_open() -> None:
         "randomization.method",
         "course.max_courses",
         "analysis",
+        "effective_date",
+        "randomization.ratio",
+        "arms[0].interventions[1].name",
+        "arms[0].interventions[0].min_gap_days",
+        "endpoints[1]",
+        "safety.terminology",
+        "safety.susar_fatal_days",
+        "form_settings.steroid_re_escalation",
+        "forms",
     ):
         assert required in paths
     assert all(a.reason for a in load_protocol().assumptions)
