@@ -3,6 +3,8 @@ different by arm where the scenario says so, and the same for the same seed."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -73,14 +75,14 @@ def test_log_forms_stop_at_the_last_day_alive_and_steroid_periods_follow_each_ot
         assert all(day <= 30 for p in plans for day in p.dates.values())
         steroids = [p for p in plans if p.form == "corticosteroids"]
         assert steroids[0].dates["started_on"] < 1  # steroids began before study treatment
-        for before, after in zip(steroids, steroids[1:], strict=False):
+        for before, after in itertools.pairwise(steroids):
             assert before.dates["stopped_on"] < after.dates["started_on"]
 
 
-@pytest.mark.parametrize("arm", ARMS)
-def test_chronic_gvhd_is_scored_only_after_the_patients_onset(arm: str) -> None:
+@pytest.mark.parametrize("seed", [3, 11])
+def test_chronic_gvhd_is_scored_only_after_the_patients_onset(seed: int) -> None:
     rng = np.random.default_rng(4)
-    for patient in _cohort():
+    for patient in _cohort(seed):
         onset = patient.event_day(patient.chronic_gvhd_week)
         values = chronic_gvhd_values(patient, 365, rng)
         scores = [v for k, v in values.items() if k.endswith("_score")]
