@@ -3,7 +3,8 @@
 A derivation is a pure function of the record's validated values and a :class:`FormContext`
 (weight, study day 1, randomization date, protocol settings); it returns the derived values
 that are stored with the record and audited with it (``{"prednisone_mg_per_day": 62.5, …}``).
-Each clinical rule lives in its own domain module; this module only names them.
+Each clinical rule lives in its own domain module;
+:mod:`trialdesk.domain.forms.catalogue` names them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DERIVATIONS", "Derivation", "FormContext"]
+__all__ = ["Derivation", "FormContext"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,3 @@ class FormContext:
 
 
 Derivation = Callable[[Mapping[str, Any], FormContext], dict[str, Any]]
-
-#: Derivation name (the form's ``derive`` key) → function. Filled by the modules that own the
-#: clinical rules; a protocol naming an unknown derivation is refused when it is read.
-DERIVATIONS: dict[str, Derivation] = {}

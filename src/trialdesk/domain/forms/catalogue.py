@@ -1,0 +1,17 @@
+"""The derivations a protocol form may name (its ``derive`` key), each from the module that owns
+the clinical rule.
+
+A protocol naming a derivation that is not listed here is refused when it is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from trialdesk.domain.forms.derivations import Derivation
+
+__all__ = ["DERIVATIONS"]
+
+#: Derivation name → function. Add a line here when a domain module gains a form derivation.
+DERIVATIONS: Mapping[str, Derivation] = MappingProxyType({})
