@@ -10,8 +10,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from trialdesk.domain.forms.derivations import Derivation
+from trialdesk.domain.gvhd.chronic import nih_chronic_gvhd
+from trialdesk.domain.gvhd.risk import baseline_risk
 
 __all__ = ["DERIVATIONS"]
 
 #: Derivation name → function. Add a line here when a domain module gains a form derivation.
-DERIVATIONS: Mapping[str, Derivation] = MappingProxyType({})
+DERIVATIONS: Mapping[str, Derivation] = MappingProxyType(
+    {
+        "nih_chronic_gvhd": nih_chronic_gvhd,
+        "baseline_risk": baseline_risk,
+    }
+)
