@@ -144,7 +144,8 @@ class ChronicGvhdAssessment:
 
     @property
     def organs_involved(self) -> int:
-        return len(self.counted)
+        """Organs involved by chronic GVHD: those counted, when it is diagnosed; else 0."""
+        return len(self.counted) if self.diagnosed else 0
 
 
 def _listed(organs: Iterable[ChronicOrgan], scores: ChronicOrganScores) -> str:
