@@ -73,9 +73,10 @@ class RecordsBuilder:
              "onset_on": DAY_ONE, "serious": False, "seriousness_criteria": [],
              "related_to": {}, "derived": {}}
         )  # fmt: skip
-        if dosed:
+        products = ("uc_msc", "anti_cd25") if arm == EXPERIMENTAL else ("anti_cd25",)
+        for product in products if dosed else ():
             self.rows["doses"].append(
-                {"id": next(self._ids), "subject_id": subject_id, "product": "anti_cd25",
+                {"id": next(self._ids), "subject_id": subject_id, "product": product,
                  "administered_on": DAY_ONE, "weight_kg": 60.0}
             )  # fmt: skip
         return subject_id

@@ -5,10 +5,11 @@ Columns: category code and label (``INFCAT``, ``INFCATL``), onset date and study
 ``ASTDY``; day 1 = first dose), peak viral load in copies/mL (``VLOAD``, DNAemia only),
 treated (``INFTRTFL``) and resolution date (``RESDT``).
 
-:func:`first_infection_times`: for every ITT subject, days from study day 1 to the first
-infection of the category with onset on or after study day 1 (event 1; one present before is
-prevalent, not incident), or to death without it (competing event 2), else censored at the last
-known date alive (0). An infection and death on the same day count as the infection.
+:func:`first_infection_times`: for every subject of the safety set (analysed as treated), days
+from study day 1 to the first infection of the category with onset on or after study day 1
+(event 1; one present before is prevalent, not incident), or to death without it (competing
+event 2), else censored at the last known date alive (0). An infection and death on the same
+day count as the infection.
 """
 
 from __future__ import annotations
@@ -61,22 +62,23 @@ def build_adinf(records: TrialRecords, adsl: pd.DataFrame, protocol: Protocol) -
 
 def first_infection_times(adinf: pd.DataFrame, adsl: pd.DataFrame, category: str) -> pd.DataFrame:
     """``AVAL`` (days from study day 1) and ``EVNTCD`` (1 infection, 2 death first, 0 censored)
-    of every ITT subject for the first infection of ``category``, with ``ARMCD``."""
-    itt = adsl[adsl["ITTFL"] == "Y"]
+    of every subject of the safety set for the first infection of ``category``, with the arm
+    as treated (``TRTACD``)."""
+    safety = adsl[adsl["SAFFL"] == "Y"]
     # An infection present before study day 1 is prevalent, not incident on study.
     of_category = adinf[(adinf["INFCAT"] == category) & (adinf["ASTDY"] >= 1)]
     first = of_category.groupby("SUBJID")["ASTDT"].min()
-    event = pd.to_datetime(first).reindex(itt.index).astype("datetime64[ns]")
-    death = itt["DTHDT"]
+    event = pd.to_datetime(first).reindex(safety.index).astype("datetime64[ns]")
+    death = safety["DTHDT"]
     competing = death.notna() & (event.isna() | (death < event))
-    end = itt["LSTALVDT"].fillna(study_origin(itt))
+    end = safety["LSTALVDT"].fillna(study_origin(safety))
     when = event.where(event.notna(), end).where(~competing, death)
     status = np.where(event.notna() & ~competing, 1, np.where(competing, 2, 0))
     return pd.DataFrame(
         {
-            "ARMCD": itt["ARMCD"].to_numpy(),
-            "AVAL": np.maximum(days_from_origin(itt, when).to_numpy(dtype=float), 0.0),
+            "TRTACD": safety["TRTACD"].to_numpy(),
+            "AVAL": np.maximum(days_from_origin(safety, when).to_numpy(dtype=float), 0.0),
             "EVNTCD": status.astype(np.int64),
         },
-        index=itt.index,
+        index=safety.index,
     )
