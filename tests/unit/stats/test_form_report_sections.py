@@ -22,6 +22,7 @@ def trial() -> RecordsBuilder:
     for subject in control:
         b.baseline_risk(subject, (4, 0, 0, 0))
     b.chronic(experimental[0], 57, "W8", skin=1)
+    b.chronic(experimental[1], 183, "W26", sign=False)  # followed to day 183, no chronic GVHD
     b.chronic(control[0], 57, "W8", lungs=1)  # moderate at day 57
     b.chronic(control[1], 85, "W12", joints_fascia=3)  # severe at day 85
     b.died(control[2], 30)
@@ -64,16 +65,17 @@ def test_chronic_gvhd_worst_severity_and_cumulative_incidence_by_arm() -> None:
     assert worst["Mild"] == ["1 (25.0%)", "0 (0.0%)"]
     assert worst["Moderate"] == ["0 (0.0%)", "1 (25.0%)"]
     assert worst["Severe"] == ["0 (0.0%)", "1 (25.0%)"]
-    assert worst["No chronic GVHD"] == ["0 (0.0%)", "1 (25.0%)"]
-    assert worst["Not assessed"] == ["3 (75.0%)", "1 (25.0%)"]
+    assert worst["No chronic GVHD"] == ["1 (25.0%)", "1 (25.0%)"]
+    assert worst["Not assessed"] == ["2 (50.0%)", "1 (25.0%)"]
     rows = {label: (n, events, values) for label, n, events, values in chronic["cif"]["rows"]}
     experimental, control = (a.label for a in PROTOCOL.arms)
     assert rows[experimental][:2] == (4, 0)
     assert rows[control][:2] == (4, 2)
     # Control: a death 28 days after day 1 leaves 3/4 alive; the events at 56 days (1 of 3 at
     # risk) and 84 days (1 of 2) add 3/4·1/3 + 1/2·1/2: the Aalen–Johansen estimate is 50 %.
-    assert rows[control][2] == ["50.0", "50.0", "50.0"]
-    assert rows[experimental][2] == ["0.0", "0.0", "0.0"]
+    assert rows[control][2] == ["50.0%", "50.0%", "50.0%"]
+    # No event in the experimental arm, followed up to 182 days: 0 % until then, then unknown.
+    assert rows[experimental][2] == ["0.0%", "0.0%", "–"]
     assert chronic["cif"]["test"].startswith("Gray's test")
 
 
@@ -92,13 +94,13 @@ def test_infections_by_category_and_arm_with_cumulative_incidence() -> None:
     control = next(row for row in fungal["rows"] if row[2] == 1)
     # Onset 199 days after day 1 (the others censored at 56 and 84 days, one dead at 28): none
     # by day 100; nobody of the group is observed beyond 199 days, so no day-365 estimate.
-    assert control[3] == ["0.0", "–"]
+    assert control[3] == ["0.0%", "–"]
     cmv_rows = {row[0]: row for row in infections["incidence"][0]["rows"]}
     experimental, control_label = (a.label for a in PROTOCOL.arms)
     assert cmv_rows[experimental][1:3] == (4, 1)
     assert cmv_rows[control_label][1:3] == (4, 2)  # first episodes only
     # 1/4 at 14 days; a death at 28 leaves S = 1/2; 1 of the 2 at risk at 39 days adds 1/4.
-    assert cmv_rows[control_label][3][0] == "50.0"
+    assert cmv_rows[control_label][3][0] == "50.0%"
 
 
 def test_the_closed_report_codes_the_arms_in_every_form_section() -> None:
