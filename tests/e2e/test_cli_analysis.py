@@ -43,7 +43,7 @@ def test_export_datasets_writes_csv_files_and_prints_one_json_document(
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert sorted(Path(f).name for f in document["files"]) == [
-        "adae.csv", "adrs.csv", "adsl.csv", "adtte.csv",
+        "adae.csv", "adcgvhd.csv", "adinf.csv", "adrs.csv", "adsl.csv", "adtte.csv",
     ]  # fmt: skip
     adsl = pd.read_csv(tmp_path / "adsl.csv")
     assert len(adsl) == document["rows"]["adsl"]
