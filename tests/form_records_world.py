@@ -81,6 +81,16 @@ class RecordsBuilder:
             )  # fmt: skip
         return subject_id
 
+    def responded(self, subject_id: int, study_day: int, response: str) -> None:
+        """A GVHD assessment with its response (stages as at baseline: only the response is read
+        by the endpoints)."""
+        self.rows["assessments"].append(
+            {"id": next(self._ids), "subject_id": subject_id, "assessed_on": day(study_day),
+             "skin_stage": 0, "liver_stage": 0, "upper_gi_stage": 0, "lower_gi_stage": 0,
+             "grade": 0, "response": response, "grading_system": "magic",
+             "response_rule_set": "csh"}
+        )  # fmt: skip
+
     def died(self, subject_id: int, study_day: int) -> None:
         self.rows["outcomes"].append(
             {"id": next(self._ids), "subject_id": subject_id, "kind": "death",

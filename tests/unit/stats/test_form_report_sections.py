@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from html import unescape
 
+import pandas as pd
+
 from form_records_world import CONTROL, EXPERIMENTAL, RecordsBuilder, protocol
+from trialdesk.stats import StratifiedLogisticRegression
 from trialdesk.stats.datasets import build_datasets
 from trialdesk.stats.reports import ReportKind, build_report
 
@@ -19,8 +22,14 @@ def trial() -> RecordsBuilder:
     for subject in experimental[:3]:
         b.baseline_risk(subject, (3, 0, 0, 1), st2_ng_ml=40.0, reg3a_ng_ml=30.0)
     b.baseline_risk(experimental[3], (0, 2, 0, 0), st2_ng_ml=200.0, reg3a_ng_ml=300.0)
-    for subject in control:
+    for subject in control[:3]:
         b.baseline_risk(subject, (4, 0, 0, 0))
+    b.baseline_risk(control[3], (3, 0, 0, 1))
+    # Week-4 responses on study day 28 (day 31 from randomization: in the window either way).
+    for subject, response in zip(
+        experimental + control, ["CR", "NR", "CR", "CR", "CR", "NR", "NR", "NR"], strict=True
+    ):
+        b.responded(subject, 28, response)  # fmt: skip
     b.chronic(experimental[0], 57, "W8", skin=1)
     b.chronic(experimental[1], 183, "W26", sign=False)  # followed to day 183, no chronic GVHD
     b.chronic(control[0], 57, "W8", lungs=1)  # moderate at day 57
@@ -41,7 +50,7 @@ def report(kind: ReportKind) -> dict[str, object]:
     built = build_report(datasets, records, PROTOCOL, kind)
     forms = built.context["forms"]
     assert isinstance(forms, dict)
-    return {"forms": forms, "html": unescape(built.html)}
+    return {"forms": forms, "html": unescape(built.html), "adsl": datasets.adsl}
 
 
 def test_baseline_risk_by_arm() -> None:
@@ -49,13 +58,38 @@ def test_baseline_risk_by_arm() -> None:
     risk = forms["baseline_risk"]  # type: ignore[index]
     assert risk["n"] == [4, 4]
     minnesota = {r["label"]: r["values"] for r in risk["blocks"][0]["rows"]}
-    assert minnesota["Standard risk"] == ["3 (75.0%)", "0 (0.0%)"]
-    assert minnesota["High risk"] == ["1 (25.0%)", "4 (100.0%)"]
+    assert minnesota["Standard risk"] == ["3 (75.0%)", "1 (25.0%)"]
+    assert minnesota["High risk"] == ["1 (25.0%)", "3 (75.0%)"]
     magic = {r["label"]: r["values"] for r in risk["blocks"][1]["rows"]}
     assert magic["High (MAP ≥ 0.290)"] == ["1 (25.0%)", "0 (0.0%)"]
     assert magic["Not measured (ST2 and REG3α needed)"] == ["0 (0.0%)", "4 (100.0%)"]
     donors = {r["label"]: r["values"] for r in risk["blocks"][2]["rows"]}
     assert donors["Haploidentical related"] == ["4 (100.0%)", "4 (100.0%)"]
+
+
+def test_week4_cr_adjusted_for_minnesota_risk_is_the_logistic_model_with_risk_as_a_factor() -> None:
+    final = report(ReportKind.FINAL)
+    adjusted = final["forms"]["baseline_risk"]["adjusted"]  # type: ignore[index]
+    adsl = final["adsl"]
+    assert isinstance(adsl, pd.DataFrame)
+    itt = adsl[adsl["ITTFL"] == "Y"]
+    data = pd.DataFrame({"CR": (itt["CRW4FL"] == "Y").astype(int),
+                         "EXP": (itt["ARMCD"] == EXPERIMENTAL).astype(int),
+                         "MNRISK": itt["MNRISK"]})  # fmt: skip
+    assert data["CR"].tolist() == [1, 0, 1, 1, 1, 0, 0, 0]
+    expected = (
+        StratifiedLogisticRegression()
+        .fit(data, response="CR", treatment="EXP", strata=["MNRISK"])
+        .coefficients_.loc["EXP"]
+    )
+    experimental, control = (a.label for a in PROTOCOL.arms)
+    assert adjusted["experimental"] == experimental
+    assert adjusted["control"] == control
+    assert adjusted["text"].startswith(f"odds ratio {expected['odds_ratio']:.2f} (")
+    assert adjusted["text"].endswith(", n = 8")
+    assert "adjusted for Minnesota risk" in str(final["html"])
+    pooled = report(ReportKind.DSMB_OPEN)["forms"]["baseline_risk"]  # type: ignore[index]
+    assert pooled["adjusted"] is None  # nothing is compared in the open report
 
 
 def test_chronic_gvhd_worst_severity_and_cumulative_incidence_by_arm() -> None:

@@ -7,9 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from trialdesk.domain.errors import InputError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.stats.datasets.form_rows import form_by_derivation
-from trialdesk.stats.reports._format import count_pct, num
+from trialdesk.stats.logistic import StratifiedLogisticRegression
+from trialdesk.stats.reports._format import count_pct, num, pvalue
 from trialdesk.stats.reports.groups import Grouping
 
 __all__ = ["baseline_risk_table"]
@@ -60,7 +62,34 @@ def baseline_risk_table(adsl: pd.DataFrame, protocol: Protocol, grouping: Groupi
         {"label": "Days from transplant to randomization, median [range]",
          "values": [_median_range(g["TXTORAND"]) for g in groups]},
     ]  # fmt: skip
-    return {"n": [len(g) for g in groups], "blocks": blocks, "numbers": numbers}
+    return {"n": [len(g) for g in groups], "blocks": blocks, "numbers": numbers,
+            "adjusted": _cr_adjusted_for_risk(itt, grouping)}  # fmt: skip
+
+
+def _cr_adjusted_for_risk(itt: pd.DataFrame, grouping: Grouping) -> dict[str, str] | None:
+    """Week-4 CR, experimental vs control, by logistic regression with the Minnesota risk as a
+    factor (subjects with a recorded risk); ``None`` when the report compares no arms."""
+    if not grouping.compares or "CRW4FL" not in itt.columns:
+        return None
+    known = itt[itt["MNRISK"] != ""]
+    frame = pd.DataFrame({
+        "CR": (known["CRW4FL"] == "Y").astype(int),
+        "EXPERIMENTAL": (known["GROUP"] == grouping.experimental).astype(int),
+        "MNRISK": known["MNRISK"],
+    })  # fmt: skip
+    factors = ["MNRISK"] if frame["MNRISK"].nunique() > 1 else []
+    try:
+        fit = StratifiedLogisticRegression().fit(
+            frame, response="CR", treatment="EXPERIMENTAL", strata=factors
+        )
+    except InputError as error:
+        text = f"not estimable ({error.errors[0].message}; n = {len(frame)})"
+    else:
+        row = {k: float(v) for k, v in fit.coefficients_.loc["EXPERIMENTAL"].items()}
+        text = (f"odds ratio {num(row['odds_ratio'], 2)} ({num(row['lower'], 2)}, "
+                f"{num(row['upper'], 2)}), p = {pvalue(row['p'])}, n = {fit.n_}")  # fmt: skip
+    return {"experimental": grouping.experimental or "", "control": grouping.control or "",
+            "text": text}  # fmt: skip
 
 
 def _map_summary(values: pd.Series[Any]) -> str:
