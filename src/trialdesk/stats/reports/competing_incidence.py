@@ -16,6 +16,8 @@ from trialdesk.stats.reports.groups import Grouping
 
 __all__ = ["incidence_at"]
 
+_AXIS = "days from study day 1 (first dose)"
+
 
 def _percent(value: float) -> str:
     return "–" if not np.isfinite(value) else f"{pct(value)}%"
@@ -52,7 +54,7 @@ def incidence_at(
         if plot:
             cause = fit.curves_[fit.curves_["cause"] == 1]
             curves = {str(g): c for g, c in cause.groupby("group")}
-            result["plot"] = figures.cumulative_incidence_plot(curves, title)
+            result["plot"] = figures.cumulative_incidence_plot(curves, title, _AXIS)
     else:
         result["test"] = "no events"
     for label in grouping.columns:

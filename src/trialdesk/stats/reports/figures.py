@@ -76,7 +76,9 @@ def km_plot(curves: dict[str, pd.DataFrame], title: str) -> str:
     return _data_uri(figure)
 
 
-def cumulative_incidence_plot(curves: dict[str, pd.DataFrame], title: str) -> str:
+def cumulative_incidence_plot(
+    curves: dict[str, pd.DataFrame], title: str, xlabel: str = "days from randomization"
+) -> str:
     """Cumulative incidence step curves (``time``, ``estimate`` columns), one per group."""
     figure, axes = _figure()
     for colour, (label, table) in zip(_COLOURS, curves.items(), strict=False):
@@ -84,7 +86,7 @@ def cumulative_incidence_plot(curves: dict[str, pd.DataFrame], title: str) -> st
         values = np.concatenate(([0.0], table["estimate"].to_numpy()))
         axes.step(times, values, where="post", color=colour, label=label)
     axes.set_ylim(0, 1.0)
-    axes.set_xlabel("days from randomization")
+    axes.set_xlabel(xlabel)
     axes.set_ylabel("cumulative incidence")
     axes.set_title(title, fontsize=10)
     axes.legend(loc="upper left", fontsize=8)
