@@ -153,8 +153,7 @@ def risk_command(
     reg3a: Annotated[float | None, typer.Option("--reg3a", help="Serum REG3α, ng/mL.")] = None,
     json: JsonOption = False,
 ) -> None:
-    """Refined Minnesota risk from the onset stages and, with both biomarkers, the MAGIC
-    algorithm probability and its group."""
+    """Minnesota risk from the onset stages; with ST2 and REG3α, the MAGIC probability and group."""
     try:
         stages = OrganStages(skin, liver, upper_gi, lower_gi)
     except InputError as error:
