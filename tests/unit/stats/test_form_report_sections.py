@@ -10,6 +10,8 @@ from form_records_world import CONTROL, EXPERIMENTAL, RecordsBuilder, protocol
 from trialdesk.stats import StratifiedLogisticRegression
 from trialdesk.stats.datasets import build_datasets
 from trialdesk.stats.reports import ReportKind, build_report
+from trialdesk.stats.reports.baseline_risk import cr_adjusted_for_risk
+from trialdesk.stats.reports.groups import Grouping
 
 PROTOCOL = protocol()
 
@@ -27,7 +29,7 @@ def trial() -> RecordsBuilder:
     b.baseline_risk(control[3], (3, 0, 0, 1))
     # Week-4 responses on study day 28 (day 31 from randomization: in the window either way).
     for subject, response in zip(
-        experimental + control, ["CR", "NR", "CR", "CR", "CR", "NR", "NR", "NR"], strict=True
+        experimental + control, ["CR", "NR", "CR", "CR", "CR", "NR", "NR", "CR"], strict=True
     ):
         b.responded(subject, 28, response)  # fmt: skip
     b.chronic(experimental[0], 57, "W8", skin=1)
@@ -76,7 +78,7 @@ def test_week4_cr_adjusted_for_minnesota_risk_is_the_logistic_model_with_risk_as
     data = pd.DataFrame({"CR": (itt["CRW4FL"] == "Y").astype(int),
                          "EXP": (itt["ARMCD"] == EXPERIMENTAL).astype(int),
                          "MNRISK": itt["MNRISK"]})  # fmt: skip
-    assert data["CR"].tolist() == [1, 0, 1, 1, 1, 0, 0, 0]
+    assert data["CR"].tolist() == [1, 0, 1, 1, 1, 0, 0, 1]
     expected = (
         StratifiedLogisticRegression()
         .fit(data, response="CR", treatment="EXP", strata=["MNRISK"])
@@ -90,6 +92,22 @@ def test_week4_cr_adjusted_for_minnesota_risk_is_the_logistic_model_with_risk_as
     assert "adjusted for Minnesota risk" in str(final["html"])
     pooled = report(ReportKind.DSMB_OPEN)["forms"]["baseline_risk"]  # type: ignore[index]
     assert pooled["adjusted"] is None  # nothing is compared in the open report
+
+
+def test_the_adjusted_cr_is_not_estimable_under_quasi_separation() -> None:
+    grouping = Grouping({EXPERIMENTAL: "Arm A", CONTROL: "Arm B"}, "Arm A", "Arm B")
+    itt = pd.DataFrame({
+        "GROUP": ["Arm A"] * 4 + ["Arm B"] * 4,
+        "CRW4FL": ["Y", "N", "Y", "Y", "Y", "N", "N", "N"],
+        # Standard risk: the only control subject fails; high risk: the only experimental one
+        # responds — the fit runs off to infinity without statsmodels noticing.
+        "MNRISK": ["standard"] * 3 + ["high"] * 4 + ["standard"],
+    })  # fmt: skip
+    adjusted = cr_adjusted_for_risk(itt, grouping)
+    assert adjusted is not None
+    assert adjusted["text"].startswith("not estimable (within a risk level")
+    itt.loc[7, "CRW4FL"] = "Y"
+    assert cr_adjusted_for_risk(itt, grouping)["text"].startswith("odds ratio")  # type: ignore[index]
 
 
 def test_chronic_gvhd_worst_severity_and_cumulative_incidence_by_arm() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trialdesk.domain.errors import InputError
@@ -14,7 +15,7 @@ from trialdesk.stats.logistic import StratifiedLogisticRegression
 from trialdesk.stats.reports._format import count_pct, num, pvalue
 from trialdesk.stats.reports.groups import Grouping
 
-__all__ = ["baseline_risk_table"]
+__all__ = ["baseline_risk_table", "cr_adjusted_for_risk"]
 
 _MINNESOTA = (("standard", "Standard risk"), ("high", "High risk"), ("", "Not recorded"))
 _MAGIC = (("low", "Low (MAP < 0.290)"), ("high", "High (MAP ≥ 0.290)"),
@@ -63,10 +64,10 @@ def baseline_risk_table(adsl: pd.DataFrame, protocol: Protocol, grouping: Groupi
          "values": [_median_range(g["TXTORAND"]) for g in groups]},
     ]  # fmt: skip
     return {"n": [len(g) for g in groups], "blocks": blocks, "numbers": numbers,
-            "adjusted": _cr_adjusted_for_risk(itt, grouping)}  # fmt: skip
+            "adjusted": cr_adjusted_for_risk(itt, grouping)}  # fmt: skip
 
 
-def _cr_adjusted_for_risk(itt: pd.DataFrame, grouping: Grouping) -> dict[str, str] | None:
+def cr_adjusted_for_risk(itt: pd.DataFrame, grouping: Grouping) -> dict[str, str] | None:
     """Week-4 CR, experimental vs control, by logistic regression with the Minnesota risk as a
     factor (subjects with a recorded risk); ``None`` when the report compares no arms."""
     if not grouping.compares or "CRW4FL" not in itt.columns:
@@ -86,8 +87,13 @@ def _cr_adjusted_for_risk(itt: pd.DataFrame, grouping: Grouping) -> dict[str, st
         text = f"not estimable ({error.errors[0].message}; n = {len(frame)})"
     else:
         row = {k: float(v) for k, v in fit.coefficients_.loc["EXPERIMENTAL"].items()}
-        text = (f"odds ratio {num(row['odds_ratio'], 2)} ({num(row['lower'], 2)}, "
-                f"{num(row['upper'], 2)}), p = {pvalue(row['p'])}, n = {fit.n_}")  # fmt: skip
+        if not (np.isfinite(row["upper"]) and row["lower"] > 0):
+            # Quasi-separation (statsmodels does not flag it): the estimate runs off to infinity.
+            text = ("not estimable (within a risk level one arm has only responders or only "
+                    f"non-responders; n = {fit.n_})")  # fmt: skip
+        else:
+            text = (f"odds ratio {num(row['odds_ratio'], 2)} ({num(row['lower'], 2)}, "
+                    f"{num(row['upper'], 2)}), p = {pvalue(row['p'])}, n = {fit.n_}")  # fmt: skip
     return {"experimental": grouping.experimental or "", "control": grouping.control or "",
             "text": text}  # fmt: skip
 

@@ -48,7 +48,7 @@ def incidence_at(
         at = at[at["cause"] == 1]
         estimates = {str(g): list(rows["estimate"]) for g, rows in at.groupby("group")}
         tests = [t for t in fit.tests_ if t.cause == 1]
-        if grouping.compares and tests:
+        if grouping.compares and tests and np.isfinite(tests[0].statistic):
             test = tests[0]
             result["test"] = f"Gray's test {num(test.statistic, 3)}, p = {pvalue(test.p_value)}"
         if plot:
