@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from trialdesk.stats.datasets import build_datasets, write_datasets
 from trialdesk.stats.datasets.adinf import first_infection_times
 from trialdesk.stats.datasets.covariates import indicator_columns
 from trialdesk.stats.datasets.study_days import study_day_of, study_origin
+from trialdesk.stats.reports import ReportKind
+from trialdesk.stats.reports.form_sections import form_sections
+from trialdesk.stats.reports.groups import Grouping
 
 PROTOCOL = protocol()
 
@@ -198,3 +202,21 @@ def test_the_form_datasets_export_to_xpt_with_labels(tmp_path: Path) -> None:
     infections, _ = pyreadstat.read_xport(str(tmp_path / "adinf.xpt"))
     assert list(infections["INFCATL"]) == ["EBV DNAemia"]
     assert infections["VLOAD"].tolist() == [25_000.0]
+
+
+def test_a_protocol_without_these_forms_gets_empty_columns_datasets_and_sections() -> None:
+    bare = dataclasses.replace(PROTOCOL, forms=())
+    b = RecordsBuilder()
+    subject = b.subject(EXPERIMENTAL)
+    b.subject(CONTROL)
+    b.infection(subject, 10, "bacteraemia")  # a record of a form this protocol does not declare
+    data = build_datasets(b.records(), bare)
+    assert data.adinf.empty
+    assert data.adcgvhd.empty
+    assert (data.adsl["MNRISK"] == "").all()
+    assert (data.adsl["CGWORST"] == "").all()
+    sections = form_sections(data, bare, Grouping.for_report(bare, ReportKind.FINAL,
+                                                             unmasked=False))  # fmt: skip
+    assert sections["infections"]["table"] == []
+    assert sections["infections"]["incidence"] == []
+    assert sections["chronic"]["cif"]["test"] == "no events"
