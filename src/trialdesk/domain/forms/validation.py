@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,6 +43,8 @@ ORDERED_DATES: tuple[tuple[str, str], ...] = (
     ("resolved_on", "onset_on"),
 )
 
+#: No database stores a NUL, and no form field needs a control character or a line break.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
 
@@ -78,7 +81,13 @@ def _number(spec: FormField, value: Any) -> float | int:
             value = float(value.strip().replace(",", "."))
         except ValueError:
             raise _BadValueError(f"{spec.label} must be a number, got {value.strip()!r}") from None
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not isinstance(value, (int, float)):
+        raise _BadValueError(f"{spec.label} must be a number")
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:  # an integer too large for any float
+        finite = False
+    if not finite:
         raise _BadValueError(f"{spec.label} must be a finite number")
     if spec.type is FormFieldType.INTEGER:
         if float(value) != int(value):
@@ -123,6 +132,8 @@ def _text(spec: FormField, value: Any) -> str:
     if not isinstance(value, str):
         raise _BadValueError(f"{spec.label} must be text")
     text = value.strip()
+    if _CONTROL.search(text):
+        raise _BadValueError(f"{spec.label} must be one line of text without control characters")
     if len(text) > TEXT_MAX_LENGTH:
         raise _BadValueError(f"{spec.label} must be at most {TEXT_MAX_LENGTH} characters")
     return text

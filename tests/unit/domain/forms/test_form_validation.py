@@ -106,7 +106,7 @@ def test_a_whole_json_float_is_an_integer() -> None:
     assert validate_form_values(SPEC, {**BASE, "stage": 3.0})["stage"] == 3
 
 
-@pytest.mark.parametrize("value", ["NaN", "inf", float("nan"), "abc", True])
+@pytest.mark.parametrize("value", ["NaN", "inf", float("nan"), "abc", True, 10**400, [1]])
 def test_numbers_must_be_finite_numbers(value: object) -> None:
     assert "Daily dose must be" in _errors({**BASE, "dose": value})["dose"]
 
@@ -195,6 +195,7 @@ def test_text_is_trimmed_and_bounded() -> None:
     assert validate_form_values(SPEC, {**raw, "drug_other": "x" * 500})
     assert "at most 500 characters" in _errors({**raw, "drug_other": "x" * 501})["drug_other"]
     assert _errors({**raw, "drug_other": 5})["drug_other"] == "Other drug must be text"
+    assert "without control characters" in _errors({**raw, "drug_other": "a\x00b"})["drug_other"]
 
 
 def test_values_that_are_not_an_object_are_refused() -> None:
