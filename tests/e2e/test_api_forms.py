@@ -1,4 +1,4 @@
-"""Protocol forms through the API: declarations, saving, refusals that change nothing, correction."""
+"""Protocol forms through the API: declarations, saving, refusals that change nothing."""
 
 from __future__ import annotations
 
