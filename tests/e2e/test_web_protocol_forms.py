@@ -117,6 +117,7 @@ def test_a_record_is_corrected_with_a_reason_and_re_derived(records: Records) ->
     path = f"/subjects/{records.subject_id}/forms/{record_id}"
     opened = client.get(path).text
     assert 'id="correction-form"' in opened
+    assert client.get(f"{path}/record").text == opened
     assert 'value="50"' in opened
     no_reason = client.post(path, data={"csrf_token": csrf, **STEROID, "drug": "prednisone"})
     assert no_reason.status_code == 422
@@ -130,3 +131,21 @@ def test_a_record_is_corrected_with_a_reason_and_re_derived(records: Records) ->
     with records.world.store.new_uow() as uow:
         updates = [e for e in uow.audit.entries() if e.entity == "form_records" and e.reason]
     assert {e.reason for e in updates} == {"chart re-checked"}
+
+
+def test_a_record_is_deleted_only_with_a_reason_and_a_tick(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    _post(client, csrf, f"/subjects/{records.subject_id}/forms/corticosteroids", STEROID)
+    with records.world.store.new_uow() as uow:
+        record_id = uow.records.find("form_records", subject_id=records.subject_id)[0]["id"]
+    path = f"/subjects/{records.subject_id}/forms/{record_id}/delete"
+    refused = client.post(path, data={"csrf_token": csrf, "reason": "duplicate"})
+    assert refused.status_code == 422
+    assert 'data-for="confirm">tick the box' in refused.text
+    assert count(records.world, "form_records") == 1
+    deleted = _post(client, csrf, path, {"reason": "duplicate", "confirm": "yes"})
+    assert deleted.status_code == 303  # type: ignore[attr-defined]
+    page = client.get(f"/subjects/{records.subject_id}").text
+    section = re.search(r'id="form-corticosteroids-records">(.*?)</tbody>', page, re.S)
+    assert section is not None
+    assert "None recorded." in section.group(1)

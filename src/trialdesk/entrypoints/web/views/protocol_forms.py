@@ -259,6 +259,8 @@ def _found(
 
 
 @router.get("/{subject_id}/forms/{record_id:int}")
+# The generic record page's form path (/subjects/{id}/{collection}/{record_id}/record) too.
+@router.get("/{subject_id}/forms/{record_id:int}/record")
 def form_record_page(
     request: Request, context: ContextDep, principal: WebUser, subject_id: int, record_id: int
 ) -> Response:
