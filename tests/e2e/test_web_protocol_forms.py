@@ -149,3 +149,22 @@ def test_a_record_is_deleted_only_with_a_reason_and_a_tick(records: Records) -> 
     section = re.search(r'id="form-corticosteroids-records">(.*?)</tbody>', page, re.S)
     assert section is not None
     assert "None recorded." in section.group(1)
+
+
+def test_a_second_record_of_a_once_form_is_refused_with_the_reason(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    risk = {"recorded_on": DAY1.isoformat(), "donor_type": "haploidentical",
+            "transplant_on": "2026-01-05", "conditioning_intensity": "myeloablative",
+            "agvhd_onset_on": "2026-02-10", "onset_skin_stage": "2", "onset_liver_stage": "0",
+            "onset_upper_gi_stage": "0", "onset_lower_gi_stage": "1"}  # fmt: skip
+    path = f"/subjects/{records.subject_id}/forms/baseline_risk"
+    assert _post(client, csrf, path, risk).status_code == 303  # type: ignore[attr-defined]
+    page = client.get(f"/subjects/{records.subject_id}").text
+    assert 'id="add-baseline_risk"' not in page
+    again = client.post(path, data={"csrf_token": csrf, **risk})
+    assert again.status_code == 409
+    assert (
+        'id="form-error" role="alert">Baseline transplant and risk factors is recorded once'
+        in again.text
+    )
+    assert count(records.world, "form_records") == 1

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.errors import InputError, StateError
+from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.forms.catalogue import DERIVATIONS
 from trialdesk.domain.forms.derivations import FormContext
 from trialdesk.domain.forms.msc_product import PROTOCOL_DOSE_SETTING
@@ -109,7 +109,7 @@ def form_context(uow: UnitOfWork, protocol: Protocol, subject_id: int) -> FormCo
     """The context a derivation gets for this subject, read in the caller's unit of work."""
     row = uow.records.get("subjects", subject_id)
     if row is None:
-        raise InputError.single("subject_id", f"no subject {subject_id}")
+        raise NotFoundError(f"subject {subject_id} not found")
     return _subject(uow, protocol, row).context
 
 
