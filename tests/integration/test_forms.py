@@ -137,10 +137,16 @@ def test_bad_values_are_refused_together_and_nothing_is_written(world: FormWorld
 
 
 def test_a_date_after_today_on_the_sites_calendar_is_refused(world: FormWorld) -> None:
-    tomorrow = (TODAY + dt.timedelta(days=31)).isoformat()
+    # The clock stands 30 days after TODAY: day 30 is today, day 31 tomorrow.
+    today, tomorrow = (TODAY + dt.timedelta(days=d) for d in (30, 31))
+    _record(world, "corticosteroids", {**STEROID, "stopped_on": today.isoformat()})
     with pytest.raises(InputError) as caught:
-        _record(world, "corticosteroids", {**STEROID, "stopped_on": tomorrow})
-    assert caught.value.errors[0].field == "stopped_on"
+        _record(
+            world, "corticosteroids",
+            {**STEROID, "started_on": tomorrow.isoformat(), "stopped_on": tomorrow.isoformat()},
+        )  # fmt: skip
+    assert [e.field for e in caught.value.errors] == ["started_on", "stopped_on"]
+    assert world.count("form_records") == 1
 
 
 def test_an_unknown_form_is_an_input_error(world: FormWorld) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.errors import InputError, NotFoundError, StateError
+from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
 from trialdesk.domain.forms.catalogue import DERIVATIONS
 from trialdesk.domain.forms.derivations import FormContext
 from trialdesk.domain.forms.msc_product import PROTOCOL_DOSE_SETTING
@@ -175,6 +175,22 @@ def _check_repeat(
         raise StateError(f"{spec.label} already has a record at visit {visit}; correct it instead")
 
 
+def _not_in_future(
+    uow: UnitOfWork, protocol: Protocol, spec: FormSpec, subject_id: int, values: Mapping[str, Any]
+) -> None:
+    """Every date of the record on or before today on the site's calendar (all named at once)."""
+    zone = zone_of_subject(uow, subject_id, protocol.time_zone)
+    problems: list[FieldError] = []
+    for form_field in spec.fields:
+        if form_field.type is FormFieldType.DATE and form_field.name in values:
+            try:
+                not_in_future(uow, form_field.name, values[form_field.name], zone)
+            except InputError as error:
+                problems.extend(error.errors)
+    if problems:
+        raise InputError(problems)
+
+
 def _checked_row(
     uow: UnitOfWork,
     protocol: Protocol,
@@ -188,10 +204,7 @@ def _checked_row(
     visit = _check_visit(protocol, spec, visit_code)
     _check_applies(protocol, spec, subject, visit)
     values = validate_form_values(spec, raw)
-    zone = zone_of_subject(uow, int(subject.row["id"]), protocol.time_zone)
-    for form_field in spec.fields:
-        if form_field.type is FormFieldType.DATE and form_field.name in values:
-            not_in_future(uow, form_field.name, values[form_field.name], zone)
+    _not_in_future(uow, protocol, spec, int(subject.row["id"]), values)
     _check_repeat(uow, spec, int(subject.row["id"]), visit, record_id)
     derivation = DERIVATIONS.get(spec.derive) if spec.derive else None
     derived = derivation(values, subject.context) if derivation is not None else {}
