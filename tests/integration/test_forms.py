@@ -254,9 +254,13 @@ def test_the_subject_forms_show_applicable_forms_visits_due_and_add_rights(
     codes = [s.spec.code for s in loaded.sections]
     assert codes == [f.code for f in world.protocol.forms]
     msc = next(s for s in loaded.sections if s.spec.code == "msc_product")
-    assert [(v.visit_code, v.record_id is not None) for v in msc.visits] == [
-        ("D1", True), ("D8", False), ("D15", False), ("D22", False),
+    # The clock stands on study day 31: every weekly visit's window has opened.
+    assert [(v.visit_code, v.record_id is not None, v.state) for v in msc.visits] == [
+        ("D1", True, "done"), ("D8", False, "due"), ("D15", False, "due"), ("D22", False, "due"),
     ]  # fmt: skip
+    assert msc.visits[1].planned_on == TODAY + dt.timedelta(days=7)
+    chronic = next(s for s in loaded.sections if s.spec.code == "chronic_gvhd")
+    assert [v.state for v in chronic.visits] == ["upcoming"] * 4
     assert msc.may_add
     control = forms.load_subject_forms(
         world.store.new_uow(), as_user=world.user(Role.MONITOR),
