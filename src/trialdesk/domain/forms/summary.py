@@ -112,11 +112,50 @@ def _msc(d: Mapping[str, Any]) -> list[DerivedLine]:
     return lines
 
 
+def _chronic_gvhd(d: Mapping[str, Any]) -> list[DerivedLine]:
+    severity = str(d["global_severity"])
+    if not d["diagnosed"]:
+        head = "Not chronic GVHD (NIH 2014)"
+    else:
+        organs = count_of(int(d["organs_involved"]), "organ")
+        head = f"Chronic GVHD, {severity} (NIH 2014), {organs} involved"
+    flagged = severity in ("moderate", "severe")
+    return [DerivedLine(head, flagged=flagged), DerivedLine(f"Why: {d['reason']}")]
+
+
+def _baseline_risk(d: Mapping[str, Any]) -> list[DerivedLine]:
+    minnesota = d["minnesota_risk"]
+    lines = [
+        DerivedLine(
+            "Minnesota risk: no organ involved at onset" if minnesota is None
+            else f"Minnesota risk: {minnesota} risk", flagged=minnesota == "high",
+        )
+    ]  # fmt: skip
+    probability = d["magic_probability"]
+    if probability is None:
+        lines.append(DerivedLine("MAGIC algorithm probability: needs both ST2 and REG3α"))
+    else:
+        group = d["magic_group"]
+        lines.append(DerivedLine(
+            f"MAGIC algorithm probability {number(round(float(probability), 3))} "
+            f"({group}; high from 0.290)", flagged=group == "high",
+        ))  # fmt: skip
+    for key, words in (
+        ("days_transplant_to_onset", "Transplant to aGVHD onset"),
+        ("days_transplant_to_randomization", "Transplant to randomization"),
+    ):
+        if d.get(key) is not None:
+            lines.append(DerivedLine(f"{words}: {count_of(int(d[key]), 'day')}"))
+    return lines  # fmt: skip
+
+
 _WORDING: Mapping[str, Callable[[Mapping[str, Any]], list[DerivedLine]]] = {
     "corticosteroid_period": _steroid,
     "immunosuppressant_period": _immunosuppressant,
     "infection": _infection,
     "msc_infusion": _msc,
+    "nih_chronic_gvhd": _chronic_gvhd,
+    "baseline_risk": _baseline_risk,
 }
 
 
