@@ -27,7 +27,17 @@ from trialdesk.stats.datasets._frames import (
 )
 from trialdesk.stats.datasets.records import TrialRecords
 
-__all__ = ["PP_DOSE_SHARE", "build_adsl_base", "exposure_columns", "per_protocol_flags"]
+__all__ = [
+    "ORIGIN",
+    "PP_DOSE_SHARE",
+    "build_adsl_base",
+    "exposure_columns",
+    "per_protocol_flags",
+]
+
+#: ADSL column holding study day 1 of each subject: every study day of the datasets counts
+#: from it (first dose of study treatment; randomization date for a subject never dosed).
+ORIGIN = "DAY1DT"
 
 #: Share of the first course's planned administrations the per-protocol set requires.
 PP_DOSE_SHARE = 0.8
@@ -151,9 +161,10 @@ def _add_exposure(adsl: pd.DataFrame, records: TrialRecords, protocol: Protocol)
     }
     adsl["TRTACD"] = mask.map(arm_of_mask).reindex(adsl.index)
     adsl["SAFFL"] = yes_no(adsl["TRTSDT"].notna())
-    # First-course administrations: study days 1-28 counted from randomization.
-    doses = doses.join(adsl["RANDDT"], on="subject_id")
-    in_course = doses[study_day(doses["date"], doses["RANDDT"]).between(1, 28)]
+    _add_origin(adsl)
+    # First-course administrations: study days 1-28 counted from study day 1 (the first dose).
+    doses = doses.join(adsl[ORIGIN], on="subject_id")
+    in_course = doses[study_day(doses["date"], doses[ORIGIN]).between(1, 28)]
     course_counts = in_course.groupby(["subject_id", "product"]).size().unstack(fill_value=0)
     adequate = adsl["ITTFL"] == "Y"
     for arm in protocol.arms:
@@ -166,6 +177,14 @@ def _add_exposure(adsl: pd.DataFrame, records: TrialRecords, protocol: Protocol)
             )
             adequate &= ~in_arm | (given >= PP_DOSE_SHARE * len(intervention.days))
     adsl["CRSADQFL"] = yes_no(adequate)
+
+
+def _add_origin(adsl: pd.DataFrame) -> None:
+    """``DAY1DT``: study day 1, the first dose of study treatment, as in the protocol and the
+    visit calendar; a subject never dosed falls back to the randomization date. ``RANDDY`` is
+    the study day of randomization (0 = the day before the first dose, as in the calendar)."""
+    adsl[ORIGIN] = adsl["TRTSDT"].where(adsl["TRTSDT"].notna(), adsl["RANDDT"])
+    adsl["RANDDY"] = study_day(adsl["RANDDT"], adsl[ORIGIN])
 
 
 def _add_outcome_dates(adsl: pd.DataFrame, records: TrialRecords) -> None:
@@ -185,6 +204,7 @@ def _add_outcome_dates(adsl: pd.DataFrame, records: TrialRecords) -> None:
         (records.assessments, "assessed_on"), (records.doses, "administered_on"),
         (records.visits, "visit_date"), (records.adverse_events, "onset_on"),
         (records.outcomes, "occurred_on"), (records.therapies, "started_on"),
+        (records.forms, "record_date"),
     ):  # fmt: skip
         frame = as_frame(rows, ["subject_id", column])
         dated.append(to_dates(frame[column]).groupby(frame["subject_id"]).max())

@@ -1,4 +1,5 @@
-"""ADTTE: time-to-event parameters of the ITT set, from randomization, in days.
+"""ADTTE: time-to-event parameters of the ITT set, in days from study day 1 (``DAY1DT``: the
+first dose of study treatment, or randomization for a subject never dosed).
 
 ``EVNTCD`` is 0 (censored), 1 (the parameter's event) or 2 (a competing event); ``CNSR`` is the
 CDISC censoring flag (1 when no event of interest). Parameters:
@@ -42,7 +43,7 @@ def _parameter(
     event: pd.Series,
     competing: pd.Series | None,
 ) -> pd.DataFrame:
-    end = itt["LSTALVDT"].fillna(itt["RANDDT"])
+    end = itt["LSTALVDT"].fillna(itt["DAY1DT"])
     status = np.where(event.notna(), 1, 0)
     when = event.fillna(end)
     if competing is not None:
@@ -57,9 +58,9 @@ def _parameter(
             "ARMCD": itt["ARMCD"].to_numpy(),
             "PARAMCD": code,
             "PARAM": PARAMETERS[code],
-            "STARTDT": itt["RANDDT"].to_numpy(),
+            "STARTDT": itt["DAY1DT"].to_numpy(),
             "ADT": when.to_numpy(),
-            "AVAL": np.maximum((when - itt["RANDDT"]).dt.days.to_numpy(dtype=float), 0.0),
+            "AVAL": np.maximum((when - itt["DAY1DT"]).dt.days.to_numpy(dtype=float), 0.0),
             "EVNTCD": status.astype(np.int64),
             "CNSR": (status != 1).astype(np.int64),
         }

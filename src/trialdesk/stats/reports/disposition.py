@@ -102,7 +102,7 @@ def data_quality(
     """Missing scheduled GVHD assessments (visits due before the subject's follow-up ended)
     and queries by status."""
     adsl = datasets.adsl[datasets.adsl["ITTFL"] == "Y"].set_index("SUBJID")
-    follow_up_day = (adsl["LSTALVDT"] - adsl["RANDDT"]).dt.days + 1
+    follow_up_day = (adsl["LSTALVDT"] - adsl["DAY1DT"]).dt.days + 1
     seen: dict[str, set[int]] = {}
     for visit_code, subject_id in zip(datasets.adrs["AVISIT"], datasets.adrs["SUBJID"],
                                       strict=True):  # fmt: skip

@@ -1,0 +1,112 @@
+"""Endpoint flags of the analysis datasets: composite strategy and one study-day origin."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from endpoint_records import RecordsBuilder
+
+from trialdesk.bootstrap import load_protocol
+from trialdesk.domain.protocol import Protocol
+from trialdesk.stats.datasets import AnalysisDatasets, build_datasets
+
+CR = (0, 0, 0, 0)
+PD = (3, 0, 0, 2)
+PR = (1, 0, 0, 1)
+
+
+@pytest.fixture(scope="module")
+def protocol() -> Protocol:
+    return load_protocol()
+
+
+def _adsl(data: AnalysisDatasets) -> pd.DataFrame:
+    return data.adsl.set_index("SUBJID")
+
+
+def test_pd_day15_rescue_day16_cr_day29_fails_and_without_rescue_responds(
+    protocol: Protocol,
+) -> None:
+    builder = RecordsBuilder()
+    for subject in (1, 2):
+        builder.subject(subject, responses=((15, "PD", PD), (29, "CR", CR)))
+    builder.rescue(1, 16)
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "RSPW4"] == "CR"  # the observed response is kept
+    assert adsl.at[1, "CRW4FL"] == "N"
+    assert adsl.at[1, "ORW4FL"] == "N"
+    assert adsl.at[1, "ICEVENT"] == "additional systemic therapy"
+    assert adsl.at[1, "ICEDY"] == 16
+    assert adsl.at[1, "ICEDETL"] == "Ruxolitinib"
+    assert adsl.at[1, "CRW4REAS"] == "additional systemic therapy day 16"
+    assert adsl.at[2, "CRW4FL"] == "Y"
+    assert adsl.at[2, "ICEVENT"] == ""
+    assert adsl.at[2, "CRW4REAS"] == ""
+
+
+def test_additional_therapy_recorded_on_the_assessment_makes_its_response_a_failure(
+    protocol: Protocol,
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, responses=((15, "PR", PR),))
+    builder.assessment(1, 29, CR, "CR", additional_therapy=True)
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "CRW4FL"] == "N"
+    assert adsl.at[1, "ICEDY"] == 29
+    assert adsl.at[1, "ICEDETL"] == "ruxolitinib"
+
+
+@pytest.mark.parametrize(("death_day", "durable"), [(57, "N"), (58, "Y")])
+def test_durable_response_fails_on_death_up_to_the_day56_assessment(
+    protocol: Protocol, death_day: int, durable: str
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, responses=((29, "CR", CR), (57, "CR", CR)))
+    builder.outcome(1, "death", death_day)
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "CRW4FL"] == "Y"
+    assert adsl.at[1, "DURRFL"] == durable
+    assert adsl.at[1, "DURREAS"] == ("day 56: death day 57" if durable == "N" else "")
+
+
+@pytest.mark.parametrize(("dose", "flag"), [(50.0, "Y"), (50.5, "N")])
+def test_steroid_re_escalation_above_the_day1_dose_is_a_failure(
+    protocol: Protocol, dose: float, flag: str
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, responses=((29, "CR", CR),))
+    builder.steroid(1, "prednisone", 50.0, -10, 9)
+    builder.steroid(1, "prednisone", dose, 10, None)
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "CRW4FL"] == flag
+    assert adsl.at[1, "ICEVENT"] == ("" if flag == "Y" else "steroid re-escalation")
+
+
+def test_randomized_three_days_before_the_first_dose_a_day29_assessment_is_in_window(
+    protocol: Protocol,
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, randomized_days_before=3, responses=((29, "CR", CR),))
+    data = build_datasets(builder.build(), protocol)
+    adsl = _adsl(data)
+    assert adsl.at[1, "DAY1DT"] == adsl.at[1, "TRTSDT"]
+    assert adsl.at[1, "RANDDY"] == -2  # day 1 - 3 days, no gap: the calendar's count
+    row = data.adrs[data.adrs["ADY"] == 29]
+    assert list(row["AVISIT"]) == ["D29"]
+    assert adsl.at[1, "RSPW4"] == "CR"
+    assert adsl.at[1, "CRW4FL"] == "Y"
+    tte = data.adtte[data.adtte["PARAMCD"] == "OS"].set_index("SUBJID")
+    assert tte.at[1, "STARTDT"] == adsl.at[1, "DAY1DT"]
+
+
+def test_a_subject_never_dosed_counts_from_randomization(protocol: Protocol) -> None:
+    builder = RecordsBuilder()
+    day_one = builder.subject(1, dosed=False, randomized_days_before=3,
+                              responses=((29, "NR", BASELINE),))  # fmt: skip
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "DAY1DT"] == pd.Timestamp(day_one)
+    assert adsl.at[1, "RANDDY"] == 1
+    assert adsl.at[1, "RSPW4"] == "NR"
+
+
+BASELINE = (2, 0, 0, 2)
