@@ -110,3 +110,61 @@ def test_a_subject_never_dosed_counts_from_randomization(protocol: Protocol) -> 
 
 
 BASELINE = (2, 0, 0, 2)
+
+
+def test_a_protocol_mandated_switch_stays_in_the_per_protocol_set_as_a_failure(
+    protocol: Protocol,
+) -> None:
+    builder = RecordsBuilder()
+    # Three of four UC-MSC doses (75 %) and no week-4 visit: the stop rule explains both.
+    builder.subject(1, dose_days=(1, 4, 8, 15), responses=((15, "PD", PD),))
+    builder.rescue(1, 16)
+    builder.subject(2, dose_days=(1, 4, 8, 15), responses=((15, "NR", BASELINE),))
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "PSWFL"] == "Y"
+    assert adsl.at[1, "PSWDY"] == 15
+    assert adsl.at[1, "PSWREAS"].startswith("PD at D15: aGVHD progressed within 3 weeks")
+    assert adsl.at[1, "PPROTFL"] == "Y"
+    assert adsl.at[1, "PPEXREAS"] == ""
+    assert adsl.at[1, "CRW4FL"] == "N"
+    assert adsl.at[2, "PSWFL"] == "N"
+    assert adsl.at[2, "PPROTFL"] == "N"
+    assert adsl.at[2, "PPEXREAS"] == "< 80 % of course-1 doses; no evaluable week-4 response"
+
+
+@pytest.mark.parametrize(("visit_day", "switched"), [(22, "Y"), (29, "N")])
+def test_pd_mandates_a_switch_up_to_the_week3_visit(
+    protocol: Protocol, visit_day: int, switched: str
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, responses=((visit_day, "PD", PD),))
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    # PD at week 4 is "no response at week 4", also a stop rule; only the reason differs.
+    assert adsl.at[1, "PSWFL"] == "Y"
+    assert ("within 3 weeks" in adsl.at[1, "PSWREAS"]) is (switched == "Y")
+
+
+def test_per_protocol_exclusions_are_listed_with_their_reasons(protocol: Protocol) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, eligible=False, responses=((29, "CR", CR),))
+    builder.subject(2, dosed=False, responses=((29, "NR", BASELINE),))
+    builder.subject(3, responses=((15, "PR", PR),))
+    builder.outcome(3, "death", 20)
+    builder.subject(4, responses=((15, "PR", PR),))
+    builder.outcome(4, "death", 32)
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "PPEXREAS"] == "major eligibility violation"
+    assert adsl.at[2, "PPEXREAS"] == "not treated as randomized; < 80 % of course-1 doses"
+    assert adsl.at[3, "PPROTFL"] == "Y"  # died by day 31: a failure, not missing
+    assert adsl.at[4, "PPEXREAS"] == "no evaluable week-4 response"  # died after the window
+
+
+@pytest.mark.parametrize(("pd_day", "excused"), [(22, True), (29, False)])
+def test_only_a_switch_before_the_last_course_dose_excuses_missing_doses(
+    protocol: Protocol, pd_day: int, excused: bool
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, dose_days=(1, 4, 8, 15), responses=((pd_day, "PD", PD),))
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "PSWFL"] == "Y"
+    assert adsl.at[1, "PPEXREAS"] == ("" if excused else "< 80 % of course-1 doses")

@@ -5,9 +5,9 @@ Populations (documented in ``docs/analysis-and-reports.md``):
 - ITT / full analysis set (``ITTFL``): every randomized subject, in the randomized arm, including
   allocations later flagged as made in error (they stay in the ITT set);
 - safety (``SAFFL``): at least one dose of any study product, analysed as treated (``TRTACD``);
-- per protocol (``PPROTFL``): ITT, allocation not flagged, treated as randomized, at least 80 %
-  of the first course's planned administrations of every product of the arm, and an evaluable
-  week-4 response.
+- per protocol (``PPROTFL``, with the exclusion reasons in ``PPEXREAS``): see
+  :mod:`trialdesk.stats.datasets.per_protocol`; ``CRSADQFL`` here is its dose criterion (at
+  least 80 % of the first course's planned administrations of every product of the arm).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ __all__ = [
     "PP_DOSE_SHARE",
     "build_adsl_base",
     "exposure_columns",
-    "per_protocol_flags",
 ]
 
 #: ADSL column holding study day 1 of each subject: every study day of the datasets counts
@@ -211,15 +210,3 @@ def _add_outcome_dates(adsl: pd.DataFrame, records: TrialRecords) -> None:
     dated.append(adsl["RANDDT"])
     latest = pd.concat(dated, axis=1).max(axis=1).reindex(adsl.index)
     adsl["LSTALVDT"] = latest.where(adsl["DTHDT"].isna(), adsl["DTHDT"])
-
-
-def per_protocol_flags(adsl: pd.DataFrame) -> Any:
-    """``PPROTFL``: ITT, not an allocation error, treated as randomized, adequate first course,
-    evaluable week-4 response (``RSPW4`` not ``NE``)."""
-    return yes_no(
-        (adsl["ITTFL"] == "Y")
-        & (adsl["RANDERFL"] == "N")
-        & (adsl["TRTACD"] == adsl["ARMCD"])
-        & (adsl["CRSADQFL"] == "Y")
-        & (adsl["RSPW4"] != "NE")
-    )

@@ -11,9 +11,10 @@ import pandas as pd
 from trialdesk.domain.protocol import Protocol
 from trialdesk.stats.datasets.adae import build_adae
 from trialdesk.stats.datasets.adrs import build_adrs
-from trialdesk.stats.datasets.adsl import build_adsl_base, per_protocol_flags
+from trialdesk.stats.datasets.adsl import build_adsl_base
 from trialdesk.stats.datasets.adtte import build_adtte
 from trialdesk.stats.datasets.intercurrent import add_composite_endpoints, add_intercurrent_events
+from trialdesk.stats.datasets.per_protocol import add_per_protocol, add_protocol_switch
 from trialdesk.stats.datasets.records import TrialRecords, apply_cutoff
 
 __all__ = ["AnalysisDatasets", "build_datasets", "snapshot_sha256"]
@@ -73,7 +74,8 @@ def build_datasets(
     adrs = build_adrs(cut, adsl, protocol)
     add_intercurrent_events(adsl, cut, protocol)
     add_composite_endpoints(adsl, adrs, protocol)
-    adsl["PPROTFL"] = per_protocol_flags(adsl)
+    add_protocol_switch(adsl, adrs, protocol)
+    add_per_protocol(adsl, protocol)
     adsl = adsl.reset_index()
     adtte = build_adtte(adsl.set_index("SUBJID"))
     adae = build_adae(cut.adverse_events, adsl.set_index("SUBJID"))

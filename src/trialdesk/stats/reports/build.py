@@ -86,6 +86,7 @@ def build_report(
             "population": plan.primary_population,
         },
         "consort": disposition.consort(adsl, grouping),
+        "pp_exclusions": disposition.per_protocol_exclusions(adsl, grouping),
         "enrolment": disposition.enrolment_by_site(adsl, grouping),
         "enrolment_plot": figures.enrolment_plot(itt["RANDDT"], itt["SITEID"]),
         "baseline": disposition.baseline_table(adsl, grouping),
