@@ -94,4 +94,4 @@ def add_per_protocol(adsl: pd.DataFrame, protocol: Protocol) -> None:
         "; ".join(r for r, hit in zip(PP_EXCLUSIONS, row, strict=True) if hit) for row in table
     ]
     adsl["PPEXREAS"] = np.where(itt, reasons, "").astype(object)
-    adsl["PPROTFL"] = yes_no(itt & ~table.any(axis=1))
+    adsl["PPROTFL"] = yes_no(itt.to_numpy(dtype=bool) & ~table.any(axis=1))
