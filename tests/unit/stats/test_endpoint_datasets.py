@@ -168,3 +168,27 @@ def test_only_a_switch_before_the_last_course_dose_excuses_missing_doses(
     adsl = _adsl(build_datasets(builder.build(), protocol))
     assert adsl.at[1, "PSWFL"] == "Y"
     assert adsl.at[1, "PPEXREAS"] == ("" if excused else "< 80 % of course-1 doses")
+
+
+def test_steroid_exposure_columns_follow_the_domain_rules(protocol: Protocol) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, weight_kg=50.0, responses=((29, "CR", CR), (57, "CR", CR)))
+    builder.steroid(1, "methylprednisolone", 80.0, -5, 14)  # 100 mg prednisone
+    builder.steroid(1, "prednisone", 50.0, 15, 40)
+    builder.steroid(1, "prednisone", 0.0, 41, None)
+    builder.subject(2, responses=((20, "PR", PR),))  # no steroid record, seen last on day 20
+    builder.subject(3, responses=((20, "PR", PR),))
+    builder.steroid(3, "prednisone", 30.0, 1, None)
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    row = adsl.loc[1]
+    assert row["CSTD1"] == pytest.approx(100.0)
+    assert row["CSTD28"] == pytest.approx(50.0)
+    assert row["CSTAP28"] == "≤ 50 % of day-1 dose"
+    assert row["CSTAP56"] == "off steroids"
+    assert row["CSCUM28"] == pytest.approx(14 * 100 + 14 * 50)
+    assert row["CSCUMK28"] == pytest.approx((14 * 100 + 14 * 50) / 50)
+    assert row["CSCUM56"] == pytest.approx(14 * 100 + 26 * 50)
+    assert pd.isna(adsl.at[2, "CSTD1"])  # nothing recorded is missing, not zero
+    assert adsl.at[2, "CSTAP28"] == ""
+    assert adsl.at[3, "CSTD1"] == pytest.approx(30.0)
+    assert pd.isna(adsl.at[3, "CSTD28"])  # last contact day 20: day 28 not reached

@@ -15,6 +15,7 @@ import pyreadstat
 
 from trialdesk.domain.errors import InputError
 from trialdesk.stats.datasets.build import AnalysisDatasets
+from trialdesk.stats.datasets.steroids import STEROID_COLUMNS
 
 __all__ = ["DATASET_LABELS", "VARIABLE_LABELS", "ExportFormat", "write_datasets"]
 
@@ -76,6 +77,7 @@ VARIABLE_LABELS = {
     "AETOXGR": "CTCAE Grade", "AEGR3FL": "Grade 3 or Higher", "AESER": "Serious Event",
     "AESDTH": "Results in Death", "AEREL": "Related to Study Product", "AEOUT": "Outcome of AE",
     "ASTDT": "Onset Date", "ASTDY": "Onset Study Day", "TRTEMFL": "Treatment-Emergent Flag",
+    **STEROID_COLUMNS,
 }  # fmt: skip
 
 

@@ -12,7 +12,7 @@ import jinja2
 from trialdesk import __version__
 from trialdesk.domain.protocol import Protocol
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
-from trialdesk.stats.reports import disposition, efficacy, figures, safety
+from trialdesk.stats.reports import disposition, efficacy, endpoint_tables, figures, safety
 from trialdesk.stats.reports.groups import Grouping, ReportKind
 
 __all__ = ["Report", "build_report", "render_pdf", "write_report"]
@@ -91,6 +91,10 @@ def build_report(
         "enrolment_plot": figures.enrolment_plot(itt["RANDDT"], itt["SITEID"]),
         "baseline": disposition.baseline_table(adsl, grouping),
         "responses": efficacy.response_analysis(adsl, grouping, plan),
+        "endpoint_detail": {
+            "intercurrent": endpoint_tables.intercurrent_events_table(adsl, grouping),
+            "steroids": endpoint_tables.steroid_exposure_table(adsl, grouping),
+        },
         "forest": efficacy.subgroup_forest(adsl, grouping) if grouping.compares else None,
         "survival": efficacy.survival_analyses(datasets.adtte, grouping),
         "exposure": safety.exposure_table(adsl, protocol, grouping),
