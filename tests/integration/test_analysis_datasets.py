@@ -24,7 +24,7 @@ from trialdesk.domain.intercurrent_events import (
     composite_response_at,
 )
 from trialdesk.services.analysis_data import AnalysisPurpose, prepare_analysis
-from trialdesk.stats.datasets import AnalysisDatasets, build_datasets, write_datasets
+from trialdesk.stats.datasets import PARAMETERS, AnalysisDatasets, build_datasets, write_datasets
 
 RESCUE = IntercurrentEventKind.ADDITIONAL_THERAPY
 DEATH = IntercurrentEventKind.DEATH
@@ -105,7 +105,7 @@ def test_time_to_event_parameters_cover_every_itt_subject_with_consistent_status
     data = _datasets(trial)
     itt = data.adsl[data.adsl["ITTFL"] == "Y"].set_index("SUBJID")
     adtte = data.adtte
-    assert len(adtte) == 5 * len(itt)
+    assert len(adtte) == len(PARAMETERS) * len(itt)
     os_rows = adtte[adtte["PARAMCD"] == "OS"].set_index("SUBJID")
     dead = itt["DTHDT"].notna()
     assert (os_rows.loc[dead[dead].index, "EVNTCD"] == 1).all()

@@ -192,3 +192,35 @@ def test_steroid_exposure_columns_follow_the_domain_rules(protocol: Protocol) ->
     assert adsl.at[2, "CSTAP28"] == ""
     assert adsl.at[3, "CSTD1"] == pytest.approx(30.0)
     assert pd.isna(adsl.at[3, "CSTD28"])  # last contact day 20: day 28 not reached
+
+
+def test_response_detail_columns(protocol: Protocol) -> None:
+    builder = RecordsBuilder()
+    # Baseline skin 2, lower GI 2. Week 4: skin resolved, lower GI improved to 1.
+    builder.subject(1, responses=((8, "NR", BASELINE), (15, "PR", (1, 0, 0, 1)),
+                                  (29, "PR", (0, 0, 0, 1)), (57, "PD", (3, 0, 0, 2))))  # fmt: skip
+    builder.subject(2, responses=((15, "PD", PD), (29, "CR", CR)))
+    builder.rescue(2, 16)
+    data = build_datasets(builder.build(), protocol)
+    adsl = _adsl(data)
+    row = adsl.loc[1]
+    assert (row["SKINRW4"], row["LIVRW4"], row["UGIRW4"], row["LGIRW4"]) == (
+        "resolved", "not involved", "not involved", "improved",
+    )  # fmt: skip
+    assert row["BORD28"] == "PR"
+    assert row["RSP1DY"] == 15
+    assert row["LORFL"] == "Y"
+    assert row["LORREAS"] == "PD on day 57"
+    # The CR after rescue counts for nothing: best before the event was PD, no response.
+    assert adsl.at[2, "BORD28"] == "PD"
+    assert pd.isna(adsl.at[2, "RSP1DY"])
+    assert adsl.at[2, "SKINRW4"] == "resolved"  # the organ picture is still shown as observed
+    post = data.adrs[(data.adrs["SUBJID"] == 2) & (data.adrs["ADY"] == 29)]
+    assert list(post["POSTICE"]) == ["Y"]
+    tte = data.adtte.set_index(["SUBJID", "PARAMCD"])
+    assert tte.loc[(1, "TTR"), "EVNTCD"] == 1
+    assert tte.loc[(1, "TTR"), "AVAL"] == 14  # days from day 1 to day 15
+    assert tte.loc[(2, "TTR"), "EVNTCD"] == 2  # rescue first: competing
+    # GRFS: subject 1 grade III at day 8 (post-baseline, stage 2 skin and gut).
+    assert tte.loc[(1, "GRFS"), "EVNTCD"] == 1
+    assert tte.loc[(1, "GRFS"), "AVAL"] == 7

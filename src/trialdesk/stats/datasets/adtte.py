@@ -8,7 +8,13 @@ CDISC censoring flag (1 when no event of interest). Parameters:
 - ``FFS``: failure-free survival, failure = death, relapse or a new systemic (rescue) therapy;
 - ``CGVHD``: chronic GVHD, competing = relapse or death first;
 - ``RELAPSE``: relapse of the primary disease, competing = death without relapse;
-- ``NRM``: death without prior relapse, competing = relapse.
+- ``NRM``: death without prior relapse, competing = relapse;
+- ``TTR``: time to first response (CR or PR before any intercurrent event), competing = an
+  intercurrent event first (additional therapy, re-escalation, death: composite strategy),
+  censored at withdrawal or loss to follow-up, else at the last contact;
+- ``GRFS``: GVHD-free relapse-free survival (Holtan SG et al., Blood 2015;125:1333-8), events:
+  grade III–IV acute GVHD at a post-baseline assessment, moderate–severe chronic GVHD requiring
+  systemic therapy (ADSL ``CGVMSDT`` when the chronic GVHD data provide it), relapse, death.
 
 An event of interest and a competing event on the same day count as the event of interest.
 Subjects without an event are censored at their last known date alive (``LSTALVDT``).
@@ -28,7 +34,11 @@ PARAMETERS: dict[str, str] = {
     "CGVHD": "Time to chronic GVHD (days)",
     "RELAPSE": "Time to relapse (days)",
     "NRM": "Time to non-relapse mortality (days)",
+    "TTR": "Time to first response CR/PR (days)",
+    "GRFS": "GVHD-free relapse-free survival (days)",
 }
+#: ADSL date of onset of moderate–severe chronic GVHD needing systemic therapy (if derived).
+MODERATE_SEVERE_CGVHD = "CGVMSDT"
 
 _NO_DATE = pd.Timestamp.max.normalize()
 
@@ -42,8 +52,11 @@ def _parameter(
     code: str,
     event: pd.Series,
     competing: pd.Series | None,
+    censored_on: pd.Series | None = None,
 ) -> pd.DataFrame:
     end = itt["LSTALVDT"].fillna(itt["DAY1DT"])
+    if censored_on is not None:
+        end = censored_on.where(censored_on.notna() & (censored_on < end), end)
     status = np.where(event.notna(), 1, 0)
     when = event.fillna(end)
     if competing is not None:
@@ -79,4 +92,11 @@ def build_adtte(adsl: pd.DataFrame) -> pd.DataFrame:
         _parameter(itt, "RELAPSE", relapse, death),
         _parameter(itt, "NRM", nrm_death, relapse.where(relapse <= death.fillna(_NO_DATE))),
     ]
+    if "RSP1DT" in itt.columns:
+        withdrawn = itt["ICEVENT"] == "withdrawal or loss to follow-up"
+        frames.append(_parameter(itt, "TTR", itt["RSP1DT"], itt["ICEDT"].where(~withdrawn),
+                                 itt["ICEDT"].where(withdrawn)))  # fmt: skip
+        chronic = itt.get(MODERATE_SEVERE_CGVHD, pd.Series(pd.NaT, index=itt.index))
+        frames.append(_parameter(itt, "GRFS", _earliest(itt["AGV34DT"], chronic, relapse, death),
+                                 None))  # fmt: skip
     return pd.concat(frames, ignore_index=True)

@@ -16,6 +16,7 @@ from trialdesk.stats.datasets.adtte import build_adtte
 from trialdesk.stats.datasets.intercurrent import add_composite_endpoints, add_intercurrent_events
 from trialdesk.stats.datasets.per_protocol import add_per_protocol, add_protocol_switch
 from trialdesk.stats.datasets.records import TrialRecords, apply_cutoff
+from trialdesk.stats.datasets.response_detail import add_response_detail
 from trialdesk.stats.datasets.steroids import add_steroid_exposure
 
 __all__ = ["AnalysisDatasets", "build_datasets", "snapshot_sha256"]
@@ -75,6 +76,7 @@ def build_datasets(
     adrs = build_adrs(cut, adsl, protocol)
     add_intercurrent_events(adsl, cut, protocol)
     add_composite_endpoints(adsl, adrs, protocol)
+    add_response_detail(adsl, adrs, protocol)
     add_steroid_exposure(adsl, cut, protocol)
     add_protocol_switch(adsl, adrs, protocol)
     add_per_protocol(adsl, protocol)
