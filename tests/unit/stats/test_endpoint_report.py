@@ -57,3 +57,20 @@ def test_corticosteroid_exposure_by_arm(report: Report) -> None:
     assert "Cumulative to day 28, mg: median [range]" in table
     # Study days 1-20 at 100 mg and 21-28 at 40 mg; subject 5 has no steroid record (n=2).
     assert "2320 [2320–2320] (n=2)" in table
+
+
+def test_organ_response_at_week4_by_arm(report: Report) -> None:
+    table = _section(report.html, "organ-response")
+    # Skin stage 2 at baseline in everyone; the four subjects with a week-4 CR resolved it.
+    assert "Skin: involved at baseline, assessed at week 4</td><td>2</td><td>2</td>" in table
+    assert "Skin: resolved</td><td>2 (100.0%)</td><td>2 (100.0%)</td>" in table
+    assert "Liver: new involvement (uninvolved at baseline)" in table
+
+
+def test_best_response_and_time_to_response(report: Report) -> None:
+    table = _section(report.html, "best-response")
+    # Subject 1 was rescued on day 16 after PD on day 15: best before the event is PD.
+    assert "Best response by day 28: PD</td><td>1 (50.0%)</td>" in table
+    assert "Best response by day 28: CR</td><td>1 (50.0%)</td><td>2 (66.7%)</td>" in table
+    assert "Cumulative incidence of response" in table
+    assert "by day 29" in table

@@ -94,6 +94,8 @@ def build_report(
         "endpoint_detail": {
             "intercurrent": endpoint_tables.intercurrent_events_table(adsl, grouping),
             "steroids": endpoint_tables.steroid_exposure_table(adsl, grouping),
+            "organs": endpoint_tables.organ_response_table(adsl, grouping),
+            "best": endpoint_tables.best_response_table(adsl, datasets.adtte, grouping),
         },
         "forest": efficacy.subgroup_forest(adsl, grouping) if grouping.compares else None,
         "survival": efficacy.survival_analyses(datasets.adtte, grouping),
