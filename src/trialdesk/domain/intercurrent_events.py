@@ -30,8 +30,9 @@ so the listing names the most consequential one.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,6 +46,7 @@ from trialdesk.domain.gvhd.endpoints import (
 )
 
 __all__ = [
+    "EVENT_PRECEDENCE",
     "CompositeResult",
     "IntercurrentEvent",
     "IntercurrentEventKind",
@@ -75,7 +77,10 @@ _LABELS = {
     IntercurrentEventKind.STEROID_RE_ESCALATION: "steroid re-escalation",
     IntercurrentEventKind.WITHDRAWAL: "withdrawal or loss to follow-up",
 }
-_PRECEDENCE = {kind: rank for rank, kind in enumerate(IntercurrentEventKind)}
+#: Rank of each kind when events fall on the same day (lower first).
+EVENT_PRECEDENCE: Mapping[IntercurrentEventKind, int] = MappingProxyType(
+    {kind: rank for rank, kind in enumerate(IntercurrentEventKind)}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +111,7 @@ def first_event(events: Iterable[IntercurrentEvent | None]) -> IntercurrentEvent
     present = [e for e in events if e is not None]
     if not present:
         return None
-    return min(present, key=lambda e: (e.study_day, _PRECEDENCE[e.kind]))
+    return min(present, key=lambda e: (e.study_day, EVENT_PRECEDENCE[e.kind]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,9 @@ from trialdesk.domain.gvhd.endpoints import durable_response_arrays
 from trialdesk.domain.gvhd.response import RESPONSE_CODE
 from trialdesk.domain.gvhd.types import Response
 from trialdesk.domain.intercurrent_events import (
-    IntercurrentEvent,
+    EVENT_PRECEDENCE,
     IntercurrentEventKind,
     composite_failure_arrays,
-    first_event,
 )
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.steroid_exposure import periods_from_records, re_escalation
@@ -108,25 +107,15 @@ def add_intercurrent_events(adsl: pd.DataFrame, records: TrialRecords, protocol:
     frame = frame[frame["subject_id"].isin(adsl.index[adsl["ITTFL"] == "Y"])]
     frame["date"] = to_dates(frame["date"])
     frame["day"] = study_day(frame["date"], frame["subject_id"].map(adsl[ORIGIN]))
-    firsts: dict[int, tuple[IntercurrentEvent, Any, str]] = {}
-    for subject, rows in frame.dropna(subset=["day"]).groupby("subject_id"):
-        events = {
-            IntercurrentEvent(kind, int(day)): (date, detail)
-            for kind, day, date, detail in zip(
-                rows["kind"], rows["day"], rows["date"], rows["detail"], strict=True
-            )
-        }
-        first = first_event(events)
-        if first is not None:
-            firsts[int(subject)] = (first, *events[first])  # type: ignore[arg-type]
-    subjects = adsl.index
-    adsl["ICEVENT"] = [firsts[s][0].kind.label if s in firsts else "" for s in subjects]
-    adsl["ICEDT"] = pd.Series({s: firsts[s][1] for s in firsts}, dtype="datetime64[ns]").reindex(
-        subjects
-    )
-    adsl["ICEDY"] = pd.Series({s: float(firsts[s][0].study_day) for s in firsts}, dtype=float)
-    adsl["ICEDY"] = adsl["ICEDY"].reindex(subjects)
-    adsl["ICEDETL"] = [firsts[s][2] if s in firsts else "" for s in subjects]
+    # The first event of each subject: earliest day, then the domain's same-day precedence.
+    frame = frame.dropna(subset=["day"]).assign(rank=frame["kind"].map(EVENT_PRECEDENCE))
+    first = frame.sort_values(["subject_id", "day", "rank"], kind="stable")
+    first = first.drop_duplicates("subject_id").set_index("subject_id").reindex(adsl.index)
+    adsl["ICEVENT"] = [kind.label if isinstance(kind, IntercurrentEventKind) else ""
+                       for kind in first["kind"]]  # fmt: skip
+    adsl["ICEDT"] = first["date"].astype("datetime64[ns]")
+    adsl["ICEDY"] = first["day"].astype(float)
+    adsl["ICEDETL"] = first["detail"].fillna("").astype(object)
 
 
 def _reasons(
