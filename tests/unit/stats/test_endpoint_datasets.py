@@ -224,3 +224,20 @@ def test_response_detail_columns(protocol: Protocol) -> None:
     # GRFS: subject 1 grade III at day 8 (post-baseline, stage 2 skin and gut).
     assert tte.loc[(1, "GRFS"), "EVNTCD"] == 1
     assert tte.loc[(1, "GRFS"), "AVAL"] == 7
+
+
+@pytest.mark.parametrize(
+    ("rescue_day", "lost", "reason"),
+    [(40, "Y", "additional systemic therapy day 40"), (None, "N", "")],
+)
+def test_loss_of_response_by_rescue_after_a_response(
+    protocol: Protocol, rescue_day: int | None, lost: str, reason: str
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, responses=((15, "PR", PR), (29, "CR", CR), (57, "CR", CR)))
+    if rescue_day is not None:
+        builder.rescue(1, rescue_day)
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "CRW4FL"] == "Y"
+    assert adsl.at[1, "LORFL"] == lost
+    assert adsl.at[1, "LORREAS"] == reason

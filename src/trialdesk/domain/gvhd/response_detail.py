@@ -37,6 +37,7 @@ from trialdesk.domain.gvhd.types import Response
 from trialdesk.domain.intercurrent_events import IntercurrentEvent, IntercurrentEventKind
 
 __all__ = [
+    "FLARE_EVENTS",
     "ORGAN_RESPONSE_BY_CODE",
     "LossOfResponse",
     "OrganResponse",
@@ -66,7 +67,8 @@ class OrganResponse(enum.StrEnum):
 #: Organ response of each array code.
 ORGAN_RESPONSE_BY_CODE: tuple[OrganResponse, ...] = tuple(OrganResponse)
 _RESOLVED, _IMPROVED, _UNCHANGED, _WORSE, _NOT_INVOLVED = range(5)
-_FLARE_EVENTS = (
+#: Intercurrent events that end a response (death is an outcome of its own, not a flare).
+FLARE_EVENTS: tuple[IntercurrentEventKind, ...] = (
     IntercurrentEventKind.ADDITIONAL_THERAPY,
     IntercurrentEventKind.STEROID_RE_ESCALATION,
 )
@@ -151,6 +153,18 @@ class LossOfResponse:
     study_day: int
     reason: str
 
+    @classmethod
+    def from_assessment(cls, assessment: TimedResponse) -> LossOfResponse:
+        """Lost at an assessment that is no longer CR or PR: ``PD on day 57``."""
+        return cls(
+            assessment.study_day, f"{assessment.response.value} on day {assessment.study_day}"
+        )
+
+    @classmethod
+    def from_event(cls, event: IntercurrentEvent) -> LossOfResponse:
+        """Lost by additional therapy or re-escalation: ``additional systemic therapy day 40``."""
+        return cls(event.study_day, event.description)
+
 
 def loss_of_response(
     assessments: Sequence[TimedResponse], events: Sequence[IntercurrentEvent] = ()
@@ -160,13 +174,13 @@ def loss_of_response(
     if responded is None:
         return None
     candidates = [
-        LossOfResponse(a.study_day, f"{a.response.value} on day {a.study_day}")
+        LossOfResponse.from_assessment(a)
         for a in assessments
         if a.study_day > responded.study_day and a.response not in (Response.CR, Response.PR)
     ]
     candidates += [
-        LossOfResponse(e.study_day, e.description)
+        LossOfResponse.from_event(e)
         for e in events
-        if e.kind in _FLARE_EVENTS and e.study_day > responded.study_day
+        if e.kind in FLARE_EVENTS and e.study_day > responded.study_day
     ]
     return min(candidates, key=lambda c: c.study_day, default=None)

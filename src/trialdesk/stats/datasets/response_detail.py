@@ -12,16 +12,15 @@ post-baseline grade III–IV assessment (``AGV34DT``, for GRFS).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from trialdesk.domain.gvhd.endpoints import TimedResponse
 from trialdesk.domain.gvhd.response import RESPONSE_BY_CODE, RESPONSE_CODE
 from trialdesk.domain.gvhd.response_detail import (
+    FLARE_EVENTS,
     ORGAN_RESPONSE_BY_CODE,
-    loss_of_response,
+    LossOfResponse,
     organ_response_arrays,
 )
 from trialdesk.domain.gvhd.types import Response
@@ -65,10 +64,32 @@ def _add_organ_responses(adsl: pd.DataFrame, adrs: pd.DataFrame, protocol: Proto
         adsl[week4] = picked[per_row].fillna("").to_numpy(dtype=object)
 
 
-def _events(adsl: pd.DataFrame, subject: int) -> list[IntercurrentEvent]:
-    kind = _KINDS.get(str(adsl.at[subject, "ICEVENT"]))
-    day = float(adsl["ICEDY"].get(subject, np.nan))
-    return [] if kind is None or pd.isna(day) else [IntercurrentEvent(kind, int(day))]
+def _add_loss_of_response(adsl: pd.DataFrame, rows: pd.DataFrame) -> None:
+    """``LORFL``, ``LORDY``, ``LORREAS`` by the rule of
+    :func:`~trialdesk.domain.gvhd.response_detail.loss_of_response`, on whole columns: after the
+    first response, the first later assessment not CR/PR or a flare event (the assessment wins
+    a same-day tie, as in the domain function)."""
+    first = rows["SUBJID"].map(adsl["RSP1DY"])
+    lapsed = rows[(rows["ADY"] > first) & ~rows["AVALC"].isin([Response.CR, Response.PR])]
+    lapsed = lapsed.drop_duplicates("SUBJID").set_index("SUBJID").reindex(adsl.index)
+    flare_labels = [kind.label for kind in FLARE_EVENTS]
+    event_day = adsl["ICEDY"].where(
+        adsl["ICEVENT"].isin(flare_labels) & (adsl["ICEDY"] > adsl["RSP1DY"])
+    )
+    by_assessment = lapsed["ADY"].notna() & ~(event_day < lapsed["ADY"])
+    by_event = event_day.notna() & ~by_assessment
+    reasons = np.full(len(adsl), "", dtype=object)
+    lapsed_days, lapsed_codes = lapsed["ADY"].to_numpy(float), lapsed["AVALC"].to_numpy(object)
+    event_days, events = event_day.to_numpy(float), adsl["ICEVENT"].to_numpy(object)
+    for i in np.flatnonzero(by_assessment.to_numpy()).tolist():
+        timed = TimedResponse(int(lapsed_days[i]), Response(lapsed_codes[i]))
+        reasons[i] = LossOfResponse.from_assessment(timed).reason
+    for i in np.flatnonzero(by_event.to_numpy()).tolist():
+        event = IntercurrentEvent(_KINDS[str(events[i])], int(event_days[i]))
+        reasons[i] = LossOfResponse.from_event(event).reason
+    adsl["LORFL"] = yes_no(by_assessment | by_event)
+    adsl["LORDY"] = lapsed["ADY"].where(by_assessment, event_day.where(by_event)).astype(float)
+    adsl["LORREAS"] = reasons
 
 
 def add_response_detail(adsl: pd.DataFrame, adrs: pd.DataFrame, protocol: Protocol) -> None:
@@ -87,17 +108,7 @@ def add_response_detail(adsl: pd.DataFrame, adrs: pd.DataFrame, protocol: Protoc
     first = responders.drop_duplicates("SUBJID").set_index("SUBJID")
     adsl["RSP1DT"] = first["ADT"].reindex(adsl.index)
     adsl["RSP1DY"] = first["ADY"].reindex(adsl.index).astype(float)
-    lost: dict[int, Any] = {}
-    for subject, own in rows[rows["SUBJID"].isin(first.index)].groupby("SUBJID"):
-        timed = [TimedResponse(int(d), Response(r)) for d, r in zip(own["ADY"], own["AVALC"],
-                                                                    strict=True)]  # fmt: skip
-        found = loss_of_response(timed, _events(adsl, int(str(subject))))
-        if found is not None:
-            lost[int(str(subject))] = found
-    adsl["LORFL"] = yes_no(adsl.index.isin(list(lost)))
-    adsl["LORDY"] = pd.Series({s: float(f.study_day) for s, f in lost.items()}, dtype=float)
-    adsl["LORDY"] = adsl["LORDY"].reindex(adsl.index)
-    adsl["LORREAS"] = [lost[s].reason if s in lost else "" for s in adsl.index]
+    _add_loss_of_response(adsl, rows)
     grade34 = adrs[(adrs["ABLFL"] == "N") & (adrs["GRADE"] >= 3)]
     adsl["AGV34DT"] = grade34.groupby("SUBJID")["ADT"].min().reindex(adsl.index)
     not_itt = adsl["ITTFL"] != "Y"
