@@ -241,3 +241,14 @@ def test_loss_of_response_by_rescue_after_a_response(
     assert adsl.at[1, "CRW4FL"] == "Y"
     assert adsl.at[1, "LORFL"] == lost
     assert adsl.at[1, "LORREAS"] == reason
+
+
+def test_additional_therapy_on_the_baseline_assessment_is_prior_therapy(
+    protocol: Protocol,
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, responses=((29, "CR", CR),))
+    builder.rows["assessments"][0]["additional_therapy"] = True  # the day-1 assessment
+    adsl = _adsl(build_datasets(builder.build(), protocol))
+    assert adsl.at[1, "ICEVENT"] == ""
+    assert adsl.at[1, "CRW4FL"] == "Y"

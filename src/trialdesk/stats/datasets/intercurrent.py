@@ -3,7 +3,7 @@
 The events (:mod:`trialdesk.domain.intercurrent_events`) come from the records:
 
 - additional systemic GVHD therapy: a ``therapies`` row of kind ``rescue`` (its start date), or
-  a GVHD assessment recording ``additional_therapy`` (dated on that assessment);
+  a post-baseline GVHD assessment recording ``additional_therapy`` (dated on that assessment);
 - steroid re-escalation: the corticosteroid form's periods (the forms whose derivation is
   ``corticosteroid_period``), by the protocol's ``form_settings.steroid_re_escalation``; a
   protocol without that setting does not count re-escalation;
@@ -73,8 +73,15 @@ def _candidates(
     for row in records.therapies:
         if row["kind"] == "rescue":
             found.append((int(row["subject_id"]), therapy, row["started_on"], str(row["name"])))
+    # The baseline assessment's "since the last assessment" is before study treatment: prior
+    # therapy, not an intercurrent event.
+    baseline = {
+        row["subject_id"]: row["id"]
+        for row in sorted(records.assessments, key=lambda r: (r["assessed_on"], r["id"]),
+                          reverse=True)
+    }  # fmt: skip
     for row in records.assessments:
-        if row.get("additional_therapy") is True:
+        if row.get("additional_therapy") is True and baseline[row["subject_id"]] != row["id"]:
             names = row.get("additional_therapy_names") or "recorded at assessment"
             found.append((int(row["subject_id"]), therapy, row["assessed_on"], str(names)))
     for column, kind, detail in (
