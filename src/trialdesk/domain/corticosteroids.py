@@ -12,12 +12,7 @@ from types import MappingProxyType
 
 from trialdesk.domain.errors import InputError
 
-__all__ = [
-    "PREDNISONE_EQUIVALENCE",
-    "Corticosteroid",
-    "prednisone_equivalent",
-    "prednisone_equivalent_mg",
-]
+__all__ = ["PREDNISONE_EQUIVALENCE", "Corticosteroid", "prednisone_equivalent"]
 
 
 class Corticosteroid(enum.StrEnum):
@@ -57,22 +52,3 @@ def prednisone_equivalent(
     if drug not in table:
         raise InputError.single("drug", f"no prednisone equivalence known for {drug!s}")
     return mg_per_kg_day * table[drug]
-
-
-def prednisone_equivalent_mg(
-    drug: Corticosteroid,
-    mg_per_day: float,
-    table: Mapping[Corticosteroid, float] = PREDNISONE_EQUIVALENCE,
-    *,
-    field_name: str = "dose_mg_per_day",
-) -> float:
-    """Return the prednisone-equivalent dose in mg/day of ``mg_per_day`` of ``drug``.
-
-    The same potency table as :func:`prednisone_equivalent`, for doses recorded as given (mg/day,
-    as the corticosteroid form records them) rather than per kilogram.
-    """
-    if not mg_per_day >= 0:
-        raise InputError.single(field_name, f"must be ≥ 0 mg/day, got {mg_per_day}")
-    if drug not in table:
-        raise InputError.single("drug", f"no prednisone equivalence known for {drug!s}")
-    return mg_per_day * table[drug]

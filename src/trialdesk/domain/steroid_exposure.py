@@ -8,8 +8,8 @@ route, from, to — blank while ongoing). The rules here:
   and ``to`` both inclusive) that started last — a dose change is recorded as a new row that
   may start on the day the previous one stopped, and that day is counted once, at the new dose;
   the doses of different drugs on the same day are added. Each dose is converted to prednisone
-  mg/day by :func:`trialdesk.domain.corticosteroids.prednisone_equivalent_mg` (standard potency
-  table, Liu D et al., Allergy Asthma Clin Immunol 2013;9:30).
+  mg/day with the potency table of :mod:`trialdesk.domain.corticosteroids` (standard
+  equivalences, Liu D et al., Allergy Asthma Clin Immunol 2013;9:30).
 - **Study day** *d* falls on ``day_one + (d - 1)`` days (study day 1 = the first dose of study
   treatment, as in :mod:`trialdesk.domain.calendar`). Doses before study day 1 are not exposure
   on study.
@@ -42,7 +42,7 @@ from typing import Any
 from trialdesk.domain.corticosteroids import (
     PREDNISONE_EQUIVALENCE,
     Corticosteroid,
-    prednisone_equivalent_mg,
+    prednisone_equivalent,
 )
 from trialdesk.domain.errors import FieldError, InputError
 
@@ -239,8 +239,12 @@ def daily_dose_mg(
             held = latest.get(period.drug)
             if held is None or period.started_on >= held.started_on:
                 latest[period.drug] = period
+    # The equivalence is a ratio of potencies, so the per-kg conversion applies to mg/day too.
     return sum(
-        (prednisone_equivalent_mg(p.drug, p.dose_mg_per_day, table) for p in latest.values()),
+        (
+            prednisone_equivalent(p.drug, p.dose_mg_per_day, table, field_name="dose_mg_per_day")
+            for p in latest.values()
+        ),
         0.0,
     )
 

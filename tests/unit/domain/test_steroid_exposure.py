@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from trialdesk.domain.corticosteroids import Corticosteroid, prednisone_equivalent_mg
+from trialdesk.domain.corticosteroids import Corticosteroid
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.steroid_exposure import (
     SteroidPeriod,
@@ -29,10 +29,12 @@ def day(n: int) -> dt.date:
     return DAY1 + dt.timedelta(days=n - 1)
 
 
-def test_mg_variant_uses_the_potency_table_and_refuses_negative_doses() -> None:
-    assert prednisone_equivalent_mg(MP, 80.0) == pytest.approx(100.0)
+def test_daily_dose_converts_with_the_potency_table() -> None:
+    assert daily_dose_mg([SteroidPeriod(MP, 80.0, DAY1)], DAY1) == pytest.approx(100.0)
+    dexamethasone = SteroidPeriod(Corticosteroid.DEXAMETHASONE, 7.5, DAY1)
+    assert daily_dose_mg([dexamethasone], DAY1) == pytest.approx(50.0)
     with pytest.raises(InputError) as caught:
-        prednisone_equivalent_mg(PRED, -0.5)
+        SteroidPeriod(PRED, -0.5, DAY1)
     assert caught.value.errors[0].field == "dose_mg_per_day"
 
 
