@@ -9,6 +9,7 @@ from endpoint_records import RecordsBuilder
 from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.protocol import Protocol
 from trialdesk.stats.datasets import AnalysisDatasets, build_datasets
+from trialdesk.stats.datasets.adtte import build_adtte
 
 CR = (0, 0, 0, 0)
 PD = (3, 0, 0, 2)
@@ -252,3 +253,18 @@ def test_additional_therapy_on_the_baseline_assessment_is_prior_therapy(
     adsl = _adsl(build_datasets(builder.build(), protocol))
     assert adsl.at[1, "ICEVENT"] == ""
     assert adsl.at[1, "CRW4FL"] == "Y"
+
+
+@pytest.mark.parametrize(("chronic_day", "grfs_days"), [(40, 39), (None, 99)])
+def test_grfs_counts_moderate_severe_chronic_gvhd_when_adsl_has_it(
+    protocol: Protocol, chronic_day: int | None, grfs_days: int
+) -> None:
+    builder = RecordsBuilder()
+    builder.subject(1, responses=((29, "CR", CR),))
+    builder.outcome(1, "relapse", 100)
+    adsl = build_datasets(builder.build(), protocol).adsl.set_index("SUBJID")
+    if chronic_day is not None:
+        adsl["CGMSDT"] = adsl["DAY1DT"] + pd.Timedelta(days=chronic_day - 1)
+    grfs = build_adtte(adsl).set_index("PARAMCD").loc["GRFS"]
+    assert grfs["EVNTCD"] == 1
+    assert grfs["AVAL"] == grfs_days

@@ -14,7 +14,8 @@ CDISC censoring flag (1 when no event of interest). Parameters:
   censored at withdrawal or loss to follow-up, else at the last contact;
 - ``GRFS``: GVHD-free relapse-free survival (Holtan SG et al., Blood 2015;125:1333-8), events:
   grade III–IV acute GVHD at a post-baseline assessment, moderate–severe chronic GVHD requiring
-  systemic therapy (ADSL ``CGVMSDT`` when the chronic GVHD data provide it), relapse, death.
+  systemic therapy (ADSL ``CGMSDT``, the first moderate–severe NIH global severity, when the
+  chronic GVHD form data provide it), relapse, death.
 
 An event of interest and a competing event on the same day count as the event of interest.
 Subjects without an event are censored at their last known date alive (``LSTALVDT``).
@@ -38,7 +39,7 @@ PARAMETERS: dict[str, str] = {
     "GRFS": "GVHD-free relapse-free survival (days)",
 }
 #: ADSL date of onset of moderate–severe chronic GVHD needing systemic therapy (if derived).
-MODERATE_SEVERE_CGVHD = "CGVMSDT"
+MODERATE_SEVERE_CGVHD = "CGMSDT"
 
 _NO_DATE = pd.Timestamp.max.normalize()
 
