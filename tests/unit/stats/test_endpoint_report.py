@@ -40,7 +40,11 @@ def test_the_primary_endpoint_counts_the_rescued_cr_as_a_failure(report: Report)
     assert "1 (50.0%)" in primary  # experimental: 1 of 2 (the other was rescued)
     events = _section(report.html, "intercurrent-events")
     assert "First event: additional systemic therapy" in events
-    assert "CR observed at week 4 but counted as failure" in events
+    assert "CR observed at week 4 but counted as failure</td><td>1 (50.0%)</td>" in events
+    assert (
+        "Week-4 failure because of an intercurrent event</td><td>1 (50.0%)</td><td>0 (0.0%)</td>"
+        in events
+    )
 
 
 def test_per_protocol_exclusions_are_tabled_by_arm_with_a_listing(report: Report) -> None:

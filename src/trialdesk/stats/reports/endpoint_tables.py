@@ -50,7 +50,12 @@ def intercurrent_events_table(adsl: pd.DataFrame, grouping: Grouping) -> list[di
         rows.append(_row(f"First event: {kind.label}",
                          [count_pct(int((g["ICEVENT"] == kind.label).sum()), len(g))
                           for g in groups]))  # fmt: skip
-    failed = [g["CRW4REAS"].str.contains(" day ", regex=False) for g in groups]
+    # The week-4 reason names the event when the event made the failure.
+    failed = [
+        pd.Series([bool(e) and str(r).startswith(str(e)) for e, r in
+                   zip(g["ICEVENT"], g["CRW4REAS"], strict=True)], dtype=bool)
+        for g in groups
+    ]  # fmt: skip
     rows.append(_row("Week-4 failure because of an intercurrent event",
                      [count_pct(int(f.sum()), len(g)) for f, g in zip(failed, groups,
                                                                      strict=True)]))  # fmt: skip
