@@ -16,10 +16,18 @@ from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import PermissionDeniedError
-from trialdesk.domain.gvhd.endpoints import EndpointWindow, TimedResponse, response_at
+from trialdesk.domain.gvhd.endpoints import EndpointWindow, TimedResponse
 from trialdesk.domain.gvhd.types import Response
+from trialdesk.domain.intercurrent_events import (
+    IntercurrentEvent,
+    IntercurrentEventKind,
+    composite_response_at,
+)
 from trialdesk.services.analysis_data import AnalysisPurpose, prepare_analysis
 from trialdesk.stats.datasets import AnalysisDatasets, build_datasets, write_datasets
+
+RESCUE = IntercurrentEventKind.ADDITIONAL_THERAPY
+DEATH = IntercurrentEventKind.DEATH
 
 
 @pytest.fixture
@@ -60,16 +68,31 @@ def test_week4_response_matches_the_domain_rule_recomputed_per_subject(
         rows = uow.records.find("gvhd_assessments")
         randomized = {r["subject_id"]: r["allocated_at"].date()
                       for r in uow.records.find("allocations")}  # fmt: skip
+        first_dose: dict[int, dt.date] = {}
+        for dose in uow.records.find("dose_administrations"):
+            known = first_dose.get(dose["subject_id"], dose["administered_on"])
+            first_dose[dose["subject_id"]] = min(known, dose["administered_on"])
+        rescues = [r for r in uow.records.find("therapies") if r["kind"] == "rescue"]
+        deaths = [r for r in uow.records.find("outcomes") if r["kind"] == "death"]
     evaluable = 0
-    for subject_id, start in randomized.items():
+    for subject_id, randomized_on in randomized.items():
+        # Study day 1 is the first dose (randomization for a subject never dosed).
+        start = first_dose.get(subject_id, randomized_on)
         timed = [
             TimedResponse((r["assessed_on"] - start).days + 1, Response(r["response"]))
             for r in sorted(rows, key=lambda r: (r["assessed_on"], r["id"]))
             if r["subject_id"] == subject_id and r["response"] is not None
         ]
-        expected = response_at(timed, window)
-        evaluable += expected.evaluable
-        assert adsl.at[subject_id, "RSPW4"] == (expected.response or "NE")
+        events = [
+            IntercurrentEvent(kind, (r[column] - start).days + 1)
+            for kind, found, column in ((RESCUE, rescues, "started_on"),
+                                        (DEATH, deaths, "occurred_on"))
+            for r in found
+            if r["subject_id"] == subject_id
+        ]  # fmt: skip
+        expected = composite_response_at(timed, window, events)
+        evaluable += expected.observed.evaluable
+        assert adsl.at[subject_id, "RSPW4"] == (expected.observed.response or "NE")
         # ITT: a subject without an assessment in the window is a non-responder.
         assert adsl.at[subject_id, "CRW4FL"] == ("Y" if expected.complete_response else "N")
         assert adsl.at[subject_id, "ORW4FL"] == ("Y" if expected.overall_response else "N")

@@ -29,7 +29,7 @@ def build_adae(adverse_events: Sequence[Row], adsl: pd.DataFrame) -> pd.DataFram
     raw = raw.sort_values(["subject_id", "onset_on", "id"], kind="stable")
     frame = pd.DataFrame({"SUBJID": raw["subject_id"].astype(np.int64).to_numpy()})
     frame = frame.join(
-        adsl[["USUBJID", "SITEID", "ARMCD", "TRTACD", "SAFFL", "RANDDT", "TRTSDT"]], on="SUBJID"
+        adsl[["USUBJID", "SITEID", "ARMCD", "TRTACD", "SAFFL", "DAY1DT", "TRTSDT"]], on="SUBJID"
     )
     frame["AESEQ"] = raw["id"].astype(np.int64).to_numpy()
     frame["AEDECOD"] = raw["term"].to_numpy()
@@ -40,6 +40,6 @@ def build_adae(adverse_events: Sequence[Row], adsl: pd.DataFrame) -> pd.DataFram
     frame["AEREL"] = yes_no([_related(r) for r in raw["related_to"]])
     frame["AEOUT"] = [str((d or {}).get("outcome", "")) for d in raw["derived"]]
     frame["ASTDT"] = to_dates(raw["onset_on"]).to_numpy()
-    frame["ASTDY"] = study_day(frame["ASTDT"], frame["RANDDT"])
+    frame["ASTDY"] = study_day(frame["ASTDT"], frame["DAY1DT"])
     frame["TRTEMFL"] = yes_no(frame["TRTSDT"].notna() & (frame["ASTDT"] >= frame["TRTSDT"]))
-    return frame.drop(columns=["RANDDT", "TRTSDT"]).reset_index(drop=True)
+    return frame.drop(columns=["DAY1DT", "TRTSDT"]).reset_index(drop=True)

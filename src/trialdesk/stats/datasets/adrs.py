@@ -41,14 +41,14 @@ def build_adrs(records: TrialRecords, adsl: pd.DataFrame, protocol: Protocol) ->
         "response_rule_set",
     ]
     raw = as_frame(records.assessments, columns)
-    randomized = adsl.loc[adsl["ITTFL"] == "Y", ["USUBJID", "SITEID", "ARMCD", "RANDDT"]]
+    randomized = adsl.loc[adsl["ITTFL"] == "Y", ["USUBJID", "SITEID", "ARMCD", "DAY1DT"]]
     raw = raw[raw["subject_id"].isin(randomized.index)]
     raw = raw.sort_values(["subject_id", "assessed_on", "id"], kind="stable")
     frame = pd.DataFrame({"SUBJID": raw["subject_id"].astype(np.int64).to_numpy()})
     frame = frame.join(randomized, on="SUBJID")
     frame["ASEQ"] = raw["id"].astype(np.int64).to_numpy()
     frame["ADT"] = to_dates(raw["assessed_on"]).to_numpy()
-    frame["ADY"] = study_day(frame["ADT"], frame["RANDDT"])
+    frame["ADY"] = study_day(frame["ADT"], frame["DAY1DT"])
     frame["AVISIT"] = _visit_of_day(frame["ADY"], protocol)
     for column, source in (("SKIN", "skin_stage"), ("LIVER", "liver_stage"),
                            ("UGI", "upper_gi_stage"), ("LGI", "lower_gi_stage"),
@@ -59,4 +59,4 @@ def build_adrs(records: TrialRecords, adsl: pd.DataFrame, protocol: Protocol) ->
     frame["GRDSYS"] = raw["grading_system"].to_numpy()
     frame["RULESET"] = raw["response_rule_set"].fillna("").to_numpy()
     frame["PARAMCD"] = "OVRLRESP"
-    return frame.drop(columns=["RANDDT"]).reset_index(drop=True)
+    return frame.drop(columns=["DAY1DT"]).reset_index(drop=True)

@@ -5,9 +5,9 @@ Populations (documented in ``docs/analysis-and-reports.md``):
 - ITT / full analysis set (``ITTFL``): every randomized subject, in the randomized arm, including
   allocations later flagged as made in error (they stay in the ITT set);
 - safety (``SAFFL``): at least one dose of any study product, analysed as treated (``TRTACD``);
-- per protocol (``PPROTFL``): ITT, allocation not flagged, treated as randomized, at least 80 %
-  of the first course's planned administrations of every product of the arm, and an evaluable
-  week-4 response.
+- per protocol (``PPROTFL``, with the exclusion reasons in ``PPEXREAS``): see
+  :mod:`trialdesk.stats.datasets.per_protocol`; ``CRSADQFL`` here is its dose criterion (at
+  least 80 % of the first course's planned administrations of every product of the arm).
 """
 
 from __future__ import annotations
@@ -27,7 +27,16 @@ from trialdesk.stats.datasets._frames import (
 )
 from trialdesk.stats.datasets.records import TrialRecords
 
-__all__ = ["PP_DOSE_SHARE", "build_adsl_base", "exposure_columns", "per_protocol_flags"]
+__all__ = [
+    "ORIGIN",
+    "PP_DOSE_SHARE",
+    "build_adsl_base",
+    "exposure_columns",
+]
+
+#: ADSL column holding study day 1 of each subject: every study day of the datasets counts
+#: from it (first dose of study treatment; randomization date for a subject never dosed).
+ORIGIN = "DAY1DT"
 
 #: Share of the first course's planned administrations the per-protocol set requires.
 PP_DOSE_SHARE = 0.8
@@ -151,9 +160,10 @@ def _add_exposure(adsl: pd.DataFrame, records: TrialRecords, protocol: Protocol)
     }
     adsl["TRTACD"] = mask.map(arm_of_mask).reindex(adsl.index)
     adsl["SAFFL"] = yes_no(adsl["TRTSDT"].notna())
-    # First-course administrations: study days 1-28 counted from randomization.
-    doses = doses.join(adsl["RANDDT"], on="subject_id")
-    in_course = doses[study_day(doses["date"], doses["RANDDT"]).between(1, 28)]
+    _add_origin(adsl)
+    # First-course administrations: study days 1-28 counted from study day 1 (the first dose).
+    doses = doses.join(adsl[ORIGIN], on="subject_id")
+    in_course = doses[study_day(doses["date"], doses[ORIGIN]).between(1, 28)]
     course_counts = in_course.groupby(["subject_id", "product"]).size().unstack(fill_value=0)
     adequate = adsl["ITTFL"] == "Y"
     for arm in protocol.arms:
@@ -166,6 +176,14 @@ def _add_exposure(adsl: pd.DataFrame, records: TrialRecords, protocol: Protocol)
             )
             adequate &= ~in_arm | (given >= PP_DOSE_SHARE * len(intervention.days))
     adsl["CRSADQFL"] = yes_no(adequate)
+
+
+def _add_origin(adsl: pd.DataFrame) -> None:
+    """``DAY1DT``: study day 1, the first dose of study treatment, as in the protocol and the
+    visit calendar; a subject never dosed falls back to the randomization date. ``RANDDY`` is
+    the study day of randomization (0 = the day before the first dose, as in the calendar)."""
+    adsl[ORIGIN] = adsl["TRTSDT"].where(adsl["TRTSDT"].notna(), adsl["RANDDT"])
+    adsl["RANDDY"] = study_day(adsl["RANDDT"], adsl[ORIGIN])
 
 
 def _add_outcome_dates(adsl: pd.DataFrame, records: TrialRecords) -> None:
@@ -185,21 +203,10 @@ def _add_outcome_dates(adsl: pd.DataFrame, records: TrialRecords) -> None:
         (records.assessments, "assessed_on"), (records.doses, "administered_on"),
         (records.visits, "visit_date"), (records.adverse_events, "onset_on"),
         (records.outcomes, "occurred_on"), (records.therapies, "started_on"),
+        (records.forms, "record_date"),
     ):  # fmt: skip
         frame = as_frame(rows, ["subject_id", column])
         dated.append(to_dates(frame[column]).groupby(frame["subject_id"]).max())
     dated.append(adsl["RANDDT"])
     latest = pd.concat(dated, axis=1).max(axis=1).reindex(adsl.index)
     adsl["LSTALVDT"] = latest.where(adsl["DTHDT"].isna(), adsl["DTHDT"])
-
-
-def per_protocol_flags(adsl: pd.DataFrame) -> Any:
-    """``PPROTFL``: ITT, not an allocation error, treated as randomized, adequate first course,
-    evaluable week-4 response (``RSPW4`` not ``NE``)."""
-    return yes_no(
-        (adsl["ITTFL"] == "Y")
-        & (adsl["RANDERFL"] == "N")
-        & (adsl["TRTACD"] == adsl["ARMCD"])
-        & (adsl["CRSADQFL"] == "Y")
-        & (adsl["RSPW4"] != "NE")
-    )

@@ -1,4 +1,5 @@
-"""ADTTE: time-to-event parameters of the ITT set, from randomization, in days.
+"""ADTTE: time-to-event parameters of the ITT set, in days from study day 1 (``DAY1DT``: the
+first dose of study treatment, or randomization for a subject never dosed).
 
 ``EVNTCD`` is 0 (censored), 1 (the parameter's event) or 2 (a competing event); ``CNSR`` is the
 CDISC censoring flag (1 when no event of interest). Parameters:
@@ -7,7 +8,14 @@ CDISC censoring flag (1 when no event of interest). Parameters:
 - ``FFS``: failure-free survival, failure = death, relapse or a new systemic (rescue) therapy;
 - ``CGVHD``: chronic GVHD, competing = relapse or death first;
 - ``RELAPSE``: relapse of the primary disease, competing = death without relapse;
-- ``NRM``: death without prior relapse, competing = relapse.
+- ``NRM``: death without prior relapse, competing = relapse;
+- ``TTR``: time to first response (CR or PR before any intercurrent event), competing = an
+  intercurrent event first (additional therapy, re-escalation, death: composite strategy),
+  censored at withdrawal or loss to follow-up, else at the last contact;
+- ``GRFS``: GVHD-free relapse-free survival (Holtan SG et al., Blood 2015;125:1333-8), events:
+  grade III–IV acute GVHD at a post-baseline assessment, moderate–severe chronic GVHD requiring
+  systemic therapy (ADSL ``CGMSDT``, the first moderate–severe NIH global severity, when the
+  chronic GVHD form data provide it), relapse, death.
 
 An event of interest and a competing event on the same day count as the event of interest.
 Subjects without an event are censored at their last known date alive (``LSTALVDT``).
@@ -27,7 +35,11 @@ PARAMETERS: dict[str, str] = {
     "CGVHD": "Time to chronic GVHD (days)",
     "RELAPSE": "Time to relapse (days)",
     "NRM": "Time to non-relapse mortality (days)",
+    "TTR": "Time to first response CR/PR (days)",
+    "GRFS": "GVHD-free relapse-free survival (days)",
 }
+#: ADSL date of onset of moderate–severe chronic GVHD needing systemic therapy (if derived).
+MODERATE_SEVERE_CGVHD = "CGMSDT"
 
 _NO_DATE = pd.Timestamp.max.normalize()
 
@@ -41,8 +53,11 @@ def _parameter(
     code: str,
     event: pd.Series,
     competing: pd.Series | None,
+    censored_on: pd.Series | None = None,
 ) -> pd.DataFrame:
-    end = itt["LSTALVDT"].fillna(itt["RANDDT"])
+    end = itt["LSTALVDT"].fillna(itt["DAY1DT"])
+    if censored_on is not None:
+        end = censored_on.where(censored_on.notna() & (censored_on < end), end)
     status = np.where(event.notna(), 1, 0)
     when = event.fillna(end)
     if competing is not None:
@@ -57,9 +72,9 @@ def _parameter(
             "ARMCD": itt["ARMCD"].to_numpy(),
             "PARAMCD": code,
             "PARAM": PARAMETERS[code],
-            "STARTDT": itt["RANDDT"].to_numpy(),
+            "STARTDT": itt["DAY1DT"].to_numpy(),
             "ADT": when.to_numpy(),
-            "AVAL": np.maximum((when - itt["RANDDT"]).dt.days.to_numpy(dtype=float), 0.0),
+            "AVAL": np.maximum((when - itt["DAY1DT"]).dt.days.to_numpy(dtype=float), 0.0),
             "EVNTCD": status.astype(np.int64),
             "CNSR": (status != 1).astype(np.int64),
         }
@@ -78,4 +93,11 @@ def build_adtte(adsl: pd.DataFrame) -> pd.DataFrame:
         _parameter(itt, "RELAPSE", relapse, death),
         _parameter(itt, "NRM", nrm_death, relapse.where(relapse <= death.fillna(_NO_DATE))),
     ]
+    if "RSP1DT" in itt.columns:
+        withdrawn = itt["ICEVENT"] == "withdrawal or loss to follow-up"
+        frames.append(_parameter(itt, "TTR", itt["RSP1DT"], itt["ICEDT"].where(~withdrawn),
+                                 itt["ICEDT"].where(withdrawn)))  # fmt: skip
+        chronic = itt.get(MODERATE_SEVERE_CGVHD, pd.Series(pd.NaT, index=itt.index))
+        frames.append(_parameter(itt, "GRFS", _earliest(itt["AGV34DT"], chronic, relapse, death),
+                                 None))  # fmt: skip
     return pd.concat(frames, ignore_index=True)

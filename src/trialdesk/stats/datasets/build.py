@@ -8,24 +8,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from trialdesk.domain.gvhd.endpoints import durable_response_arrays
-from trialdesk.domain.gvhd.response import RESPONSE_CODE
-from trialdesk.domain.gvhd.types import Response
 from trialdesk.domain.protocol import Protocol
-from trialdesk.stats.datasets._frames import yes_no
 from trialdesk.stats.datasets.adae import build_adae
 from trialdesk.stats.datasets.adrs import build_adrs
-from trialdesk.stats.datasets.adsl import build_adsl_base, per_protocol_flags
+from trialdesk.stats.datasets.adsl import build_adsl_base
 from trialdesk.stats.datasets.adtte import build_adtte
-from trialdesk.stats.datasets.endpoints import endpoint_window, response_labels, responses_at
 from trialdesk.stats.datasets.form_datasets import add_form_datasets
+from trialdesk.stats.datasets.intercurrent import add_composite_endpoints, add_intercurrent_events
+from trialdesk.stats.datasets.per_protocol import add_per_protocol, add_protocol_switch
 from trialdesk.stats.datasets.records import TrialRecords, apply_cutoff
+from trialdesk.stats.datasets.response_detail import add_response_detail
+from trialdesk.stats.datasets.steroids import add_steroid_exposure
 
 __all__ = ["AnalysisDatasets", "build_datasets", "snapshot_sha256"]
-
-#: Endpoint codes of the protocol the response flags are derived for.
-PRIMARY_WINDOW_ENDPOINT = "cr_week4"
-DURABLE_ENDPOINT = "durable_response_d56"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +42,6 @@ class AnalysisDatasets:
         return [("adsl", self.adsl), ("adrs", self.adrs), ("adtte", self.adtte),
                 ("adae", self.adae), ("adcgvhd", self.adcgvhd),
                 ("adinf", self.adinf)]  # fmt: skip
-
-
-def _add_endpoints(adsl: pd.DataFrame, adrs: pd.DataFrame, protocol: Protocol) -> None:
-    ids = adsl.index.to_numpy()
-    week4 = responses_at(ids, adrs, endpoint_window(protocol, PRIMARY_WINDOW_ENDPOINT))
-    later = responses_at(ids, adrs, endpoint_window(protocol, DURABLE_ENDPOINT))
-    itt = (adsl["ITTFL"] == "Y").to_numpy()
-    adsl["RSPW4"] = response_labels(week4)
-    adsl["RSPD56"] = response_labels(later)
-    # ITT: a missing week-4 response is a non-response (the flags below are N, never missing).
-    adsl["CRW4FL"] = yes_no(itt & (week4 == RESPONSE_CODE[Response.CR]))
-    adsl["ORW4FL"] = yes_no(
-        itt & ((week4 == RESPONSE_CODE[Response.CR]) | (week4 == RESPONSE_CODE[Response.PR]))
-    )
-    adsl["DURRFL"] = yes_no(itt & durable_response_arrays(week4, later))
-    adsl.loc[~itt, ["RSPW4", "RSPD56", "CRW4FL", "ORW4FL", "DURRFL"]] = ""
 
 
 def snapshot_sha256(frames: list[tuple[str, pd.DataFrame]]) -> str:
@@ -100,8 +79,12 @@ def build_datasets(
     cut = apply_cutoff(records, cutoff)
     adsl = build_adsl_base(cut, protocol)
     adrs = build_adrs(cut, adsl, protocol)
-    _add_endpoints(adsl, adrs, protocol)
-    adsl["PPROTFL"] = per_protocol_flags(adsl)
+    add_intercurrent_events(adsl, cut, protocol)
+    add_composite_endpoints(adsl, adrs, protocol)
+    add_response_detail(adsl, adrs, protocol)
+    add_steroid_exposure(adsl, cut, protocol)
+    add_protocol_switch(adsl, adrs, protocol)
+    add_per_protocol(adsl, protocol)
     adsl = adsl.reset_index()
     extra = add_form_datasets(cut, protocol, adsl)  # baseline risk, cGVHD, infections
     adsl = extra.adsl

@@ -15,12 +15,12 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from trialdesk.domain.errors import InputError
-from trialdesk.domain.gvhd.endpoints import EndpointWindow, response_at_arrays
+from trialdesk.domain.gvhd.endpoints import EndpointWindow, response_at_arrays, select_in_window
 from trialdesk.domain.gvhd.response import RESPONSE_BY_CODE, RESPONSE_CODE
 from trialdesk.domain.gvhd.types import Response
 from trialdesk.domain.protocol import Protocol
 
-__all__ = ["endpoint_window", "response_labels", "responses_at"]
+__all__ = ["counted_at", "endpoint_window", "response_labels", "responses_at"]
 
 
 def endpoint_window(protocol: Protocol, endpoint_code: str) -> EndpointWindow:
@@ -44,6 +44,25 @@ def responses_at(
     ``adrs`` holds the post-baseline assessments with ``SUBJID``, ``ADY`` (study day), ``AVALC``
     (response category) and ``ASEQ`` (the order they were recorded in).
     """
+    return counted_at(subject_ids, adrs, window)[0]
+
+
+def counted_at(
+    subject_ids: NDArray[Any], adrs: pd.DataFrame, window: EndpointWindow
+) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
+    """Response code and study day of the assessment counting at ``window`` for each subject
+    (``NOT_EVALUABLE`` and NaN when none), by the rule of :func:`responses_at`."""
+    days, codes = _response_matrix(subject_ids, adrs)
+    index = select_in_window(days, window)
+    picked = np.take_along_axis(days, np.maximum(index, 0)[:, np.newaxis], axis=-1)[:, 0]
+    counted_days = np.where(index >= 0, picked, np.nan)
+    return response_at_arrays(days, codes, window), counted_days
+
+
+def _response_matrix(
+    subject_ids: NDArray[Any], adrs: pd.DataFrame
+) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
+    """Each subject's assessments with a response as a row: study days (NaN pads) and codes."""
     rows = adrs.loc[adrs["AVALC"].isin([r.value for r in Response]), ["SUBJID", "ADY", "AVALC",
                                                                       "ASEQ"]]  # fmt: skip
     rows = rows.sort_values(["SUBJID", "ADY", "ASEQ"], kind="stable")
@@ -57,7 +76,7 @@ def responses_at(
     days[position, slot] = rows["ADY"].to_numpy(dtype=float)
     lookup = {r.value: RESPONSE_CODE[r] for r in Response}
     codes[position, slot] = rows["AVALC"].map(lookup).to_numpy(dtype=np.int8)
-    return response_at_arrays(days, codes, window)
+    return days, codes
 
 
 def response_labels(codes: NDArray[np.int8]) -> NDArray[np.object_]:

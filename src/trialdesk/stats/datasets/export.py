@@ -15,6 +15,7 @@ import pyreadstat
 
 from trialdesk.domain.errors import InputError
 from trialdesk.stats.datasets.build import AnalysisDatasets
+from trialdesk.stats.datasets.steroids import STEROID_COLUMNS
 
 __all__ = ["DATASET_LABELS", "VARIABLE_LABELS", "ExportFormat", "write_datasets"]
 
@@ -39,7 +40,8 @@ VARIABLE_LABELS = {
     "SEX": "Sex", "STATE": "Subject Status at Cut-off", "SCRNDT": "Date of Latest Screening",
     "ELIGFL": "Eligible at Screening", "SFREAS": "Screen Failure Criteria",
     "AGE": "Age at Screening (years)", "SCRFL": "Screened Flag",
-    "RANDDT": "Date of Randomization", "ARMCD": "Randomized Arm Code",
+    "RANDDT": "Date of Randomization", "DAY1DT": "Study Day 1 (First Dose) Date",
+    "RANDDY": "Study Day of Randomization", "ARMCD": "Randomized Arm Code",
     "ARM": "Randomized Arm", "STRATUM": "Randomization Stratum",
     "RANDERFL": "Allocation Flagged as Error", "ITTFL": "Intent-to-Treat (FAS) Flag",
     "BLDT": "Baseline Assessment Date", "BGRADE": "Baseline aGVHD Grade (MAGIC)",
@@ -57,7 +59,25 @@ VARIABLE_LABELS = {
     "LSTALVDT": "Last Known Alive Date", "RSPW4": "Response at Week 4",
     "RSPD56": "Response at Day 56", "CRW4FL": "Complete Response at Week 4",
     "ORW4FL": "Overall Response at Week 4", "DURRFL": "Durable Response at Day 56",
-    "PPROTFL": "Per-Protocol Population Flag", "ASEQ": "Assessment Record Number",
+    "PPROTFL": "Per-Protocol Population Flag",
+    "PPEXREAS": "Reasons Excluded from Per-Protocol Set",
+    "PSWFL": "Protocol-Mandated Switch (Stop Rule)", "PSWDY": "Study Day of Mandated Switch",
+    "PSWREAS": "Stop Rule That Mandated the Switch",
+    "SKINR": "Skin Response vs Baseline", "LIVERR": "Liver Response vs Baseline",
+    "UGIR": "Upper GI Response vs Baseline", "LGIR": "Lower GI Response vs Baseline",
+    "POSTICE": "On/After First Intercurrent Event",
+    "SKINRW4": "Skin Response at Week 4", "LIVRW4": "Liver Response at Week 4",
+    "UGIRW4": "Upper GI Response at Week 4", "LGIRW4": "Lower GI Response at Week 4",
+    "BORD28": "Best Overall Response by Day 28",
+    "RSP1DT": "Date of First Response (CR/PR)", "RSP1DY": "Study Day of First Response",
+    "LORFL": "Loss of Response (Flare)", "LORDY": "Study Day of Loss of Response",
+    "LORREAS": "Loss of Response: What Happened",
+    "AGV34DT": "First Post-Baseline Grade III-IV aGVHD",
+    "ICEVENT": "First Intercurrent Event", "ICEDT": "Date of First Intercurrent Event",
+    "ICEDY": "Study Day of First Intercurrent Event",
+    "ICEDETL": "First Intercurrent Event Detail",
+    "CRW4REAS": "Reason Not a Complete Responder Week 4",
+    "DURREAS": "Reason Not a Durable Responder", "ASEQ": "Assessment Record Number",
     "ADT": "Analysis Date", "ADY": "Analysis Study Day", "AVISIT": "Analysis Visit",
     "SKIN": "Skin Stage", "LIVER": "Liver Stage", "UGI": "Upper GI Stage",
     "LGI": "Lower GI Stage", "GRADE": "Overall aGVHD Grade", "AVALC": "Response Category",
@@ -69,6 +89,7 @@ VARIABLE_LABELS = {
     "AETOXGR": "CTCAE Grade", "AEGR3FL": "Grade 3 or Higher", "AESER": "Serious Event",
     "AESDTH": "Results in Death", "AEREL": "Related to Study Product", "AEOUT": "Outcome of AE",
     "ASTDT": "Onset Date", "ASTDY": "Onset Study Day", "TRTEMFL": "Treatment-Emergent Flag",
+    **STEROID_COLUMNS,
 }  # fmt: skip
 # Baseline risk covariates (ADSL), chronic GVHD (ADSL, ADCGVHD) and infections (ADINF).
 VARIABLE_LABELS.update({

@@ -12,7 +12,7 @@ import jinja2
 from trialdesk import __version__
 from trialdesk.domain.protocol import Protocol
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
-from trialdesk.stats.reports import disposition, efficacy, figures, safety
+from trialdesk.stats.reports import disposition, efficacy, endpoint_tables, figures, safety
 from trialdesk.stats.reports.form_sections import form_sections
 from trialdesk.stats.reports.groups import Grouping, ReportKind
 
@@ -87,10 +87,17 @@ def build_report(
             "population": plan.primary_population,
         },
         "consort": disposition.consort(adsl, grouping),
+        "pp_exclusions": disposition.per_protocol_exclusions(adsl, grouping),
         "enrolment": disposition.enrolment_by_site(adsl, grouping),
         "enrolment_plot": figures.enrolment_plot(itt["RANDDT"], itt["SITEID"]),
         "baseline": disposition.baseline_table(adsl, grouping),
         "responses": efficacy.response_analysis(adsl, grouping, plan),
+        "endpoint_detail": {
+            "intercurrent": endpoint_tables.intercurrent_events_table(adsl, grouping),
+            "steroids": endpoint_tables.steroid_exposure_table(adsl, grouping),
+            "organs": endpoint_tables.organ_response_table(adsl, grouping),
+            "best": endpoint_tables.best_response_table(adsl, datasets.adtte, grouping),
+        },
         "forest": efficacy.subgroup_forest(adsl, grouping) if grouping.compares else None,
         "survival": efficacy.survival_analyses(datasets.adtte, grouping),
         "exposure": safety.exposure_table(adsl, protocol, grouping),

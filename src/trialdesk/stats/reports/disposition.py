@@ -11,10 +11,17 @@ import pandas as pd
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
+from trialdesk.stats.datasets.per_protocol import PP_EXCLUSIONS
 from trialdesk.stats.reports._format import count_pct, num
 from trialdesk.stats.reports.groups import Grouping
 
-__all__ = ["baseline_table", "consort", "data_quality", "enrolment_by_site"]
+__all__ = [
+    "baseline_table",
+    "consort",
+    "data_quality",
+    "enrolment_by_site",
+    "per_protocol_exclusions",
+]
 
 
 def consort(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
@@ -45,6 +52,40 @@ def consort(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
         "randomized": len(itt),
         "arms": arms,
     }
+
+
+def per_protocol_exclusions(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
+    """Per-protocol exclusions by group and reason (a subject may have several reasons), the
+    protocol-mandated switches kept in the set, and one listing line per excluded subject."""
+    itt = adsl[adsl["ITTFL"] == "Y"].assign(GROUP=lambda f: f["ARMCD"].map(grouping.labels))
+    groups = [itt[itt["GROUP"] == label] for label in grouping.columns]
+
+    def has(reason: str, frame: pd.DataFrame) -> int:
+        return sum(reason in str(text).split("; ") for text in frame["PPEXREAS"])
+
+    rows = [
+        {
+            "label": "Excluded (any reason)",
+            "values": [count_pct(int((g["PPROTFL"] != "Y").sum()), len(g)) for g in groups],
+        }
+    ]
+    rows += [
+        {"label": reason, "values": [count_pct(has(reason, g), len(g)) for g in groups]}
+        for reason in PP_EXCLUSIONS
+    ]
+    rows.append(
+        {
+            "label": "Kept: protocol-mandated switch (counted as failure)",
+            "values": [
+                count_pct(int(((g["PSWFL"] == "Y") & (g["PPROTFL"] == "Y")).sum()), len(g))
+                for g in groups
+            ],
+        }
+    )
+    excluded = itt[itt["PPROTFL"] != "Y"].sort_values(["GROUP", "USUBJID"])
+    listing = [{"subject": r["USUBJID"], "group": r["GROUP"], "reasons": r["PPEXREAS"]}
+               for r in excluded.to_dict(orient="records")]  # fmt: skip
+    return {"rows": rows, "listing": listing}
 
 
 def enrolment_by_site(adsl: pd.DataFrame, grouping: Grouping) -> list[dict[str, Any]]:
@@ -102,7 +143,7 @@ def data_quality(
     """Missing scheduled GVHD assessments (visits due before the subject's follow-up ended)
     and queries by status."""
     adsl = datasets.adsl[datasets.adsl["ITTFL"] == "Y"].set_index("SUBJID")
-    follow_up_day = (adsl["LSTALVDT"] - adsl["RANDDT"]).dt.days + 1
+    follow_up_day = (adsl["LSTALVDT"] - adsl["DAY1DT"]).dt.days + 1
     seen: dict[str, set[int]] = {}
     for visit_code, subject_id in zip(datasets.adrs["AVISIT"], datasets.adrs["SUBJID"],
                                       strict=True):  # fmt: skip

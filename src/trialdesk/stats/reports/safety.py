@@ -91,7 +91,7 @@ def listings(adae: pd.DataFrame, adsl: pd.DataFrame, grouping: Grouping) -> dict
     """Serious adverse events and deaths, one line each, with the group label shown."""
     sae = adae[adae["AESER"] == "Y"].assign(GROUP=lambda f: f["TRTACD"].map(grouping.labels))
     deaths = adsl[adsl["DTHFL"] == "Y"].assign(GROUP=lambda f: f["ARMCD"].map(grouping.labels))
-    days_to_death = (deaths["DTHDT"] - deaths["RANDDT"]).dt.days + 1
+    days_to_death = (deaths["DTHDT"] - deaths["DAY1DT"]).dt.days + 1
     return {
         "sae": [{"subject": r["USUBJID"], "group": r["GROUP"], "term": r["AEDECOD"],
                  "grade": r["AETOXGR"], "day": num(float(r["ASTDY"]), 0),
