@@ -8,8 +8,9 @@ checks and one set of staging rules.
 Choices the sources leave open (documented in ``docs/gvhd-rules.md``):
 
 - Stool volume and stool episodes are each optional (NaN in arrays, ``None`` for one patient).
-  A missing measure contributes stage 0; when both are missing the lower-GI stage comes from the
-  qualitative signs only (severe pain, bloody stool) and is otherwise 0.
+  Episodes stage the lower GI tract only when the volume is missing (MAGIC volume-first rule);
+  when both are missing the lower-GI stage comes from the qualitative signs only (severe pain,
+  bloody stool) and is otherwise 0.
 - Desquamation is checked against 0–100 % on its own, not against the rash BSA: MAGIC counts only
   *active* erythema in the rash BSA, and desquamating skin need not still be erythematous.
 - Bilirubin in µmol/L is converted with 1 mg/dL = 17.1 µmol/L and rounded to 6 decimals, so that

@@ -11,9 +11,10 @@ Skin          0: no rash; 1: 0 < BSA < 25 %; 2: 25 ≤ BSA ≤ 50 %; 3: BSA > 50
               4: BSA > 50 % **and** bullae **and** desquamation > 5 % BSA
 Liver         bilirubin (mg/dL) 0: < 2; 1: 2.0–3.0; 2: 3.0 < b ≤ 6.0; 3: 6.0 < b ≤ 15.0; 4: > 15
 Upper GI      1: persistent nausea, vomiting or anorexia; else 0
-Lower GI      the higher of the volume stage (1: 500 ≤ v < 1000; 2: 1000 ≤ v ≤ 1500; 3: > 1500
-              mL/day) and the episode stage (1: 3 ≤ e < 5; 2: 5 ≤ e ≤ 7; 3: > 7 per day);
-              4: severe abdominal pain or grossly bloody stool, whatever the volume
+Lower GI      volume first: the volume stage (1: 500 ≤ v < 1000; 2: 1000 ≤ v ≤ 1500;
+              3: > 1500 mL/day) when the volume is measured, else the episode stage (1: 3 ≤ e < 5;
+              2: 5 ≤ e ≤ 7; 3: > 7 per day); 4: severe abdominal pain or grossly bloody stool,
+              whatever the volume
 ============  ==========================================================================
 
 Modified Glucksberg uses the same skin and liver rules. Its single gut organ (reported as
@@ -51,9 +52,8 @@ class StageDriver(enum.StrEnum):
     BILIRUBIN = "bilirubin"
     UPPER_GI_SYMPTOMS = "upper_gi_symptoms"
     STOOL_VOLUME = "stool_volume"
+    #: MAGIC: episodes stage the lower GI tract only when the stool volume was not measured.
     STOOL_EPISODES = "stool_episodes"
-    #: Volume and episodes gave the same stage.
-    STOOL_VOLUME_AND_EPISODES = "stool_volume+stool_episodes"
     #: Glucksberg: volume and the upper-GI symptom both gave gut stage 1.
     STOOL_VOLUME_AND_UPPER_GI = "stool_volume+upper_gi_symptoms"
     SEVERE_PAIN = "severe_pain"
@@ -153,19 +153,17 @@ def _quantity_driver(
 
 
 def _magic_lower_gi(m: _Flat) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
-    volume_stage = _stool_volume_stage(m)
+    # MAGIC (Harris AC et al., Biol Blood Marrow Transplant 2016;22:4-10) stages the lower GI
+    # tract by stool volume; the episode count is the fallback when the volume is unknown. A
+    # measured volume therefore decides the stage even when the episode count would be higher.
+    volume_measured = ~np.isnan(m.stool_ml_per_day)
     episodes = m.stool_episodes_per_day
     episode_stage = _count(episodes >= 3, episodes >= 5, episodes > 7)
-    stage = np.maximum(volume_stage, episode_stage)
-    driver = _quantity_driver(
-        volume_stage,
-        episode_stage,
-        (
-            _CODE[StageDriver.STOOL_VOLUME],
-            _CODE[StageDriver.STOOL_EPISODES],
-            _CODE[StageDriver.STOOL_VOLUME_AND_EPISODES],
-        ),
-    )
+    stage = np.where(volume_measured, _stool_volume_stage(m), episode_stage).astype(np.int8)
+    driver = np.where(
+        volume_measured, _CODE[StageDriver.STOOL_VOLUME], _CODE[StageDriver.STOOL_EPISODES]
+    ).astype(np.int8)
+    driver[stage == 0] = _NONE
     pain, bloody = m.severe_abdominal_pain, m.bloody_stool
     stage[pain | bloody] = 4
     driver[pain] = _CODE[StageDriver.SEVERE_PAIN]

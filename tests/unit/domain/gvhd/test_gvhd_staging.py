@@ -132,18 +132,50 @@ def test_lower_gi_stage_follows_the_stool_episode_cut_offs(episodes: float, expe
 @pytest.mark.parametrize(
     ("volume", "episodes", "expected", "driver"),
     [
+        # Volume measured: it alone decides, even when the episode count would stage higher.
         (1200, 3, 2, StageDriver.STOOL_VOLUME),
-        (600, 8, 3, StageDriver.STOOL_EPISODES),
-        (1600, 9, 3, StageDriver.STOOL_VOLUME_AND_EPISODES),
+        (600, 8, 1, StageDriver.STOOL_VOLUME),
+        (1600, 9, 3, StageDriver.STOOL_VOLUME),
+        (499, 8, 0, None),
+        (500, 8, 1, StageDriver.STOOL_VOLUME),
+        (0, 12, 0, None),
         (200, 1, 0, None),
+        # Volume not measured: the episode count stages it.
+        (None, 2, 0, None),
+        (None, 3, 1, StageDriver.STOOL_EPISODES),
+        (None, 8, 3, StageDriver.STOOL_EPISODES),
     ],
 )
-def test_lower_gi_takes_the_higher_of_volume_and_episode_stage_and_names_the_driver(
-    volume: float, episodes: float, expected: int, driver: StageDriver | None
+def test_lower_gi_is_staged_by_volume_and_by_episodes_only_when_volume_is_unknown(
+    volume: float | None, episodes: float, expected: int, driver: StageDriver | None
 ) -> None:
     result = stage(measured(stool_ml_per_day=volume, stool_episodes_per_day=episodes))
     assert result.stages.lower_gi == expected
     assert result.drivers[Organ.LOWER_GI] == driver
+
+
+def test_volume_first_rule_holds_row_by_row_in_the_array_api() -> None:
+    arrays = measured(stool_ml_per_day=600, stool_episodes_per_day=8).to_arrays()
+    volumes = np.array([600.0, np.nan, 1600.0, np.nan])
+    episodes = np.array([8.0, 8.0, 1.0, np.nan])
+    many = MeasurementArrays(
+        **{
+            name: np.full(4, getattr(arrays, name))
+            for name in MeasurementArrays.__dataclass_fields__
+            if name not in {"stool_ml_per_day", "stool_episodes_per_day"}
+        },
+        stool_ml_per_day=volumes,
+        stool_episodes_per_day=episodes,
+    )
+    result = stage_arrays(many)
+    assert result.stages.shape == (4, 4)
+    assert result.stages[:, 3].tolist() == [1, 3, 3, 0]
+    assert [DRIVER_BY_CODE[int(code)] for code in result.drivers[:, 3]] == [
+        StageDriver.STOOL_VOLUME,
+        StageDriver.STOOL_EPISODES,
+        StageDriver.STOOL_VOLUME,
+        None,
+    ]
 
 
 @pytest.mark.parametrize(
