@@ -166,3 +166,15 @@ def test_response_bad_stages_name_the_option_and_exit_non_zero(
     assert f"{option}: " in result.output
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("umol", "expected"), [("50", 1), ("51", 2), ("255", 3), ("256", 4)])
+def test_stage_with_the_umol_l_table_stages_umol_values_as_entered(
+    umol: str, expected: int
+) -> None:
+    document = run_json(
+        "stage", "--skin-bsa", "0", "--bilirubin", umol, "--bilirubin-unit", "umol/L",
+        "--liver-staging", "umol_l_table",
+    )  # fmt: skip
+    assert document["stages"]["liver"] == expected  # type: ignore[index]
+    assert document["liver_staging"] == "umol_l_table"

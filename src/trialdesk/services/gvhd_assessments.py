@@ -95,7 +95,7 @@ def derive_gvhd(
 def derive_stages(raw: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
     """Stages and grade of one assessment's measurements: they need nothing from the database."""
     rules = protocol.assessment
-    staged = stage(_measurements(raw), rules.grading_system)
+    staged = stage(_measurements(raw), rules.grading_system, rules.liver_staging)
     return {
         "skin_stage": staged.stages.skin,
         "liver_stage": staged.stages.liver,

@@ -13,7 +13,7 @@ import yaml
 from trialdesk.adapters.protocol_file import builtin_protocol_path, parse_protocol
 from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.errors import ProtocolError
-from trialdesk.domain.gvhd.types import GradingSystem, Response, ResponseRuleSet
+from trialdesk.domain.gvhd.types import GradingSystem, LiverStaging, Response, ResponseRuleSet
 from trialdesk.domain.protocol import ArmType, Attester, CriterionKind, DoseBasis, VisitPhase
 from trialdesk.domain.randomization.spec import RandomizationMethod
 
@@ -136,6 +136,7 @@ def test_builtin_schedule_endpoints_analysis_and_safety() -> None:
     assert protocol.primary_endpoint.visit == "D29"
     assert protocol.assessment.response_rules is ResponseRuleSet.CSH
     assert protocol.assessment.grading_system is GradingSystem.MAGIC
+    assert protocol.assessment.liver_staging is LiverStaging.MG_DL
     assert (protocol.analysis.alpha, protocol.analysis.sides) == (0.05, 2)
     assert protocol.safety.terminology == "CTCAE v5.0"
     assert (protocol.safety.susar_fatal_days, protocol.safety.susar_other_days) == (7, 15)
@@ -147,6 +148,7 @@ def test_builtin_assumptions_cover_what_the_registry_leaves_open() -> None:
         "arms[0].interventions[1].days",
         "visits",
         "assessment.response_rules",
+        "assessment.liver_staging",
         "randomization.strata",
         "randomization.method",
         "course.max_courses",
@@ -184,6 +186,20 @@ def test_repository_root_protocols_link_points_at_the_packaged_file() -> None:
     assert (
         root / "protocols" / "nct04738981.yaml"
     ).read_bytes() == builtin_protocol_path().read_bytes()
+
+
+def test_liver_staging_is_read_from_the_file_and_defaults_to_mg_dl() -> None:
+    table = copy.deepcopy(BUILTIN)
+    table["assessment"]["liver_staging"] = "umol_l_table"
+    parsed = parse_protocol(yaml.safe_dump(table, allow_unicode=True))
+    assert parsed.assessment.liver_staging is LiverStaging.UMOL_L_TABLE
+    unset = copy.deepcopy(BUILTIN)
+    del unset["assessment"]["liver_staging"]
+    unset["assumptions"] = [
+        a for a in unset["assumptions"] if a["path"] != "assessment.liver_staging"
+    ]
+    parsed = parse_protocol(yaml.safe_dump(unset, allow_unicode=True))
+    assert parsed.assessment.liver_staging is LiverStaging.MG_DL
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -467,6 +483,11 @@ BROKEN_FILES = [
         _set("arms[0].interventions", []),
         "arms[0].interventions: must have at least 1 item",
         id="arm without interventions",
+    ),
+    pytest.param(
+        _set("assessment.liver_staging", "umol"),
+        "assessment.liver_staging: must be one of 'mg_dl' or 'umol_l_table'",
+        id="unknown liver staging",
     ),
     pytest.param(
         _minimization_without_settings,

@@ -11,7 +11,7 @@ from trialdesk.adapters.protocol_file.schema import (
     ProtocolDocument,
     RandomizationModel,
 )
-from trialdesk.domain.gvhd.types import GradingSystem, Response, ResponseRuleSet
+from trialdesk.domain.gvhd.types import GradingSystem, LiverStaging, Response, ResponseRuleSet
 from trialdesk.domain.protocol import (
     Amendment,
     AnalysisPlan,
@@ -124,6 +124,7 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
             grading_system=GradingSystem(doc.assessment.grading_system),
             response_rules=ResponseRuleSet(doc.assessment.response_rules),
             baseline_visit=_baseline_visit(doc),
+            liver_staging=LiverStaging(doc.assessment.liver_staging),
         ),
         analysis=AnalysisPlan(
             **doc.analysis.model_dump(exclude={"populations"}),

@@ -192,6 +192,8 @@ class AssessmentModel(_Strict):
     response_rules: Literal["csh", "international"]
     #: The course visit of the baseline assessment; default: the first course staging visit.
     baseline_visit: str | None = None
+    #: Bilirubin cut-offs of liver staging: MAGIC mg/dL (default) or the µmol/L table.
+    liver_staging: Literal["mg_dl", "umol_l_table"] = "mg_dl"
 
 
 class PopulationSetModel(_Strict):

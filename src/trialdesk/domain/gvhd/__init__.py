@@ -23,6 +23,7 @@ from trialdesk.domain.gvhd.measurements import (
     MeasurementArrays,
     OrganMeasurements,
     bilirubin_mg_dl,
+    bilirubin_umol_l,
 )
 from trialdesk.domain.gvhd.response import (
     RESPONSE_BY_CODE,
@@ -42,6 +43,7 @@ from trialdesk.domain.gvhd.staging import (
 )
 from trialdesk.domain.gvhd.types import (
     GradingSystem,
+    LiverStaging,
     Organ,
     OrganStages,
     Response,
@@ -58,6 +60,7 @@ __all__ = [
     "BilirubinUnit",
     "EndpointWindow",
     "GradingSystem",
+    "LiverStaging",
     "MeasurementArrays",
     "Organ",
     "OrganMeasurements",
@@ -72,6 +75,7 @@ __all__ = [
     "TimepointResult",
     "assess_response",
     "bilirubin_mg_dl",
+    "bilirubin_umol_l",
     "classify_response",
     "durable_response",
     "durable_response_arrays",

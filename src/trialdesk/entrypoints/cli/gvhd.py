@@ -11,6 +11,7 @@ from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.gvhd import (
     BilirubinUnit,
     GradingSystem,
+    LiverStaging,
     Organ,
     OrganMeasurements,
     OrganStages,
@@ -72,6 +73,14 @@ def stage_command(
     system: Annotated[
         GradingSystem, typer.Option("--system", help="Staging and grading system.")
     ] = GradingSystem.MAGIC,
+    liver_staging: Annotated[
+        LiverStaging,
+        typer.Option(
+            "--liver-staging",
+            help="Bilirubin cut-offs: mg_dl (MAGIC, 2/3.1/6.1/15 mg/dL) or umol_l_table "
+            "(34/51/103/>255 umol/L).",
+        ),
+    ] = LiverStaging.MG_DL,
     json: JsonOption = False,
 ) -> None:
     """Organ stages, the measurement behind each, and the overall grade 0–IV."""
@@ -90,11 +99,12 @@ def stage_command(
         )
     except InputError as error:
         raise _renamed(error, _STAGE_OPTIONS) from None
-    result = stage(measurements, system)
+    result = stage(measurements, system, liver_staging)
     overall = grade(result.stages, system)
     emit(
         {
             "system": result.system,
+            "liver_staging": liver_staging,
             "stages": dict(zip(Organ, result.stages.as_tuple(), strict=True)),
             "grade": overall,
             "grade_label": grade_label(overall),

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 
+from trialdesk.domain.errors import InputError
 from trialdesk.domain.gvhd import (
     DRIVER_BY_CODE,
     BilirubinUnit,
     GradingSystem,
+    LiverStaging,
     MeasurementArrays,
     OrganMeasurements,
     StageDriver,
@@ -67,6 +69,98 @@ def test_bilirubin_in_umol_per_l_stages_like_its_mg_dl_equivalent(
 ) -> None:
     result = stage(measured(bilirubin=umol_per_l, bilirubin_unit=BilirubinUnit.UMOL_L))
     assert result.stages.liver == expected
+
+
+UMOL_TABLE = LiverStaging.UMOL_L_TABLE
+
+
+@pytest.mark.parametrize(
+    ("umol_per_l", "expected"),
+    [
+        (0.0, 0),
+        (33.0, 0),
+        (33.9, 0),
+        (34.0, 1),
+        (50.0, 1),
+        (50.9, 1),  # between the bands 34–50 and 51–102: the lower one
+        (51.0, 2),
+        (102.0, 2),
+        (103.0, 3),
+        (255.0, 3),
+        (255.1, 4),
+        (256.0, 4),
+    ],
+)
+def test_umol_l_table_stages_umol_values_as_entered_on_the_table_cut_offs(
+    umol_per_l: float, expected: int
+) -> None:
+    result = stage(
+        measured(bilirubin=umol_per_l, bilirubin_unit=BilirubinUnit.UMOL_L), MAGIC, UMOL_TABLE
+    )
+    assert result.stages.liver == expected
+    assert result.drivers[Organ.LIVER] == (StageDriver.BILIRUBIN if expected else None)
+
+
+@pytest.mark.parametrize(
+    ("umol_per_l", "mg_dl_stage", "table_stage"),
+    [(34.0, 0, 1), (34.1, 0, 1), (51.0, 1, 2), (51.3, 1, 2), (103.0, 3, 3), (256.0, 3, 4)],
+)
+def test_the_two_liver_settings_differ_only_between_their_cut_offs(
+    umol_per_l: float, mg_dl_stage: int, table_stage: int
+) -> None:
+    entered = measured(bilirubin=umol_per_l, bilirubin_unit=BilirubinUnit.UMOL_L)
+    assert stage(entered).stages.liver == mg_dl_stage
+    assert stage(entered, MAGIC, UMOL_TABLE).stages.liver == table_stage
+
+
+@pytest.mark.parametrize(
+    ("mg_dl", "expected"),
+    [
+        (1.98, 0),  # 33.858 µmol/L
+        (1.99, 1),  # 34.029 µmol/L
+        (2.98, 1),  # 50.958 µmol/L
+        (2.99, 2),  # 51.129 µmol/L
+        (6.02, 2),  # 102.942 µmol/L
+        (6.03, 3),  # 103.113 µmol/L
+        (14.91, 3),  # 254.961 µmol/L
+        (14.92, 4),  # 255.132 µmol/L
+    ],
+)
+def test_umol_l_table_converts_mg_dl_values_by_17_1_before_staging(
+    mg_dl: float, expected: int
+) -> None:
+    result = stage(measured(bilirubin=mg_dl), MAGIC, UMOL_TABLE)
+    assert result.stages.liver == expected
+
+
+def test_umol_l_table_applies_row_by_row_in_the_array_api() -> None:
+    base = measured().to_arrays()
+    values = np.array([33.0, 34.0, 50.0, 51.0, 102.0, 103.0, 255.0, 256.0])
+    many = MeasurementArrays(
+        **{
+            name: np.full(values.shape, getattr(base, name))
+            for name in MeasurementArrays.__dataclass_fields__
+            if name not in {"bilirubin_mg_dl", "bilirubin_umol_l"}
+        },
+        bilirubin_mg_dl=values / 17.1,
+        bilirubin_umol_l=values,
+    )
+    assert stage_arrays(many, MAGIC, UMOL_TABLE).stages[:, 1].tolist() == [0, 1, 1, 2, 2, 3, 3, 4]
+    assert stage_arrays(many).stages[:, 1].tolist() == [0, 0, 1, 1, 2, 3, 3, 3]
+
+
+def test_umol_l_table_refuses_a_negative_umol_value_naming_bilirubin() -> None:
+    base = measured().to_arrays()
+    with pytest.raises(InputError) as error:
+        MeasurementArrays(
+            **{
+                name: getattr(base, name)
+                for name in MeasurementArrays.__dataclass_fields__
+                if name != "bilirubin_umol_l"
+            },
+            bilirubin_umol_l=np.asarray(-1.0),
+        )
+    assert error.value.errors[0].field == "bilirubin"
 
 
 @pytest.mark.parametrize(
