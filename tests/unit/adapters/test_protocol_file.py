@@ -16,6 +16,12 @@ from trialdesk.domain.errors import ProtocolError
 from trialdesk.domain.gvhd.types import GradingSystem, LiverStaging, Response, ResponseRuleSet
 from trialdesk.domain.protocol import ArmType, Attester, CriterionKind, DoseBasis, VisitPhase
 from trialdesk.domain.randomization.spec import RandomizationMethod
+from trialdesk.domain.refractory_definitions import (
+    EBMT_NIH_CIBMTR_2018,
+    THOMAS_TEXTBOOK,
+    DrugConvention,
+    refractory_definition,
+)
 
 BUILTIN: dict[str, Any] = yaml.safe_load(builtin_protocol_path().read_text(encoding="utf-8"))
 
@@ -149,6 +155,7 @@ def test_builtin_assumptions_cover_what_the_registry_leaves_open() -> None:
         "visits",
         "assessment.response_rules",
         "assessment.liver_staging",
+        "assessment.steroid_refractory",
         "randomization.strata",
         "randomization.method",
         "course.max_courses",
@@ -200,6 +207,50 @@ def test_liver_staging_is_read_from_the_file_and_defaults_to_mg_dl() -> None:
     ]
     parsed = parse_protocol(yaml.safe_dump(unset, allow_unicode=True))
     assert parsed.assessment.liver_staging is LiverStaging.MG_DL
+
+
+def test_builtin_steroid_refractory_definition_is_the_2018_windows_at_methylprednisolone_1mg():
+    definition = load_protocol().assessment.steroid_refractory
+    assert definition.name == "ebmt_2018_methylprednisolone_1mg"
+    assert definition.min_dose_mg_per_kg_day == definition.dependence_dose_mg_per_kg_day == 1.0
+    assert definition.drug_convention is DrugConvention.MG_FOR_MG
+    assert (definition.progression_window, definition.no_improvement_window) == ((3, 5), (5, 7))
+    assert definition.incomplete_after_days == 28
+
+
+@pytest.mark.parametrize("name", ["ebmt_nih_cibmtr_2018", "thomas_textbook", "msb_gvhd001"])
+def test_steroid_refractory_may_name_a_published_set(name: str) -> None:
+    document = copy.deepcopy(BUILTIN)
+    document["assessment"]["steroid_refractory"] = name
+    parsed = parse_protocol(yaml.safe_dump(document, allow_unicode=True))
+    assert parsed.assessment.steroid_refractory is refractory_definition(name)
+
+
+def test_steroid_refractory_block_overrides_only_what_it_sets_and_null_drops_criterion_c():
+    document = copy.deepcopy(BUILTIN)
+    document["assessment"]["steroid_refractory"] = {
+        "name": "own",
+        "based_on": "thomas_textbook",
+        "no_improvement_window": [5, 7],
+        "incomplete_after_days": None,
+    }
+    definition = parse_protocol(yaml.safe_dump(document)).assessment.steroid_refractory
+    assert definition.name == "own"
+    assert definition.progression_window == THOMAS_TEXTBOOK.progression_window
+    assert definition.no_improvement_window == (5, 7)
+    assert definition.incomplete_after_days is None
+    assert definition.min_dose_mg_per_kg_day == 2.0
+    assert definition.drug_convention is DrugConvention.POTENCY
+
+
+def test_steroid_refractory_defaults_to_the_2018_definition_when_absent() -> None:
+    document = copy.deepcopy(BUILTIN)
+    del document["assessment"]["steroid_refractory"]
+    document["assumptions"] = [
+        a for a in document["assumptions"] if a["path"] != "assessment.steroid_refractory"
+    ]
+    parsed = parse_protocol(yaml.safe_dump(document, allow_unicode=True))
+    assert parsed.assessment.steroid_refractory is EBMT_NIH_CIBMTR_2018
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -488,6 +539,23 @@ BROKEN_FILES = [
         _set("assessment.liver_staging", "umol"),
         "assessment.liver_staging: must be one of 'mg_dl' or 'umol_l_table'",
         id="unknown liver staging",
+    ),
+    pytest.param(
+        _set("assessment.steroid_refractory.progression_window", [5, 3]),
+        "assessment.steroid_refractory.progression_window: must be [first day, last day] with"
+        " first ≤ last, got [5, 3]",
+        id="steroid-refractory window out of order",
+    ),
+    pytest.param(
+        _set("assessment.steroid_refractory.min_dose_mg_per_kg_day", 0),
+        "assessment.steroid_refractory.min_dose_mg_per_kg_day: must be > 0",
+        id="steroid-refractory dose threshold of zero",
+    ),
+    pytest.param(
+        _set("assessment.steroid_refractory", "reach2"),
+        "assessment.steroid_refractory: must be one of 'ebmt_nih_cibmtr_2018', 'thomas_textbook'"
+        " or 'msb_gvhd001'",
+        id="unknown steroid-refractory definition",
     ),
     pytest.param(
         _minimization_without_settings,

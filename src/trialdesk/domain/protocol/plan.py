@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from trialdesk.domain.gvhd.types import GradingSystem, LiverStaging, ResponseRuleSet
+from trialdesk.domain.refractory_definitions import EBMT_NIH_CIBMTR_2018, RefractoryDefinition
 
 __all__ = [
     "AnalysisPlan",
@@ -64,6 +65,8 @@ class AssessmentRules:
     baseline_visit: str = "D1"
     #: The bilirubin cut-offs that stage the liver: MAGIC's in mg/dL or a µmol/L table.
     liver_staging: LiverStaging = LiverStaging.MG_DL
+    #: The steroid-refractory definition the screening aid applies by default.
+    steroid_refractory: RefractoryDefinition = EBMT_NIH_CIBMTR_2018
 
 
 @dataclass(frozen=True, slots=True)

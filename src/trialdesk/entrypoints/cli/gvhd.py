@@ -1,4 +1,4 @@
-"""``trialdesk gvhd``: organ staging, overall grade and response of acute GVHD."""
+"""``trialdesk gvhd``: organ staging, overall grade, response and steroid-refractoriness."""
 
 from __future__ import annotations
 
@@ -21,11 +21,13 @@ from trialdesk.domain.gvhd import (
     grade_label,
     stage,
 )
+from trialdesk.entrypoints.cli.gvhd_steroids import steroid_refractory_command
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, new_app
 
 __all__ = ["app"]
 
 app = new_app("gvhd", "Stage, grade and assess the response of acute GVHD.")
+app.command("steroid-refractory")(steroid_refractory_command)
 
 # Domain field names → the options a user typed, so that errors name what they can fix.
 _STAGE_OPTIONS = {
