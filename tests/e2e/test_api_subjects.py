@@ -173,7 +173,7 @@ def test_weekly_assessments_derive_stages_response_and_the_next_step(journey: We
     _first_dose(api, subject_id)
     baseline = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+        {"assessed_on": DAY1.isoformat(), "additional_therapy": False, "measurements": BASELINE},
     ).json()
     assert baseline["stages"] == {"skin": 2, "liver": 2, "upper_gi": 0, "lower_gi": 1}
     assert baseline["grade"] == 3
@@ -185,7 +185,11 @@ def test_weekly_assessments_derive_stages_response_and_the_next_step(journey: We
     worse = {**BASELINE, "bilirubin": 8.0}
     week1 = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(), "measurements": worse},
+        {
+            "assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(),
+            "additional_therapy": False,
+            "measurements": worse,
+        },
     ).json()
     assert week1["visit"] == "D8"
     assert week1["response"] == "PD"
@@ -201,14 +205,18 @@ def test_a_saved_assessment_is_answered_with_its_rules_and_as_the_subject_page_s
     _first_dose(api, subject_id)
     api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+        {"assessed_on": DAY1.isoformat(), "additional_therapy": False, "measurements": BASELINE},
     )
     journey.clock.advance(days=7)
     api = api_as(journey, "coord.bj")  # the idle session has expired
     better = {**BASELINE, "bilirubin": 1.0, "skin_bsa_pct": 10.0}
     saved = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(), "measurements": better},
+        {
+            "assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(),
+            "additional_therapy": False,
+            "measurements": better,
+        },
     )
     assert saved.status_code == 201, saved.text
     answer = saved.json()
@@ -227,7 +235,11 @@ def test_a_refused_assessment_names_the_measurement_and_saves_nothing(journey: W
     subject_id, _ = _randomized(api)
     refused = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": DAY1.isoformat(), "measurements": {**BASELINE, "skin_bsa_pct": 150}},
+        {
+            "assessed_on": DAY1.isoformat(),
+            "additional_therapy": False,
+            "measurements": {**BASELINE, "skin_bsa_pct": 150},
+        },
     )
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["measurements.skin_bsa_pct"]
@@ -321,7 +333,7 @@ def test_only_the_investigator_signs_and_a_wrong_password_is_a_field_error(
     _first_dose(coordinator, subject_id)
     assessment = coordinator.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+        {"assessed_on": DAY1.isoformat(), "additional_therapy": False, "measurements": BASELINE},
     ).json()
     body = {"entity": "gvhd_assessments", "record_id": assessment["id"],
             "password": "Correct-Horse-42", "meaning": "I approve this assessment"}  # fmt: skip

@@ -163,7 +163,8 @@ def test_the_subject_page_saves_doses_and_assessments_and_shows_derived_values(
     assert re.search(r'class="dose done in_window" data-code="anti_cd25"', dosed.text)
     assessed = client.post(
         f"{url}/assessments",
-        data={"csrf_token": csrf, "assessed_on": DAY1.isoformat(), "bilirubin_unit": "mg/dL",
+        data={"csrf_token": csrf, "additional_therapy": "no",
+            "assessed_on": DAY1.isoformat(), "bilirubin_unit": "mg/dL",
               **{k: str(v) for k, v in BASELINE.items()}},
     )  # fmt: skip
     row = re.search(r'<tbody id="assessments"><tr>(.*?)</tr>', assessed.text, re.S)

@@ -33,6 +33,7 @@ def _assess(world: TrialWorld, on: dt.date, **measurements: object) -> int:
     return clinical.record_gvhd_assessment(
         world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         assessed_on=on, measurements=measurements, protocol=world.protocol,
+        additional_therapy=False,
     )  # fmt: skip
 
 
