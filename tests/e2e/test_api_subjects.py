@@ -375,3 +375,75 @@ def test_registering_at_another_site_is_refused(web: WebWorld) -> None:
     bad = api.post("/subjects", {"site_code": "BJ01", "screening_number": "has space"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "screening_number"
+
+
+def test_after_randomization_an_assessment_needs_the_additional_therapy_answer(
+    journey: WebWorld,
+) -> None:
+    api = api_as(journey, "coord.bj")
+    subject_id, _ = _randomized(api)
+    before = count(journey, "gvhd_assessments")
+    unanswered = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+    )
+    assert unanswered.status_code == 422
+    assert [e["field"] for e in unanswered.json()["errors"]] == ["additional_therapy"]
+    unnamed = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": True},
+    )
+    assert unnamed.status_code == 422
+    assert [e["field"] for e in unnamed.json()["errors"]] == ["additional_therapy_names"]
+    too_long = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": True,
+         "additional_therapy_names": "x" * 201},
+    )  # fmt: skip
+    assert too_long.status_code == 422
+    assert count(journey, "gvhd_assessments") == before
+    saved = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": True,
+         "additional_therapy_names": "ruxolitinib"},
+    )  # fmt: skip
+    assert saved.status_code == 201, saved.text
+    assert (saved.json()["additional_therapy"], saved.json()["additional_therapy_names"]) == (
+        True,
+        "ruxolitinib",
+    )
+
+
+def test_an_organ_attributed_to_another_cause_is_staged_0_and_the_audit_says_why(
+    journey: WebWorld,
+) -> None:
+    api = api_as(journey, "coord.bj")
+    subject_id, _ = _randomized(api)
+    _first_dose(api, subject_id)
+    liver = {
+        "biopsy": "not_done",
+        "causes": ["drug_cholestasis"],
+        "attributed_to_other_cause": True,
+    }
+    saved = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": False,
+         "attribution": {"liver": liver}},
+    )  # fmt: skip
+    assert saved.status_code == 201, saved.text
+    answer = saved.json()
+    # BASELINE stages skin 2, liver 2, lower GI 1 (grade III); without the liver it is grade II.
+    assert answer["stages"] == {"skin": 2, "liver": 0, "upper_gi": 0, "lower_gi": 1}
+    assert answer["grade"] == 2
+    assert answer["attribution"]["liver"]["stage_measured"] == 2
+    assert answer["attribution"]["liver"]["reason"] == "attributed to drug cholestasis"
+    with journey.store.new_uow() as uow:
+        trail = uow.records.find("audit_trail", entity="gvhd_assessments")
+    assert any("attributed to drug cholestasis" in (row["new_value"] or "") for row in trail)
+    bad = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": False,
+         "attribution": {"liver": {"attributed_to_other_cause": True}}},
+    )  # fmt: skip
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["attribution.liver.causes"]
