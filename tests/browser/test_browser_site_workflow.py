@@ -174,6 +174,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
         page.fill("#bilirubin", bilirubin)
         page.select_option("#bilirubin_unit", "mg/dL")
         page.fill("#stool_ml_per_day", "800")
+        page.check("#additional_therapy_no")
 
     fill_assessment(day15, "34")
     page.select_option("select#visit", "D15")
