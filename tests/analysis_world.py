@@ -153,6 +153,7 @@ def _follow_up(
     clinical.record_gvhd_assessment(
         store.new_uow(), as_user=coordinator, subject_id=subject_id, assessed_on=on(1),
         measurements=baseline, protocol=world.protocol,
+        additional_therapy=False,
     )  # fmt: skip
     p_cr = 0.55 if arm == "msc_cd25" else 0.3
     complete = rng.random() < p_cr
@@ -164,6 +165,7 @@ def _follow_up(
             store.new_uow(), as_user=coordinator, subject_id=subject_id,
             assessed_on=on(visit_day + int(rng.integers(-1, 2))),
             measurements=_scaled(baseline, factor), protocol=world.protocol,
+            additional_therapy=False,
         )  # fmt: skip
     for _ in range(int(rng.integers(0, 4))):
         grade = int(rng.integers(1, 5))

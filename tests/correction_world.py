@@ -108,6 +108,7 @@ def records(journey: WebWorld) -> Records:
     ids["assessments"] = clinical.record_gvhd_assessment(
         uow(), as_user=coordinator, subject_id=subject_id, assessed_on=DAY1,
         measurements=BASELINE, protocol=protocol,
+        additional_therapy=False,
     )  # fmt: skip
     ids["adverse-events"] = clinical.report_adverse_event(
         uow(), as_user=coordinator, subject_id=subject_id, term="Pneumonia", ctcae_grade=3,

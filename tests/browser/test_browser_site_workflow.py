@@ -86,12 +86,14 @@ def _first_weeks(live: LiveServer, subject_id: int, day1: dt.date) -> int:
     clinical.record_gvhd_assessment(
         uow(), as_user=world.coordinator, subject_id=subject_id, assessed_on=day1,
         measurements=BASELINE, protocol=protocol, visit_code="D1",
+        additional_therapy=False,
     )  # fmt: skip
     day8 = day1 + dt.timedelta(days=7)
     live.clock.travel_to(_at(day8))
     return clinical.record_gvhd_assessment(
         uow(), as_user=world.coordinator, subject_id=subject_id, assessed_on=day8,
         measurements={**BASELINE, "skin_bsa_pct": 60}, protocol=protocol, visit_code="D8",
+        additional_therapy=False,
     )  # fmt: skip
 
 
@@ -172,6 +174,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
         page.fill("#bilirubin", bilirubin)
         page.select_option("#bilirubin_unit", "mg/dL")
         page.fill("#stool_ml_per_day", "800")
+        page.check("#additional_therapy_no")
 
     fill_assessment(day15, "34")
     page.select_option("select#visit", "D15")

@@ -53,7 +53,11 @@ def test_the_issues_7_2_cell_dose_is_refused_naming_the_field(journey: WebWorld)
 def test_bilirubin_34_mg_dl_warns_409_and_saves_once_confirmed(journey: WebWorld) -> None:
     api = api_as(journey, "coord.bj")
     subject_id, _ = _randomized(api)
-    assessment = {"assessed_on": DAY1.isoformat(), "measurements": BILIRUBIN_34}
+    assessment = {
+        "assessed_on": DAY1.isoformat(),
+        "additional_therapy": False,
+        "measurements": BILIRUBIN_34,
+    }
     asked = api.post(f"/subjects/{subject_id}/assessments", assessment)
     assert asked.status_code == 409
     body = asked.json()
@@ -85,7 +89,11 @@ def test_an_assessment_dated_before_randomization_is_refused(journey: WebWorld) 
     before = (DAY1 - dt.timedelta(days=1)).isoformat()
     refused = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": before, "measurements": {"skin_bsa_pct": 30, "bilirubin": 2}},
+        {
+            "assessed_on": before,
+            "additional_therapy": False,
+            "measurements": {"skin_bsa_pct": 30, "bilirubin": 2},
+        },
     )
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["assessed_on"]

@@ -173,7 +173,7 @@ def test_weekly_assessments_derive_stages_response_and_the_next_step(journey: We
     _first_dose(api, subject_id)
     baseline = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+        {"assessed_on": DAY1.isoformat(), "additional_therapy": False, "measurements": BASELINE},
     ).json()
     assert baseline["stages"] == {"skin": 2, "liver": 2, "upper_gi": 0, "lower_gi": 1}
     assert baseline["grade"] == 3
@@ -185,7 +185,11 @@ def test_weekly_assessments_derive_stages_response_and_the_next_step(journey: We
     worse = {**BASELINE, "bilirubin": 8.0}
     week1 = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(), "measurements": worse},
+        {
+            "assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(),
+            "additional_therapy": False,
+            "measurements": worse,
+        },
     ).json()
     assert week1["visit"] == "D8"
     assert week1["response"] == "PD"
@@ -201,14 +205,18 @@ def test_a_saved_assessment_is_answered_with_its_rules_and_as_the_subject_page_s
     _first_dose(api, subject_id)
     api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+        {"assessed_on": DAY1.isoformat(), "additional_therapy": False, "measurements": BASELINE},
     )
     journey.clock.advance(days=7)
     api = api_as(journey, "coord.bj")  # the idle session has expired
     better = {**BASELINE, "bilirubin": 1.0, "skin_bsa_pct": 10.0}
     saved = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(), "measurements": better},
+        {
+            "assessed_on": (DAY1 + dt.timedelta(days=7)).isoformat(),
+            "additional_therapy": False,
+            "measurements": better,
+        },
     )
     assert saved.status_code == 201, saved.text
     answer = saved.json()
@@ -227,7 +235,11 @@ def test_a_refused_assessment_names_the_measurement_and_saves_nothing(journey: W
     subject_id, _ = _randomized(api)
     refused = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": DAY1.isoformat(), "measurements": {**BASELINE, "skin_bsa_pct": 150}},
+        {
+            "assessed_on": DAY1.isoformat(),
+            "additional_therapy": False,
+            "measurements": {**BASELINE, "skin_bsa_pct": 150},
+        },
     )
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["measurements.skin_bsa_pct"]
@@ -321,7 +333,7 @@ def test_only_the_investigator_signs_and_a_wrong_password_is_a_field_error(
     _first_dose(coordinator, subject_id)
     assessment = coordinator.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+        {"assessed_on": DAY1.isoformat(), "additional_therapy": False, "measurements": BASELINE},
     ).json()
     body = {"entity": "gvhd_assessments", "record_id": assessment["id"],
             "password": "Correct-Horse-42", "meaning": "I approve this assessment"}  # fmt: skip
@@ -363,3 +375,75 @@ def test_registering_at_another_site_is_refused(web: WebWorld) -> None:
     bad = api.post("/subjects", {"site_code": "BJ01", "screening_number": "has space"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "screening_number"
+
+
+def test_after_randomization_an_assessment_needs_the_additional_therapy_answer(
+    journey: WebWorld,
+) -> None:
+    api = api_as(journey, "coord.bj")
+    subject_id, _ = _randomized(api)
+    before = count(journey, "gvhd_assessments")
+    unanswered = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE},
+    )
+    assert unanswered.status_code == 422
+    assert [e["field"] for e in unanswered.json()["errors"]] == ["additional_therapy"]
+    unnamed = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": True},
+    )
+    assert unnamed.status_code == 422
+    assert [e["field"] for e in unnamed.json()["errors"]] == ["additional_therapy_names"]
+    too_long = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": True,
+         "additional_therapy_names": "x" * 201},
+    )  # fmt: skip
+    assert too_long.status_code == 422
+    assert count(journey, "gvhd_assessments") == before
+    saved = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": True,
+         "additional_therapy_names": "ruxolitinib"},
+    )  # fmt: skip
+    assert saved.status_code == 201, saved.text
+    assert (saved.json()["additional_therapy"], saved.json()["additional_therapy_names"]) == (
+        True,
+        "ruxolitinib",
+    )
+
+
+def test_an_organ_attributed_to_another_cause_is_staged_0_and_the_audit_says_why(
+    journey: WebWorld,
+) -> None:
+    api = api_as(journey, "coord.bj")
+    subject_id, _ = _randomized(api)
+    _first_dose(api, subject_id)
+    liver = {
+        "biopsy": "not_done",
+        "causes": ["drug_cholestasis"],
+        "attributed_to_other_cause": True,
+    }
+    saved = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": False,
+         "attribution": {"liver": liver}},
+    )  # fmt: skip
+    assert saved.status_code == 201, saved.text
+    answer = saved.json()
+    # BASELINE stages skin 2, liver 2, lower GI 1 (grade III); without the liver it is grade II.
+    assert answer["stages"] == {"skin": 2, "liver": 0, "upper_gi": 0, "lower_gi": 1}
+    assert answer["grade"] == 2
+    assert answer["attribution"]["liver"]["stage_measured"] == 2
+    assert answer["attribution"]["liver"]["reason"] == "attributed to drug cholestasis"
+    with journey.store.new_uow() as uow:
+        trail = uow.records.find("audit_trail", entity="gvhd_assessments")
+    assert any("attributed to drug cholestasis" in (row["new_value"] or "") for row in trail)
+    bad = api.post(
+        f"/subjects/{subject_id}/assessments",
+        {"assessed_on": DAY1.isoformat(), "measurements": BASELINE, "additional_therapy": False,
+         "attribution": {"liver": {"attributed_to_other_cause": True}}},
+    )  # fmt: skip
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["attribution.liver.causes"]

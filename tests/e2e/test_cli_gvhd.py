@@ -1,6 +1,7 @@
 """``trialdesk gvhd stage`` and ``trialdesk gvhd response`` through the command line."""
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -166,3 +167,105 @@ def test_response_bad_stages_name_the_option_and_exit_non_zero(
     assert f"{option}: " in result.output
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("umol", "expected"), [("50", 1), ("51", 2), ("255", 3), ("256", 4)])
+def test_stage_with_the_umol_l_table_stages_umol_values_as_entered(
+    umol: str, expected: int
+) -> None:
+    document = run_json(
+        "stage", "--skin-bsa", "0", "--bilirubin", umol, "--bilirubin-unit", "umol/L",
+        "--liver-staging", "umol_l_table",
+    )  # fmt: skip
+    assert document["stages"]["liver"] == expected  # type: ignore[index]
+    assert document["liver_staging"] == "umol_l_table"
+
+
+# trialdesk gvhd steroid-refractory: the screening aid, by the protocol's definition or a named one.
+
+STEROID_ARGS = ["--start", "2024-03-01", "--drug", "methylprednisolone"]
+
+
+@pytest.mark.parametrize(
+    ("dose", "expected", "criterion"),
+    [("0.99", "insufficient_data", None), ("1", "refractory", "b"), ("1.01", "refractory", "b")],
+)
+def test_steroid_refractory_uses_the_protocols_methylprednisolone_1mg_definition(
+    dose: str, expected: str, criterion: str | None
+) -> None:
+    document = run_json(
+        "steroid-refractory", *STEROID_ARGS, "--dose-mg-per-kg", dose,
+        "--assessments", "2024-03-01:3,2024-03-07:3",
+    )  # fmt: skip
+    assert document["result"] == expected
+    assert document["criterion"] == criterion
+    assert document["definition"]["name"] == "ebmt_2018_methylprednisolone_1mg"  # type: ignore[index]
+    assert document["screening_aid"] is True
+
+
+def test_steroid_refractory_under_the_2018_set_leaves_methylprednisolone_1mg_undecided() -> None:
+    document = run_json(
+        "steroid-refractory", *STEROID_ARGS, "--dose-mg-per-kg", "1",
+        "--assessments", "2024-03-01:3,2024-03-07:3", "--definition", "ebmt_nih_cibmtr_2018",
+    )  # fmt: skip
+    assert document["result"] == "insufficient_data"
+    assert document["prednisone_equivalent_mg_per_kg_day"] == 1.25
+    assert document["reasons"] == [
+        "starting dose 1.25 mg/kg/day is below 2: criteria (a) and (b) do not apply"
+    ]
+
+
+def test_steroid_refractory_reads_statuses_from_a_json_file(tmp_path: Path) -> None:
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([{"on": "2024-03-04", "status": "progressed"}]))
+    document = run_json(
+        "steroid-refractory", *STEROID_ARGS, "--dose-mg-per-kg", "1.6",
+        "--assessments", str(history), "--definition", "ebmt_nih_cibmtr_2018",
+    )  # fmt: skip
+    assert document["result"] == "refractory"
+    assert document["criteria"] == ["a"]
+    assert document["reasons"][0] == "(a) progression on day 3 of steroids"
+
+
+def test_steroid_refractory_human_output_names_the_criterion_and_the_reasoning() -> None:
+    result = runner.invoke(
+        app,
+        ["gvhd", "steroid-refractory", *STEROID_ARGS, "--dose-mg-per-kg", "1",
+         "--assessments", "2024-03-01:3,2024-03-07:3"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Steroid-refractory" in result.output
+    assert "(b) no improvement" in result.output
+    assert "no improvement by day 6 (unchanged)" in result.output
+    assert "investigator confirms" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--assessments", "2024-03-01:3", "--definition", "reach2"], "--definition: unknown"),
+        (["--assessments", "2024-03-01"], "--assessments[0]: must be 'YYYY-MM-DD:GRADE'"),
+        (["--assessments", "2024-03-01:3,2024-02-07:2"], "--assessments[1]: must be after"),
+        (["--assessments", "2024-03-01:5"], "--assessments[0].grade: must be a grade"),
+        (["--assessments", "2024-03-01:better"], "--assessments[0]: 'better' is neither"),
+        (["--assessments", "03/01/2024:3"], "--assessments[0]: must be a date"),
+        (["--assessments", "missing.json"], "--assessments: cannot read missing.json"),
+    ],
+)
+def test_steroid_refractory_bad_input_names_the_option(args: list[str], message: str) -> None:
+    result = runner.invoke(
+        app, ["gvhd", "steroid-refractory", *STEROID_ARGS, "--dose-mg-per-kg", "1", *args]
+    )
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_steroid_refractory_refuses_a_zero_dose_naming_the_option() -> None:
+    result = runner.invoke(
+        app,
+        ["gvhd", "steroid-refractory", *STEROID_ARGS, "--dose-mg-per-kg", "0",
+         "--assessments", "2024-03-01:3", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["errors"][0]["field"] == "--dose-mg-per-kg"

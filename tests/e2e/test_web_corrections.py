@@ -30,6 +30,7 @@ def _later_assessment(records: Records, skin_bsa_pct: float) -> int:
         subject_id=records.subject_id, assessed_on=DAY1 + dt.timedelta(days=7),
         measurements={"skin_bsa_pct": skin_bsa_pct, "bilirubin": 1.0, "stool_ml_per_day": 0},
         protocol=load_protocol(),
+        additional_therapy=False,
     )  # fmt: skip
 
 

@@ -31,7 +31,8 @@ def _browser(world: WebWorld) -> tuple[TestClient, str]:
     return client, login(client, "coord.bj")
 
 
-ASSESSMENT = {"assessed_on": DAY1.isoformat(), "skin_bsa_pct": "30", "bilirubin": "34",
+ASSESSMENT = {"additional_therapy": "no",
+              "assessed_on": DAY1.isoformat(), "skin_bsa_pct": "30", "bilirubin": "34",
               "bilirubin_unit": "mg/dL", "stool_ml_per_day": "800"}  # fmt: skip
 
 

@@ -64,7 +64,12 @@ def test_the_api_keeps_the_visit_chosen_for_an_assessment(journey: WebWorld) -> 
     assert api.get(f"/subjects/{subject_id}").json()["state"] == "on_treatment"
     baseline = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": _on(1), "measurements": BASELINE, "visit_code": "D1"},
+        {
+            "assessed_on": _on(1),
+            "additional_therapy": False,
+            "measurements": BASELINE,
+            "visit_code": "D1",
+        },
     )
     assert baseline.status_code == 201, baseline.text
     journey.clock.advance(days=8)
@@ -72,7 +77,12 @@ def test_the_api_keeps_the_visit_chosen_for_an_assessment(journey: WebWorld) -> 
     # Day 9 is nearest week 1 by date, but the user says it is week 2's assessment.
     saved = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": _on(9), "measurements": BASELINE, "visit_code": "D15"},
+        {
+            "assessed_on": _on(9),
+            "additional_therapy": False,
+            "measurements": BASELINE,
+            "visit_code": "D15",
+        },
     )
     assert saved.status_code == 201, saved.text
     assert (saved.json()["visit"], saved.json()["course"]) == ("D15", 1)
@@ -85,7 +95,12 @@ def test_the_api_keeps_the_visit_chosen_for_an_assessment(journey: WebWorld) -> 
     before = count(journey, "gvhd_assessments")
     refused = api.post(
         f"/subjects/{subject_id}/assessments",
-        {"assessed_on": _on(9), "measurements": BASELINE, "visit_code": "W12"},
+        {
+            "assessed_on": _on(9),
+            "additional_therapy": False,
+            "measurements": BASELINE,
+            "visit_code": "W12",
+        },
     )
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["visit_code"]
@@ -108,7 +123,8 @@ def test_the_assessment_form_saves_the_chosen_visit(journey: WebWorld) -> None:
     for day, visit in ((1, "D1"), (9, "D15")):
         saved = client.post(
             f"{url}/assessments",
-            data={"csrf_token": csrf, "assessed_on": _on(day), "visit": visit,
+            data={"csrf_token": csrf, "additional_therapy": "no",
+                "assessed_on": _on(day), "visit": visit,
                   "bilirubin_unit": "mg/dL", **{k: str(v) for k, v in BASELINE.items()}},
         )  # fmt: skip
         assert saved.status_code == 200, saved.text
@@ -117,7 +133,7 @@ def test_the_assessment_form_saves_the_chosen_visit(journey: WebWorld) -> None:
     # the same assessment saved less than a minute ago.
     taken = client.post(
         f"{url}/assessments",
-        data={"csrf_token": csrf, "assessed_on": _on(8), "visit": "D15",
+        data={"csrf_token": csrf, "additional_therapy": "no", "assessed_on": _on(8), "visit": "D15",
               "bilirubin_unit": "mg/dL", **{k: str(v) for k, v in BASELINE.items()}},
     )  # fmt: skip
     assert taken.status_code == 422
@@ -135,7 +151,8 @@ def test_after_a_switch_the_header_says_what_happened_and_the_plan_is_cancelled(
     for day, values in ((1, BASELINE), (8, {**BASELINE, "bilirubin": 8.0})):
         client.post(
             f"{url}/assessments",
-            data={"csrf_token": csrf, "assessed_on": _on(day), "bilirubin_unit": "mg/dL",
+            data={"csrf_token": csrf, "additional_therapy": "no",
+                "assessed_on": _on(day), "bilirubin_unit": "mg/dL",
                   **{k: str(v) for k, v in values.items()}},
         )  # fmt: skip
     assert re.search(
@@ -192,7 +209,8 @@ def test_the_form_suggests_a_visit_only_while_its_window_is_open_today(
     for day, visit, skin in ((1, "D1", "30"), (-2, "", "10")):
         client.post(
             f"{url}/assessments",
-            data={"csrf_token": csrf, "assessed_on": _on(day), "visit": visit,
+            data={"csrf_token": csrf, "additional_therapy": "no",
+                "assessed_on": _on(day), "visit": visit,
                   "skin_bsa_pct": skin, "bilirubin": "4", "bilirubin_unit": "mg/dL",
                   "stool_ml_per_day": "800"},
         )  # fmt: skip

@@ -116,7 +116,8 @@ def test_an_assessment_without_its_bilirubin_unit_is_refused_naming_the_unit(
     client, csrf, url = _randomized(journey)
     refused = client.post(
         f"{url}/assessments",
-        data={"csrf_token": csrf, "assessed_on": DAY1.isoformat(), "skin_bsa_pct": "30",
+        data={"csrf_token": csrf, "additional_therapy": "no",
+            "assessed_on": DAY1.isoformat(), "skin_bsa_pct": "30",
               "bilirubin": "4", "bullae": "on", "bilirubin_unit": ""},
     )  # fmt: skip
     assert refused.status_code == 422

@@ -77,7 +77,8 @@ def _assess(client: TestClient, csrf: str, url: str, day: int, values: dict[str,
     on = DAY1 + dt.timedelta(days=day - 1)
     saved = client.post(
         f"{url}/assessments",
-        data={"csrf_token": csrf, "assessed_on": on.isoformat(), "bilirubin_unit": "mg/dL",
+        data={"csrf_token": csrf, "additional_therapy": "no",
+            "assessed_on": on.isoformat(), "bilirubin_unit": "mg/dL",
               **{k: str(v) for k, v in values.items()}},
     )  # fmt: skip
     assert saved.status_code == 200, saved.text

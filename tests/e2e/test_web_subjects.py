@@ -163,13 +163,46 @@ def test_the_subject_page_saves_doses_and_assessments_and_shows_derived_values(
     assert re.search(r'class="dose done in_window" data-code="anti_cd25"', dosed.text)
     assessed = client.post(
         f"{url}/assessments",
-        data={"csrf_token": csrf, "assessed_on": DAY1.isoformat(), "bilirubin_unit": "mg/dL",
+        data={"csrf_token": csrf, "additional_therapy": "no",
+              "assessed_on": DAY1.isoformat(), "bilirubin_unit": "mg/dL",
               **{k: str(v) for k, v in BASELINE.items()}},
     )  # fmt: skip
     row = re.search(r'<tbody id="assessments"><tr>(.*?)</tr>', assessed.text, re.S)
     assert row is not None
     cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
     assert cells == ["2026-03-02", "D1 – Day 1 (baseline)", "2", "2", "0", "1", "3", "baseline"]
+
+
+def test_the_assessment_form_asks_for_additional_therapy_and_shows_the_attribution(
+    journey: WebWorld,
+) -> None:
+    client, csrf = _browser(journey, "coord.bj")
+    _screen_and_consent(client, csrf, journey.subject_id)
+    _randomize(client, csrf, journey.subject_id)
+    url = f"/subjects/{journey.subject_id}"
+    form = client.get(url).text
+    # Yes/no radios with neither checked: an unanswered question must not read as "no".
+    radios = re.findall(r'<input id="additional_therapy_(yes|no)"[^>]*>', form)
+    assert radios == ["yes", "no"]
+    assert not re.search(r'name="additional_therapy" type="radio" value="\w+" checked', form)
+    measured = {"csrf_token": csrf, "assessed_on": DAY1.isoformat(), "bilirubin_unit": "mg/dL",
+                **{k: str(v) for k, v in BASELINE.items()}}  # fmt: skip
+    unanswered = client.post(f"{url}/assessments", data=measured)
+    assert unanswered.status_code == 422
+    assert re.search(r'id="additional_therapy-error"[^>]*>[^<]*answer yes or no', unanswered.text)
+    assert count(journey, "gvhd_assessments") == 0
+    saved = client.post(
+        f"{url}/assessments",
+        data={**measured, "additional_therapy": "yes", "additional_therapy_names": "ruxolitinib",
+              "attr_liver_biopsy": "not_done", "attr_liver_causes": "drug_cholestasis",
+              "attr_liver_attributed": "on"},
+    )  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    row = re.search(r'<tbody id="assessments"><tr>(.*?)</tr>', saved.text, re.S)
+    assert row is not None
+    assert re.findall(r"<td>([^<]*)</td>", row.group(1))[2:7] == ["2", "0", "0", "1", "2"]
+    assert "Yes: ruxolitinib" in row.group(1)
+    assert "Liver: not staged — attributed to drug cholestasis" in row.group(1)
 
 
 def test_a_refused_dose_shows_the_error_next_to_the_weight_and_saves_nothing(

@@ -12,7 +12,7 @@ from trial_world import BASELINE_MEASUREMENTS, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import clinical, subjects
+from trialdesk.services import clinical, corrections, subjects
 
 AWARE = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
 
@@ -33,6 +33,7 @@ def _assess(world: TrialWorld, on: dt.date, **measurements: object) -> int:
     return clinical.record_gvhd_assessment(
         world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         assessed_on=on, measurements=measurements, protocol=world.protocol,
+        additional_therapy=False,
     )  # fmt: skip
 
 
@@ -176,3 +177,37 @@ def test_bad_input_names_the_field_and_changes_nothing(world: TrialWorld, case: 
     with pytest.raises(error, match=field):
         call(world)
     assert [world.count(t) for t in tables] == before
+
+
+def test_before_randomization_the_additional_therapy_answer_may_be_left_out(
+    world: TrialWorld,
+) -> None:
+    assessment = clinical.record_gvhd_assessment(
+        world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
+        assessed_on=TODAY, measurements=BASELINE_MEASUREMENTS, protocol=world.protocol,
+    )  # fmt: skip
+    row = _row(world, "gvhd_assessments", assessment)
+    assert (row["additional_therapy"], row["additional_therapy_names"]) == (None, None)
+    assert row["attribution"] is None
+
+
+def test_a_correction_of_the_measurements_keeps_the_organ_attribution(world: TrialWorld) -> None:
+    liver = {"causes": ["sos_vod"], "attributed_to_other_cause": True}
+    assessment = clinical.record_gvhd_assessment(
+        world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
+        assessed_on=TODAY, measurements=BASELINE_MEASUREMENTS, protocol=world.protocol,
+        attribution={"liver": liver},
+    )  # fmt: skip
+    row = _row(world, "gvhd_assessments", assessment)
+    assert row["liver_stage"] == 0
+    assert row["attribution"]["liver"]["stage_measured"] == 2
+    assert row["attribution"]["liver"]["reason"] == "attributed to SOS/VOD"
+    corrections.correct_record(
+        world.store.new_uow(), as_user=world.investigator, entity="gvhd_assessments",
+        record_id=assessment, changes={"measurements": {**BASELINE_MEASUREMENTS, "bilirubin": 7.0}},
+        reason="lab value mistyped", protocol=world.protocol,
+    )  # fmt: skip
+    corrected = _row(world, "gvhd_assessments", assessment)
+    assert corrected["liver_stage"] == 0
+    assert corrected["attribution"]["liver"]["stage_measured"] == 3
+    assert corrected["attribution"]["liver"]["reason"] == "attributed to SOS/VOD"

@@ -133,6 +133,7 @@ def _assessment(world: TrialWorld, days_ago: int, measurements: dict[str, object
         world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         assessed_on=TODAY - dt.timedelta(days=days_ago), measurements=measurements,
         protocol=world.protocol,
+        additional_therapy=False,
     )  # fmt: skip
 
 

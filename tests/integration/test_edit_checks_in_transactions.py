@@ -45,6 +45,7 @@ def _assess(world: TrialWorld, **extra: Any) -> int:
     return clinical.record_gvhd_assessment(
         world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         assessed_on=TODAY, measurements=LIVER, protocol=world.protocol, **extra,
+        additional_therapy=False,
     )  # fmt: skip
 
 

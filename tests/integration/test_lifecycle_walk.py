@@ -121,6 +121,7 @@ def _assess(
         world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         assessed_on=_on(study_day), measurements=measurements, protocol=world.protocol,
         read_after=world.store.new_read_uow(), visit_code=visit,
+        additional_therapy=False,
     )  # fmt: skip
 
 

@@ -73,6 +73,7 @@ def test_correcting_measurements_re_derives_the_stages(world: TrialWorld) -> Non
     assessment = clinical.record_gvhd_assessment(
         world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         assessed_on=TODAY, measurements=BASELINE_MEASUREMENTS, protocol=world.protocol,
+        additional_therapy=False,
     )  # fmt: skip
     diff = corrections.correct_record(
         world.store.new_uow(), as_user=world.investigator, entity="gvhd_assessments",
@@ -87,6 +88,7 @@ def test_a_derived_field_cannot_be_corrected_directly(world: TrialWorld) -> None
     assessment = clinical.record_gvhd_assessment(
         world.store.new_uow(), as_user=world.investigator, subject_id=world.subject_id,
         assessed_on=TODAY, measurements=BASELINE_MEASUREMENTS, protocol=world.protocol,
+        additional_therapy=False,
     )  # fmt: skip
     with pytest.raises(InputError, match="grade"):
         corrections.correct_record(

@@ -13,8 +13,9 @@ Definitions (Schoemans HM et al., Bone Marrow Transplant 2018;53:1401-15):
   treatment of ≥ 7 days, or aGVHD recurs during the taper;
 * intolerant — steroids cause unacceptable toxicity.
 
-The day thresholds and the dose threshold are parameters (:class:`RefractoryDefinition`), so the
-Thomas textbook definition and the MSB-GVHD001 trial definition are configurations, not code.
+The day thresholds and the dose threshold are parameters (:class:`RefractoryDefinition`, in
+:mod:`trialdesk.domain.refractory_definitions`), so the Thomas textbook definition, the
+MSB-GVHD001 trial definition and a protocol's own thresholds are configurations, not code.
 
 Day numbers count from the steroid start (the start date is day 0). Reading choices where the
 text leaves room:
@@ -34,13 +35,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from trialdesk.domain.errors import FieldError, InputError
+from trialdesk.domain.refractory_definitions import (
+    DEFINITIONS,
+    EBMT_NIH_CIBMTR_2018,
+    MSB_GVHD001,
+    THOMAS_TEXTBOOK,
+    DrugConvention,
+    RefractoryDefinition,
+    refractory_definition,
+)
 
 __all__ = [
+    "DEFINITIONS",
     "EBMT_NIH_CIBMTR_2018",
     "MSB_GVHD001",
     "THOMAS_TEXTBOOK",
     "DiseaseStatus",
     "DoseChange",
+    "DrugConvention",
     "GradeAssessment",
     "RefractoryCriterion",
     "RefractoryDefinition",
@@ -49,6 +61,7 @@ __all__ = [
     "SteroidCourse",
     "SteroidResponse",
     "classify_steroid_response",
+    "refractory_definition",
 ]
 
 
@@ -107,56 +120,6 @@ class SteroidCourse:
     taper: tuple[DoseChange, ...] = ()
     #: The investigator's description of unacceptable steroid toxicity, when there is one.
     intolerance: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RefractoryDefinition:
-    """Thresholds of a steroid-refractoriness definition, in days since the steroid start."""
-
-    name: str
-    min_dose_mg_per_kg_day: float = 2.0
-    progression_window: tuple[int, int] = (3, 5)
-    no_improvement_window: tuple[int, int] = (5, 7)
-    #: (c) fires on an assessment without complete response *after* this many days; None: no (c).
-    incomplete_after_days: int | None = 28
-    dependence_dose_mg_per_kg_day: float = 2.0
-    min_successful_days: int = 7
-
-    def __post_init__(self) -> None:
-        errors = [
-            FieldError(name, "must be 0 ≤ first day ≤ last day")
-            for name, (first, last) in (
-                ("progression_window", self.progression_window),
-                ("no_improvement_window", self.no_improvement_window),
-            )
-            if not 0 <= first <= last
-        ]
-        if self.incomplete_after_days is not None and self.incomplete_after_days < 0:
-            errors.append(FieldError("incomplete_after_days", "must be ≥ 0"))
-        for name in ("min_dose_mg_per_kg_day", "dependence_dose_mg_per_kg_day"):
-            if getattr(self, name) <= 0:
-                errors.append(FieldError(name, "must be > 0"))
-        if self.min_successful_days < 0:
-            errors.append(FieldError("min_successful_days", "must be ≥ 0"))
-        if errors:
-            raise InputError(errors)
-
-
-EBMT_NIH_CIBMTR_2018 = RefractoryDefinition(name="ebmt_nih_cibmtr_2018")
-#: Thomas' textbook as quoted by the Chinese consensus: PD at day 3, NR at day 7, no CR by day 14.
-THOMAS_TEXTBOOK = RefractoryDefinition(
-    name="thomas",
-    progression_window=(3, 3),
-    no_improvement_window=(7, 7),
-    incomplete_after_days=13,
-)
-#: MSB-GVHD001 (NCT02336230): progression within 3 days or no improvement within 7 days.
-MSB_GVHD001 = RefractoryDefinition(
-    name="msb_gvhd001",
-    progression_window=(1, 3),
-    no_improvement_window=(7, 7),
-    incomplete_after_days=None,
-)
 
 
 class SteroidResponse(enum.StrEnum):

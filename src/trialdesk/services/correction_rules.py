@@ -136,7 +136,7 @@ def _assessment(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
         known = ", ".join(v.code for v in protocol.visits)
         raise InputError.single("visit_code", f"unknown visit {code!r}; use one of: {known}")
     try:
-        record.update(derive_stages(record["measurements"], protocol))
+        record.update(derive_stages(record["measurements"], protocol, record.get("attribution")))
     except InputError as error:
         raise _under("measurements", MEASUREMENT_FIELDS, error) from None
 

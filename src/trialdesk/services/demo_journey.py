@@ -275,6 +275,7 @@ class _Trip:
             self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
             assessed_on=self.on(study_day), measurements=self.patient.measurements[self.arm][week],
             protocol=self.ctx.protocol,
+            additional_therapy=False,
         )  # fmt: skip
         if week in self.patient.queried_weeks:
             self.ctx.spawn(self._query(assessment_id, study_day, closes=week % 3 != 2))

@@ -26,8 +26,11 @@ from trialdesk.domain.gvhd import (
     BilirubinUnit,
     OrganMeasurements,
     OrganStages,
+    apply_attribution,
     assess_response,
+    check_additional_therapy,
     grade,
+    parse_attribution,
     stage,
 )
 from trialdesk.domain.protocol import Protocol
@@ -86,22 +89,49 @@ def _as_checked(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def derive_gvhd(
-    raw: Mapping[str, Any], baseline: OrganStages | None, protocol: Protocol
+    raw: Mapping[str, Any],
+    baseline: OrganStages | None,
+    protocol: Protocol,
+    attribution: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Stages, grade and (against the baseline) response of one assessment, with their rules."""
-    return derive_response(derive_stages(raw, protocol), baseline, protocol)
+    return derive_response(derive_stages(raw, protocol, attribution), baseline, protocol)
 
 
-def derive_stages(raw: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
-    """Stages and grade of one assessment's measurements: they need nothing from the database."""
-    rules = protocol.assessment
-    staged = stage(_measurements(raw), rules.grading_system)
+#: What the user enters per organ; a stored attribution adds the derived stage and reason.
+_ENTERED_KEYS = ("biopsy", "causes", "attributed_to_other_cause")
+
+
+def _entered(attribution: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The attribution as entered, also when read back from a stored (derived) record."""
+    if not isinstance(attribution, Mapping):
+        return attribution
     return {
-        "skin_stage": staged.stages.skin,
-        "liver_stage": staged.stages.liver,
-        "upper_gi_stage": staged.stages.upper_gi,
-        "lower_gi_stage": staged.stages.lower_gi,
-        "grade": grade(staged.stages, rules.grading_system),
+        organ: {k: v for k, v in entry.items() if k in _ENTERED_KEYS}
+        if isinstance(entry, Mapping)
+        else entry
+        for organ, entry in attribution.items()
+    }
+
+
+def derive_stages(
+    raw: Mapping[str, Any], protocol: Protocol, attribution: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Stages and grade of one assessment's measurements: they need nothing from the database.
+
+    An organ the ``attribution`` block attributes to another cause is staged 0 as GVHD
+    (:mod:`trialdesk.domain.gvhd.attribution`); the stored ``attribution`` says why.
+    """
+    rules = protocol.assessment
+    measured = stage(_measurements(raw), rules.grading_system, rules.liver_staging)
+    stages, record = apply_attribution(measured.stages, parse_attribution(_entered(attribution)))
+    return {
+        "skin_stage": stages.skin,
+        "liver_stage": stages.liver,
+        "upper_gi_stage": stages.upper_gi,
+        "lower_gi_stage": stages.lower_gi,
+        "attribution": record or None,
+        "grade": grade(stages, rules.grading_system),
         "grading_system": rules.grading_system.value,
         "rules_version": f"trialdesk {__version__}; protocol {protocol.version.version}",
     }
@@ -142,6 +172,11 @@ class SavedAssessment:
     response: str | None
     grading_system: str
     response_rule_set: str | None
+    #: Additional systemic GVHD therapy since the last assessment (None: not asked), and which.
+    additional_therapy: bool | None
+    additional_therapy_names: str | None
+    #: Per organ with an attribution entry: biopsy, causes, measured and counted stage, reason.
+    attribution: dict[str, Any] | None
     #: The staging visit and course the assessment was matched to, once the calendar is known.
     visit: str | None
     course: int | None
@@ -160,15 +195,21 @@ def record_gvhd_assessment(
     visit_code: str | None = None,
     confirm: Collection[str] = (),
     confirm_reason: str | None = None,
+    additional_therapy: bool | None = None,
+    additional_therapy_names: str | None = None,
+    attribution: Mapping[str, Any] | None = None,
 ) -> int:
     """Record raw organ measurements, at the visit the user chose (``visit_code``) if any.
 
     ``confirm`` and ``confirm_reason`` confirm soft edit-check warnings (see
-    :mod:`trialdesk.services.edit_checks`).
+    :mod:`trialdesk.services.edit_checks`). ``additional_therapy`` (systemic GVHD therapy
+    since the last assessment; ``additional_therapy_names`` when yes) is required once the
+    subject is randomized; ``attribution`` is the optional per-organ attribution block.
     """
+    context = _Context(additional_therapy, additional_therapy_names, attribution)
     row = _insert_assessment(
         uow, as_user, subject_id, assessed_on, measurements, protocol, visit_code,
-        (confirm, confirm_reason),
+        (confirm, confirm_reason), context,
     )  # fmt: skip
     return int(row["id"])
 
@@ -185,6 +226,9 @@ def save_gvhd_assessment(
     visit_code: str | None = None,
     confirm: Collection[str] = (),
     confirm_reason: str | None = None,
+    additional_therapy: bool | None = None,
+    additional_therapy_names: str | None = None,
+    attribution: Mapping[str, Any] | None = None,
 ) -> SavedAssessment:
     """:func:`record_gvhd_assessment`, answered with its derived values and the next step.
 
@@ -201,6 +245,7 @@ def save_gvhd_assessment(
         protocol,
         visit_code,
         (confirm, confirm_reason),
+        _Context(additional_therapy, additional_therapy_names, attribution),
     )
     with read_after:
         assessments = sorted(
@@ -215,6 +260,9 @@ def save_gvhd_assessment(
                 "upper_gi": row["upper_gi_stage"], "lower_gi": row["lower_gi_stage"]},
         grade=row["grade"], response=row["response"],
         grading_system=row["grading_system"], response_rule_set=row["response_rule_set"],
+        additional_therapy=row["additional_therapy"],
+        additional_therapy_names=row["additional_therapy_names"],
+        attribution=row["attribution"],
         visit=row["visit_code"] or (visit.visit if visit else None),
         course=visit.course if visit else None,
         next_step=progress.decision,
@@ -230,18 +278,25 @@ def _insert_assessment(
     protocol: Protocol,
     visit_code: str | None,
     confirmation: tuple[Collection[str], str | None] = ((), None),
+    context: _Context | None = None,
 ) -> dict[str, Any]:
     """Derive and insert one assessment (audited, committed); returns the row with its id.
 
     ``confirmation`` is the (codes, reason) that confirm soft edit-check warnings.
     """
+    context = context or _Context()
     # Staged before the transaction: the stages need no stored data, and on SQLite a write
     # transaction holds the database's one write lock from its first statement to its commit.
-    staged = derive_stages(measurements, protocol)
+    staged = derive_stages(measurements, protocol, context.attribution)
     chosen = _chosen_visit(protocol, visit_code)
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)
+        therapy = check_additional_therapy(
+            context.additional_therapy,
+            context.additional_therapy_names,
+            required=_randomized(uow, subject_id),
+        )
         checked = check_record(
             uow, protocol, "gvhd_assessments",
             {"assessed_on": assessed_on, "measurements": _as_checked(measurements),
@@ -251,6 +306,8 @@ def _insert_assessment(
         earlier = uow.records.find("gvhd_assessments", subject_id=subject_id)
         draft = {"id": _DRAFT_ID, "subject_id": subject_id, "assessed_on": assessed_on,
                  "visit_code": chosen, "measurements": dict(measurements), **staged,
+                 "additional_therapy": therapy.given,
+                 "additional_therapy_names": therapy.names,
                  "response": None, "response_rule_set": None}  # fmt: skip
         rows = sorted([*earlier, draft], key=lambda r: (r["assessed_on"], r["id"]))
         progress = load_course_progress(uow, protocol, subject_id, rows)
@@ -265,6 +322,20 @@ def _insert_assessment(
         checked.raise_queries(uow, actor, row["id"])
         uow.commit()
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What is recorded with the measurements: additional therapy and organ attribution."""
+
+    additional_therapy: bool | None = None
+    additional_therapy_names: str | None = None
+    attribution: Mapping[str, Any] | None = None
+
+
+def _randomized(uow: UnitOfWork, subject_id: int) -> bool:
+    """Whether the subject has a standing allocation: the therapy question is then required."""
+    return any(not a["is_error"] for a in uow.records.find("allocations", subject_id=subject_id))
 
 
 #: Stands for the assessment being saved: after every stored id, as the latest one recorded.

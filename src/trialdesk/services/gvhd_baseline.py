@@ -34,7 +34,12 @@ def derive_against_baseline(
     ]
     rows = [*others, assessment]
     baseline = load_baseline(uow, protocol, assessment["subject_id"], rows)
-    return derive_gvhd(assessment["measurements"], baseline_stages(assessment, baseline), protocol)
+    return derive_gvhd(
+        assessment["measurements"],
+        baseline_stages(assessment, baseline),
+        protocol,
+        assessment.get("attribution"),
+    )
 
 
 def rederive_assessments(

@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.audit import AuditEntry, record_fingerprint
 from trialdesk.domain.decisions import ProtocolDecision
+from trialdesk.domain.gvhd.attribution import attribution_notes
 from trialdesk.domain.lifecycle import may_be_randomized, may_receive_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.safety.clocks import ClockStatus
@@ -63,6 +65,13 @@ class AssessmentView:
     stages: dict[str, int]
     grade: int
     response: str | None
+    #: Additional systemic GVHD therapy since the last assessment (None: not recorded), which.
+    additional_therapy: bool | None = None
+    additional_therapy_names: str | None = None
+    #: "Liver: not staged — attributed to drug cholestasis", one per attributed organ.
+    attribution_notes: tuple[str, ...] = ()
+    #: The stored attribution record (biopsy, causes, measured and counted stage per organ).
+    attribution: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +258,8 @@ def load_subject_page(
                     {"skin": a["skin_stage"], "liver": a["liver_stage"],
                      "upper_gi": a["upper_gi_stage"], "lower_gi": a["lower_gi_stage"]},
                     a["grade"], a["response"],
+                    a.get("additional_therapy"), a.get("additional_therapy_names"),
+                    tuple(attribution_notes(a.get("attribution"))), a.get("attribution"),
                 )
             )  # fmt: skip
         may_enter, may_randomize, may_sign = _permissions(actor, row["site_id"])

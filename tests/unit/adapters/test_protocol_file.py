@@ -13,9 +13,15 @@ import yaml
 from trialdesk.adapters.protocol_file import builtin_protocol_path, parse_protocol
 from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.errors import ProtocolError
-from trialdesk.domain.gvhd.types import GradingSystem, Response, ResponseRuleSet
+from trialdesk.domain.gvhd.types import GradingSystem, LiverStaging, Response, ResponseRuleSet
 from trialdesk.domain.protocol import ArmType, Attester, CriterionKind, DoseBasis, VisitPhase
 from trialdesk.domain.randomization.spec import RandomizationMethod
+from trialdesk.domain.refractory_definitions import (
+    EBMT_NIH_CIBMTR_2018,
+    THOMAS_TEXTBOOK,
+    DrugConvention,
+    refractory_definition,
+)
 
 BUILTIN: dict[str, Any] = yaml.safe_load(builtin_protocol_path().read_text(encoding="utf-8"))
 
@@ -136,6 +142,7 @@ def test_builtin_schedule_endpoints_analysis_and_safety() -> None:
     assert protocol.primary_endpoint.visit == "D29"
     assert protocol.assessment.response_rules is ResponseRuleSet.CSH
     assert protocol.assessment.grading_system is GradingSystem.MAGIC
+    assert protocol.assessment.liver_staging is LiverStaging.MG_DL
     assert (protocol.analysis.alpha, protocol.analysis.sides) == (0.05, 2)
     assert protocol.safety.terminology == "CTCAE v5.0"
     assert (protocol.safety.susar_fatal_days, protocol.safety.susar_other_days) == (7, 15)
@@ -147,6 +154,8 @@ def test_builtin_assumptions_cover_what_the_registry_leaves_open() -> None:
         "arms[0].interventions[1].days",
         "visits",
         "assessment.response_rules",
+        "assessment.liver_staging",
+        "assessment.steroid_refractory",
         "randomization.strata",
         "randomization.method",
         "course.max_courses",
@@ -184,6 +193,64 @@ def test_repository_root_protocols_link_points_at_the_packaged_file() -> None:
     assert (
         root / "protocols" / "nct04738981.yaml"
     ).read_bytes() == builtin_protocol_path().read_bytes()
+
+
+def test_liver_staging_is_read_from_the_file_and_defaults_to_mg_dl() -> None:
+    table = copy.deepcopy(BUILTIN)
+    table["assessment"]["liver_staging"] = "umol_l_table"
+    parsed = parse_protocol(yaml.safe_dump(table, allow_unicode=True))
+    assert parsed.assessment.liver_staging is LiverStaging.UMOL_L_TABLE
+    unset = copy.deepcopy(BUILTIN)
+    del unset["assessment"]["liver_staging"]
+    unset["assumptions"] = [
+        a for a in unset["assumptions"] if a["path"] != "assessment.liver_staging"
+    ]
+    parsed = parse_protocol(yaml.safe_dump(unset, allow_unicode=True))
+    assert parsed.assessment.liver_staging is LiverStaging.MG_DL
+
+
+def test_builtin_steroid_refractory_definition_is_the_2018_windows_at_methylprednisolone_1mg():
+    definition = load_protocol().assessment.steroid_refractory
+    assert definition.name == "ebmt_2018_methylprednisolone_1mg"
+    assert definition.min_dose_mg_per_kg_day == definition.dependence_dose_mg_per_kg_day == 1.0
+    assert definition.drug_convention is DrugConvention.MG_FOR_MG
+    assert (definition.progression_window, definition.no_improvement_window) == ((3, 5), (5, 7))
+    assert definition.incomplete_after_days == 28
+
+
+@pytest.mark.parametrize("name", ["ebmt_nih_cibmtr_2018", "thomas_textbook", "msb_gvhd001"])
+def test_steroid_refractory_may_name_a_published_set(name: str) -> None:
+    document = copy.deepcopy(BUILTIN)
+    document["assessment"]["steroid_refractory"] = name
+    parsed = parse_protocol(yaml.safe_dump(document, allow_unicode=True))
+    assert parsed.assessment.steroid_refractory is refractory_definition(name)
+
+
+def test_steroid_refractory_block_overrides_only_what_it_sets_and_null_drops_criterion_c():
+    document = copy.deepcopy(BUILTIN)
+    document["assessment"]["steroid_refractory"] = {
+        "name": "own",
+        "based_on": "thomas_textbook",
+        "no_improvement_window": [5, 7],
+        "incomplete_after_days": None,
+    }
+    definition = parse_protocol(yaml.safe_dump(document)).assessment.steroid_refractory
+    assert definition.name == "own"
+    assert definition.progression_window == THOMAS_TEXTBOOK.progression_window
+    assert definition.no_improvement_window == (5, 7)
+    assert definition.incomplete_after_days is None
+    assert definition.min_dose_mg_per_kg_day == 2.0
+    assert definition.drug_convention is DrugConvention.POTENCY
+
+
+def test_steroid_refractory_defaults_to_the_2018_definition_when_absent() -> None:
+    document = copy.deepcopy(BUILTIN)
+    del document["assessment"]["steroid_refractory"]
+    document["assumptions"] = [
+        a for a in document["assumptions"] if a["path"] != "assessment.steroid_refractory"
+    ]
+    parsed = parse_protocol(yaml.safe_dump(document, allow_unicode=True))
+    assert parsed.assessment.steroid_refractory is EBMT_NIH_CIBMTR_2018
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -467,6 +534,28 @@ BROKEN_FILES = [
         _set("arms[0].interventions", []),
         "arms[0].interventions: must have at least 1 item",
         id="arm without interventions",
+    ),
+    pytest.param(
+        _set("assessment.liver_staging", "umol"),
+        "assessment.liver_staging: must be one of 'mg_dl' or 'umol_l_table'",
+        id="unknown liver staging",
+    ),
+    pytest.param(
+        _set("assessment.steroid_refractory.progression_window", [5, 3]),
+        "assessment.steroid_refractory.progression_window: must be [first day, last day] with"
+        " first ≤ last, got [5, 3]",
+        id="steroid-refractory window out of order",
+    ),
+    pytest.param(
+        _set("assessment.steroid_refractory.min_dose_mg_per_kg_day", 0),
+        "assessment.steroid_refractory.min_dose_mg_per_kg_day: must be > 0",
+        id="steroid-refractory dose threshold of zero",
+    ),
+    pytest.param(
+        _set("assessment.steroid_refractory", "reach2"),
+        "assessment.steroid_refractory: must be one of 'ebmt_nih_cibmtr_2018', 'thomas_textbook'"
+        " or 'msb_gvhd001'",
+        id="unknown steroid-refractory definition",
     ),
     pytest.param(
         _minimization_without_settings,

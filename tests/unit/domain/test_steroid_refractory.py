@@ -13,11 +13,13 @@ from trialdesk.domain.corticosteroids import (
 )
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.steroid_refractory import (
+    DEFINITIONS,
     EBMT_NIH_CIBMTR_2018,
     MSB_GVHD001,
     THOMAS_TEXTBOOK,
     DiseaseStatus,
     DoseChange,
+    DrugConvention,
     GradeAssessment,
     RefractoryCriterion,
     RefractoryDefinition,
@@ -25,6 +27,7 @@ from trialdesk.domain.steroid_refractory import (
     SteroidCourse,
     SteroidResponse,
     classify_steroid_response,
+    refractory_definition,
 )
 
 START = dt.date(2024, 3, 1)
@@ -302,3 +305,73 @@ def test_adding_a_progression_never_takes_refractoriness_away(history, extra_day
     after = classify_steroid_response(course(), extended)
     if before.result is SteroidResponse.REFRACTORY:
         assert after.result is SteroidResponse.REFRACTORY
+
+
+# Definition sets by name and a protocol's own thresholds (assessment.steroid_refractory).
+
+MP_1MG = RefractoryDefinition(
+    name="mp_1mg",
+    min_dose_mg_per_kg_day=1.0,
+    dependence_dose_mg_per_kg_day=1.0,
+    drug_convention=DrugConvention.MG_FOR_MG,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "definition"),
+    [
+        ("ebmt_nih_cibmtr_2018", EBMT_NIH_CIBMTR_2018),
+        ("thomas_textbook", THOMAS_TEXTBOOK),
+        ("msb_gvhd001", MSB_GVHD001),
+        (" MSB_GVHD001 ", MSB_GVHD001),
+    ],
+)
+def test_published_definition_sets_are_found_by_name(name, definition) -> None:
+    assert refractory_definition(name) is definition
+    assert DEFINITIONS[definition.name] is definition
+
+
+def test_an_unknown_definition_name_is_refused_listing_the_known_ones() -> None:
+    with pytest.raises(InputError, match="definition: unknown definition 'reach2'; use one of: "):
+        refractory_definition("reach2")
+
+
+@pytest.mark.parametrize(
+    ("convention", "drug", "mg", "expected"),
+    [
+        (DrugConvention.POTENCY, Corticosteroid.METHYLPREDNISOLONE, 1.0, 1.25),
+        (DrugConvention.MG_FOR_MG, Corticosteroid.METHYLPREDNISOLONE, 1.0, 1.0),
+        (DrugConvention.MG_FOR_MG, Corticosteroid.PREDNISONE, 1.0, 1.0),
+        (DrugConvention.MG_FOR_MG, Corticosteroid.DEXAMETHASONE, 0.15, 1.0),
+    ],
+)
+def test_a_definition_converts_doses_by_its_drug_convention(convention, drug, mg, expected):
+    definition = RefractoryDefinition(name="x", drug_convention=convention)
+    assert definition.prednisone_equivalent(drug, mg) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("mp_mg_per_kg", "expected", "criteria"),
+    [
+        (0.99, SteroidResponse.INSUFFICIENT_DATA, []),  # just below the threshold
+        (1.0, SteroidResponse.REFRACTORY, ["b"]),  # at it
+        (1.01, SteroidResponse.REFRACTORY, ["b"]),  # just above
+    ],
+)
+def test_a_methylprednisolone_1_mg_per_kg_definition_judges_typical_chinese_first_line(
+    mp_mg_per_kg, expected, criteria
+) -> None:
+    dose = MP_1MG.prednisone_equivalent(Corticosteroid.METHYLPREDNISOLONE, mp_mg_per_kg)
+    history = statuses((6, SAME))
+    result = classify_steroid_response(course(dose), history, MP_1MG)
+    assert result.result == expected
+    assert [c.value for c in result.criteria] == criteria
+    assert result.definition == "mp_1mg"
+    # The same course under the 2018 default (prednisone 2 mg/kg/day) cannot be judged yet.
+    default = classify_steroid_response(course(dose), history)
+    assert default.result is SteroidResponse.INSUFFICIENT_DATA
+
+
+def test_a_definition_with_an_unknown_drug_convention_is_refused() -> None:
+    with pytest.raises(InputError, match=r"^drug_convention: "):
+        RefractoryDefinition(name="broken", drug_convention="equal")  # type: ignore[arg-type]

@@ -51,6 +51,7 @@ def check_document(doc: ProtocolDocument, raw: dict[str, Any]) -> list[FieldErro
     errors += _check_randomization(doc.randomization, [a.code for a in doc.arms])
     errors += _check_endpoints_and_analysis(doc)
     errors += _check_baseline_visit(doc)
+    errors += _check_steroid_refractory(doc)
     errors += _duplicates("edit_checks", [c.code for c in doc.edit_checks])
     for i, check in enumerate(doc.edit_checks):
         errors += _check_edit_check(f"edit_checks[{i}]", check)
@@ -320,6 +321,18 @@ def _check_baseline_visit(doc: ProtocolDocument) -> list[FieldError]:
         FieldError(
             "assessment.baseline_visit", f"must be a course visit with gvhd_staging ({known})"
         )
+    ]
+
+
+def _check_steroid_refractory(doc: ProtocolDocument) -> list[FieldError]:
+    own = doc.assessment.steroid_refractory
+    return [
+        FieldError(
+            f"assessment.steroid_refractory.{name}",
+            f"must be [first day, last day] with first ≤ last, got {list(window)}",
+        )
+        for name in ("progression_window", "no_improvement_window")
+        if (window := getattr(own, name)) is not None and window[0] > window[1]
     ]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from trialdesk.adapters.protocol_file.forms import settings_mapping, to_form_specs
 from trialdesk.adapters.protocol_file.schema import (
     ArmModel,
@@ -10,8 +13,9 @@ from trialdesk.adapters.protocol_file.schema import (
     FactorModel,
     ProtocolDocument,
     RandomizationModel,
+    SteroidRefractoryModel,
 )
-from trialdesk.domain.gvhd.types import GradingSystem, Response, ResponseRuleSet
+from trialdesk.domain.gvhd.types import GradingSystem, LiverStaging, Response, ResponseRuleSet
 from trialdesk.domain.protocol import (
     Amendment,
     AnalysisPlan,
@@ -57,6 +61,11 @@ from trialdesk.domain.randomization.spec import (
     RandomizationSpec,
     StratificationFactor,
     StratumLevel,
+)
+from trialdesk.domain.refractory_definitions import (
+    DrugConvention,
+    RefractoryDefinition,
+    refractory_definition,
 )
 
 __all__ = ["to_protocol"]
@@ -124,6 +133,8 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
             grading_system=GradingSystem(doc.assessment.grading_system),
             response_rules=ResponseRuleSet(doc.assessment.response_rules),
             baseline_visit=_baseline_visit(doc),
+            liver_staging=LiverStaging(doc.assessment.liver_staging),
+            steroid_refractory=_steroid_refractory(doc.assessment.steroid_refractory),
         ),
         analysis=AnalysisPlan(
             **doc.analysis.model_dump(exclude={"populations"}),
@@ -226,6 +237,19 @@ def _randomization(rand: RandomizationModel) -> RandomizationSpec:
         strata=tuple(factors[code] for code in rand.strata),
         minimization=minimization,
     )
+
+
+def _steroid_refractory(setting: SteroidRefractoryModel) -> RefractoryDefinition:
+    """The named published set, or the protocol's block laid over the set it is based on."""
+    base = refractory_definition(setting.based_on)
+    changes: dict[str, Any] = {
+        name: getattr(setting, name) for name in setting.model_fields_set - {"name", "based_on"}
+    }
+    if not changes and setting.name == base.name:
+        return base
+    if "drug_convention" in changes:
+        changes["drug_convention"] = DrugConvention(changes["drug_convention"])
+    return dataclasses.replace(base, name=setting.name, **changes)
 
 
 def _baseline_visit(doc: ProtocolDocument) -> str:

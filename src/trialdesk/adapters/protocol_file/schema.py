@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trialdesk.adapters.protocol_file.forms import FormModel
 
@@ -187,11 +187,48 @@ class EndpointModel(_Strict):
     visit: Code | None = None
 
 
+#: ``[first day, last day]`` since the steroid start (order checked in checks.py).
+DayWindow = tuple[NonNegativeInt, NonNegativeInt]
+
+
+class SteroidRefractoryModel(_Strict):
+    """A protocol's own steroid-refractory thresholds, starting from a published set.
+
+    A bare name (``steroid_refractory: msb_gvhd001``) is that published set unchanged.
+    """
+
+    name: Code
+    based_on: Literal["ebmt_nih_cibmtr_2018", "thomas_textbook", "msb_gvhd001"] = (
+        "ebmt_nih_cibmtr_2018"
+    )
+    #: Prednisone-equivalent mg/kg/day (under drug_convention) for criteria (a) and (b).
+    min_dose_mg_per_kg_day: Annotated[float, Field(gt=0, le=20)] | None = None
+    dependence_dose_mg_per_kg_day: Annotated[float, Field(gt=0, le=20)] | None = None
+    progression_window: DayWindow | None = None
+    no_improvement_window: DayWindow | None = None
+    #: Days after which an incomplete response is criterion (c); null: no criterion (c).
+    incomplete_after_days: NonNegativeInt | None = None
+    min_successful_days: NonNegativeInt | None = None
+    drug_convention: Literal["potency", "mg_for_mg"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_name(cls, value: Any) -> Any:
+        # One shape for both spellings, so a wrong value gets one message at its own path.
+        return {"name": value, "based_on": value} if isinstance(value, str) else value
+
+
 class AssessmentModel(_Strict):
     grading_system: Literal["magic", "glucksberg"]
     response_rules: Literal["csh", "international"]
     #: The course visit of the baseline assessment; default: the first course staging visit.
     baseline_visit: str | None = None
+    #: Bilirubin cut-offs of liver staging: MAGIC mg/dL (default) or the µmol/L table.
+    liver_staging: Literal["mg_dl", "umol_l_table"] = "mg_dl"
+    #: The steroid-refractory definition: a published set's name or the protocol's own block.
+    steroid_refractory: SteroidRefractoryModel = SteroidRefractoryModel(
+        name="ebmt_nih_cibmtr_2018", based_on="ebmt_nih_cibmtr_2018"
+    )
 
 
 class PopulationSetModel(_Strict):

@@ -4,6 +4,15 @@ Every rule is written once on numpy arrays (any shape; the simulator passes mill
 the one-patient functions call the same code with 0-d arrays. See ``docs/gvhd-rules.md``.
 """
 
+from trialdesk.domain.gvhd.additional_therapy import AdditionalTherapy, check_additional_therapy
+from trialdesk.domain.gvhd.attribution import (
+    AlternativeCause,
+    Biopsy,
+    OrganAttribution,
+    apply_attribution,
+    attribution_notes,
+    parse_attribution,
+)
 from trialdesk.domain.gvhd.endpoints import (
     NOT_EVALUABLE,
     EndpointWindow,
@@ -23,6 +32,7 @@ from trialdesk.domain.gvhd.measurements import (
     MeasurementArrays,
     OrganMeasurements,
     bilirubin_mg_dl,
+    bilirubin_umol_l,
 )
 from trialdesk.domain.gvhd.response import (
     RESPONSE_BY_CODE,
@@ -42,6 +52,7 @@ from trialdesk.domain.gvhd.staging import (
 )
 from trialdesk.domain.gvhd.types import (
     GradingSystem,
+    LiverStaging,
     Organ,
     OrganStages,
     Response,
@@ -55,11 +66,16 @@ __all__ = [
     "RESPONSE_BY_CODE",
     "RESPONSE_CODE",
     "UMOL_L_PER_MG_DL",
+    "AdditionalTherapy",
+    "AlternativeCause",
     "BilirubinUnit",
+    "Biopsy",
     "EndpointWindow",
     "GradingSystem",
+    "LiverStaging",
     "MeasurementArrays",
     "Organ",
+    "OrganAttribution",
     "OrganMeasurements",
     "OrganStages",
     "Response",
@@ -70,8 +86,12 @@ __all__ = [
     "StagingResult",
     "TimedResponse",
     "TimepointResult",
+    "apply_attribution",
     "assess_response",
+    "attribution_notes",
     "bilirubin_mg_dl",
+    "bilirubin_umol_l",
+    "check_additional_therapy",
     "classify_response",
     "durable_response",
     "durable_response_arrays",
@@ -80,6 +100,7 @@ __all__ = [
     "grade_label",
     "is_overall_response",
     "overall_response_rate",
+    "parse_attribution",
     "response_at",
     "response_at_arrays",
     "select_in_window",

@@ -8,8 +8,9 @@ checks and one set of staging rules.
 Choices the sources leave open (documented in ``docs/gvhd-rules.md``):
 
 - Stool volume and stool episodes are each optional (NaN in arrays, ``None`` for one patient).
-  A missing measure contributes stage 0; when both are missing the lower-GI stage comes from the
-  qualitative signs only (severe pain, bloody stool) and is otherwise 0.
+  Episodes stage the lower GI tract only when the volume is missing (MAGIC volume-first rule);
+  when both are missing the lower-GI stage comes from the qualitative signs only (severe pain,
+  bloody stool) and is otherwise 0.
 - Desquamation is checked against 0–100 % on its own, not against the rash BSA: MAGIC counts only
   *active* erythema in the rash BSA, and desquamating skin need not still be erythematous.
 - Bilirubin in µmol/L is converted with 1 mg/dL = 17.1 µmol/L and rounded to 6 decimals, so that
@@ -34,6 +35,7 @@ __all__ = [
     "MeasurementArrays",
     "OrganMeasurements",
     "bilirubin_mg_dl",
+    "bilirubin_umol_l",
 ]
 
 #: Total bilirubin: 1 mg/dL = 17.1 µmol/L.
@@ -64,6 +66,14 @@ def bilirubin_mg_dl(values: ArrayLike, unit: BilirubinUnit) -> NDArray[np.float6
     if unit is BilirubinUnit.MG_DL:
         return array
     return np.round(array / UMOL_L_PER_MG_DL, _CONVERSION_DECIMALS)
+
+
+def bilirubin_umol_l(values: ArrayLike, unit: BilirubinUnit) -> NDArray[np.float64]:
+    """Total bilirubin in µmol/L, the unit of the µmol/L staging table (values kept as entered)."""
+    array = as_float_array(values, "bilirubin")
+    if unit is BilirubinUnit.UMOL_L:
+        return array
+    return np.round(array * UMOL_L_PER_MG_DL, _CONVERSION_DECIMALS)
 
 
 def _as_bool_array(values: ArrayLike, field: str) -> NDArray[np.bool_]:
@@ -101,6 +111,9 @@ class MeasurementArrays:
         ileus.
     bloody_stool : bool array
         Grossly bloody stool.
+    bilirubin_umol_l : float array or None
+        Total bilirubin in µmol/L as entered, for the µmol/L staging table; ``None`` (the
+        default) derives it from ``bilirubin_mg_dl`` × 17.1.
     """
 
     skin_bsa_pct: NDArray[np.float64]
@@ -112,6 +125,7 @@ class MeasurementArrays:
     stool_episodes_per_day: NDArray[np.float64]
     severe_abdominal_pain: NDArray[np.bool_]
     bloody_stool: NDArray[np.bool_]
+    bilirubin_umol_l: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         floats = ("skin_bsa_pct", "desquamation_bsa_pct", "bilirubin_mg_dl")
@@ -133,6 +147,15 @@ class MeasurementArrays:
             reject_where(~((values >= 0) & (values <= 100)), name, "must be 0–100 % of BSA", values)
         bilirubin = self.bilirubin_mg_dl
         reject_where(~(bilirubin >= 0) | np.isinf(bilirubin), "bilirubin", "must be ≥ 0", bilirubin)
+        if self.bilirubin_umol_l is None:
+            umol = bilirubin_umol_l(bilirubin, BilirubinUnit.MG_DL)
+        else:
+            umol = as_float_array(self.bilirubin_umol_l, "bilirubin")
+            if umol.shape != shape:
+                expected = f"expected {shape} like skin_bsa_pct"
+                raise InputError.single("bilirubin_umol_l", f"has shape {umol.shape}, {expected}")
+            reject_where(~(umol >= 0) | np.isinf(umol), "bilirubin", "must be ≥ 0", umol)
+        object.__setattr__(self, "bilirubin_umol_l", umol)
         for name in optional:
             values = getattr(self, name)
             # NaN means "not measured"; anything else must be a finite count or volume.
@@ -180,6 +203,7 @@ class OrganMeasurements:
             stool_episodes_per_day=np.asarray(_missing_as_nan(self.stool_episodes_per_day)),
             severe_abdominal_pain=np.asarray(self.severe_abdominal_pain),
             bloody_stool=np.asarray(self.bloody_stool),
+            bilirubin_umol_l=bilirubin_umol_l(self.bilirubin, self.bilirubin_unit),
         )
 
 

@@ -10,10 +10,13 @@ MAGIC cut-offs, with the boundary choices the source leaves open (clinical.md §
 Skin          0: no rash; 1: 0 < BSA < 25 %; 2: 25 ≤ BSA ≤ 50 %; 3: BSA > 50 %;
               4: BSA > 50 % **and** bullae **and** desquamation > 5 % BSA
 Liver         bilirubin (mg/dL) 0: < 2; 1: 2.0–3.0; 2: 3.0 < b ≤ 6.0; 3: 6.0 < b ≤ 15.0; 4: > 15
+              or, under the protocol setting ``umol_l_table``, bilirubin (µmol/L) 0: < 34;
+              1: 34 ≤ b < 51; 2: 51 ≤ b < 103; 3: 103 ≤ b ≤ 255; 4: > 255
 Upper GI      1: persistent nausea, vomiting or anorexia; else 0
-Lower GI      the higher of the volume stage (1: 500 ≤ v < 1000; 2: 1000 ≤ v ≤ 1500; 3: > 1500
-              mL/day) and the episode stage (1: 3 ≤ e < 5; 2: 5 ≤ e ≤ 7; 3: > 7 per day);
-              4: severe abdominal pain or grossly bloody stool, whatever the volume
+Lower GI      volume first: the volume stage (1: 500 ≤ v < 1000; 2: 1000 ≤ v ≤ 1500;
+              3: > 1500 mL/day) when the volume is measured, else the episode stage (1: 3 ≤ e < 5;
+              2: 5 ≤ e ≤ 7; 3: > 7 per day); 4: severe abdominal pain or grossly bloody stool,
+              whatever the volume
 ============  ==========================================================================
 
 Modified Glucksberg uses the same skin and liver rules. Its single gut organ (reported as
@@ -31,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trialdesk.domain.gvhd.measurements import MeasurementArrays, OrganMeasurements
-from trialdesk.domain.gvhd.types import GradingSystem, Organ, OrganStages
+from trialdesk.domain.gvhd.types import GradingSystem, LiverStaging, Organ, OrganStages
 
 __all__ = [
     "DRIVER_BY_CODE",
@@ -51,9 +54,8 @@ class StageDriver(enum.StrEnum):
     BILIRUBIN = "bilirubin"
     UPPER_GI_SYMPTOMS = "upper_gi_symptoms"
     STOOL_VOLUME = "stool_volume"
+    #: MAGIC: episodes stage the lower GI tract only when the stool volume was not measured.
     STOOL_EPISODES = "stool_episodes"
-    #: Volume and episodes gave the same stage.
-    STOOL_VOLUME_AND_EPISODES = "stool_volume+stool_episodes"
     #: Glucksberg: volume and the upper-GI symptom both gave gut stage 1.
     STOOL_VOLUME_AND_UPPER_GI = "stool_volume+upper_gi_symptoms"
     SEVERE_PAIN = "severe_pain"
@@ -111,6 +113,8 @@ class _Flat:
         self.bullae = m.bullae.reshape(-1)
         self.desquamation_bsa_pct = m.desquamation_bsa_pct.reshape(-1)
         self.bilirubin_mg_dl = m.bilirubin_mg_dl.reshape(-1)
+        assert m.bilirubin_umol_l is not None  # always filled in by MeasurementArrays
+        self.bilirubin_umol_l = m.bilirubin_umol_l.reshape(-1)
         self.upper_gi_persistent = m.upper_gi_persistent.reshape(-1)
         self.stool_ml_per_day = m.stool_ml_per_day.reshape(-1)
         self.stool_episodes_per_day = m.stool_episodes_per_day.reshape(-1)
@@ -129,9 +133,15 @@ def _skin(m: _Flat) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
     return stage, driver
 
 
-def _liver(m: _Flat) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
-    bili = m.bilirubin_mg_dl
-    stage = _count(bili >= 2.0, bili > 3.0, bili > 6.0, bili > 15.0)
+def _liver(m: _Flat, cut_offs: LiverStaging) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+    if cut_offs is LiverStaging.UMOL_L_TABLE:
+        # The table's bands are whole µmol/L (34–50, 51–102, 103–255, > 255); a value between
+        # two bands (50.5) stays in the lower one, so each band ends just below the next start.
+        umol = m.bilirubin_umol_l
+        stage = _count(umol >= 34, umol >= 51, umol >= 103, umol > 255)
+    else:
+        bili = m.bilirubin_mg_dl
+        stage = _count(bili >= 2.0, bili > 3.0, bili > 6.0, bili > 15.0)
     return stage, np.where(stage > 0, _CODE[StageDriver.BILIRUBIN], _NONE)
 
 
@@ -153,19 +163,17 @@ def _quantity_driver(
 
 
 def _magic_lower_gi(m: _Flat) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
-    volume_stage = _stool_volume_stage(m)
+    # MAGIC (Harris AC et al., Biol Blood Marrow Transplant 2016;22:4-10) stages the lower GI
+    # tract by stool volume; the episode count is the fallback when the volume is unknown. A
+    # measured volume therefore decides the stage even when the episode count would be higher.
+    volume_measured = ~np.isnan(m.stool_ml_per_day)
     episodes = m.stool_episodes_per_day
     episode_stage = _count(episodes >= 3, episodes >= 5, episodes > 7)
-    stage = np.maximum(volume_stage, episode_stage)
-    driver = _quantity_driver(
-        volume_stage,
-        episode_stage,
-        (
-            _CODE[StageDriver.STOOL_VOLUME],
-            _CODE[StageDriver.STOOL_EPISODES],
-            _CODE[StageDriver.STOOL_VOLUME_AND_EPISODES],
-        ),
-    )
+    stage = np.where(volume_measured, _stool_volume_stage(m), episode_stage).astype(np.int8)
+    driver = np.where(
+        volume_measured, _CODE[StageDriver.STOOL_VOLUME], _CODE[StageDriver.STOOL_EPISODES]
+    ).astype(np.int8)
+    driver[stage == 0] = _NONE
     pain, bloody = m.severe_abdominal_pain, m.bloody_stool
     stage[pain | bloody] = 4
     driver[pain] = _CODE[StageDriver.SEVERE_PAIN]
@@ -194,7 +202,9 @@ def _glucksberg_gut(m: _Flat) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
 
 
 def stage_arrays(
-    measurements: MeasurementArrays, system: GradingSystem = GradingSystem.MAGIC
+    measurements: MeasurementArrays,
+    system: GradingSystem = GradingSystem.MAGIC,
+    liver_staging: LiverStaging = LiverStaging.MG_DL,
 ) -> StagingArrays:
     """Stage every assessment in ``measurements`` under ``system``.
 
@@ -204,6 +214,8 @@ def stage_arrays(
         Checked raw measurements of any shape (0-d for one assessment).
     system : GradingSystem
         ``MAGIC`` (default) or ``GLUCKSBERG`` (modified, Keystone 1994).
+    liver_staging : LiverStaging
+        The bilirubin cut-offs: MAGIC's in mg/dL (default) or the µmol/L table.
 
     Returns
     -------
@@ -216,7 +228,7 @@ def stage_arrays(
     stages = np.empty((size, 4), dtype=np.int8)
     drivers = np.empty((size, 4), dtype=np.int8)
     stages[:, 0], drivers[:, 0] = _skin(flat)
-    stages[:, 1], drivers[:, 1] = _liver(flat)
+    stages[:, 1], drivers[:, 1] = _liver(flat, liver_staging)
     if system is GradingSystem.MAGIC:
         upper = flat.upper_gi_persistent
         stages[:, 2] = upper
@@ -234,10 +246,12 @@ def stage_arrays(
 
 
 def stage(
-    measurements: OrganMeasurements, system: GradingSystem = GradingSystem.MAGIC
+    measurements: OrganMeasurements,
+    system: GradingSystem = GradingSystem.MAGIC,
+    liver_staging: LiverStaging = LiverStaging.MG_DL,
 ) -> StagingResult:
     """Stage one assessment under ``system`` (same rules as :func:`stage_arrays`)."""
-    result = stage_arrays(measurements.to_arrays(), system)
+    result = stage_arrays(measurements.to_arrays(), system, liver_staging)
     stages = [int(s) for s in result.stages]
     return StagingResult(
         system=system,

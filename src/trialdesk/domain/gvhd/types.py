@@ -8,7 +8,14 @@ from dataclasses import dataclass, fields
 
 from trialdesk.domain.errors import FieldError, InputError
 
-__all__ = ["GradingSystem", "Organ", "OrganStages", "Response", "ResponseRuleSet"]
+__all__ = [
+    "GradingSystem",
+    "LiverStaging",
+    "Organ",
+    "OrganStages",
+    "Response",
+    "ResponseRuleSet",
+]
 
 
 class Organ(enum.StrEnum):
@@ -25,6 +32,20 @@ class GradingSystem(enum.StrEnum):
 
     MAGIC = "magic"
     GLUCKSBERG = "glucksberg"
+
+
+class LiverStaging(enum.StrEnum):
+    """Which bilirubin cut-offs stage the liver; chosen in the protocol file.
+
+    ``MG_DL``: the MAGIC cut-offs in mg/dL (2 / 3.1 / 6.1 / 15; Harris AC et al., Biol Blood
+    Marrow Transplant 2016;22:4-10); values in µmol/L are divided by 17.1 first.
+    ``UMOL_L_TABLE``: the cut-offs as Chinese laboratories' tables write them in µmol/L
+    (34–50 → 1, 51–102 → 2, 103–255 → 3, > 255 → 4), applied to µmol/L values as entered;
+    values in mg/dL are multiplied by 17.1 first.
+    """
+
+    MG_DL = "mg_dl"
+    UMOL_L_TABLE = "umol_l_table"
 
 
 class ResponseRuleSet(enum.StrEnum):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from trialdesk.domain.gvhd.types import GradingSystem, ResponseRuleSet
+from trialdesk.domain.gvhd.types import GradingSystem, LiverStaging, ResponseRuleSet
+from trialdesk.domain.refractory_definitions import EBMT_NIH_CIBMTR_2018, RefractoryDefinition
 
 __all__ = [
     "AnalysisPlan",
@@ -62,6 +63,10 @@ class AssessmentRules:
     response_rules: ResponseRuleSet
     #: The course visit whose assessment (in course 1) is the baseline for response.
     baseline_visit: str = "D1"
+    #: The bilirubin cut-offs that stage the liver: MAGIC's in mg/dL or a µmol/L table.
+    liver_staging: LiverStaging = LiverStaging.MG_DL
+    #: The steroid-refractory definition the screening aid applies by default.
+    steroid_refractory: RefractoryDefinition = EBMT_NIH_CIBMTR_2018
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,7 +124,8 @@ def assessment_read(
     return AssessmentRead(
         id=view.id, assessed_on=view.assessed_on, visit=view.visit, course=view.course,
         stages=view.stages, grade=view.grade, response=view.response,
-        next_step=next_step_read(decision),
+        next_step=next_step_read(decision), additional_therapy=view.additional_therapy,
+        additional_therapy_names=view.additional_therapy_names, attribution=view.attribution,
     )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""``trialdesk gvhd``: organ staging, overall grade and response of acute GVHD."""
+"""``trialdesk gvhd``: organ staging, overall grade, response and steroid-refractoriness."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.gvhd import (
     BilirubinUnit,
     GradingSystem,
+    LiverStaging,
     Organ,
     OrganMeasurements,
     OrganStages,
@@ -20,11 +21,13 @@ from trialdesk.domain.gvhd import (
     grade_label,
     stage,
 )
+from trialdesk.entrypoints.cli.gvhd_steroids import steroid_refractory_command
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, new_app
 
 __all__ = ["app"]
 
 app = new_app("gvhd", "Stage, grade and assess the response of acute GVHD.")
+app.command("steroid-refractory")(steroid_refractory_command)
 
 # Domain field names → the options a user typed, so that errors name what they can fix.
 _STAGE_OPTIONS = {
@@ -72,6 +75,14 @@ def stage_command(
     system: Annotated[
         GradingSystem, typer.Option("--system", help="Staging and grading system.")
     ] = GradingSystem.MAGIC,
+    liver_staging: Annotated[
+        LiverStaging,
+        typer.Option(
+            "--liver-staging",
+            help="Bilirubin cut-offs: mg_dl (MAGIC, 2/3.1/6.1/15 mg/dL) or umol_l_table "
+            "(34/51/103/>255 umol/L).",
+        ),
+    ] = LiverStaging.MG_DL,
     json: JsonOption = False,
 ) -> None:
     """Organ stages, the measurement behind each, and the overall grade 0–IV."""
@@ -90,11 +101,12 @@ def stage_command(
         )
     except InputError as error:
         raise _renamed(error, _STAGE_OPTIONS) from None
-    result = stage(measurements, system)
+    result = stage(measurements, system, liver_staging)
     overall = grade(result.stages, system)
     emit(
         {
             "system": result.system,
+            "liver_staging": liver_staging,
             "stages": dict(zip(Organ, result.stages.as_tuple(), strict=True)),
             "grade": overall,
             "grade_label": grade_label(overall),

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 
+from trialdesk.domain.errors import InputError
 from trialdesk.domain.gvhd import (
     DRIVER_BY_CODE,
     BilirubinUnit,
     GradingSystem,
+    LiverStaging,
     MeasurementArrays,
     OrganMeasurements,
     StageDriver,
@@ -67,6 +69,98 @@ def test_bilirubin_in_umol_per_l_stages_like_its_mg_dl_equivalent(
 ) -> None:
     result = stage(measured(bilirubin=umol_per_l, bilirubin_unit=BilirubinUnit.UMOL_L))
     assert result.stages.liver == expected
+
+
+UMOL_TABLE = LiverStaging.UMOL_L_TABLE
+
+
+@pytest.mark.parametrize(
+    ("umol_per_l", "expected"),
+    [
+        (0.0, 0),
+        (33.0, 0),
+        (33.9, 0),
+        (34.0, 1),
+        (50.0, 1),
+        (50.9, 1),  # between the bands 34–50 and 51–102: the lower one
+        (51.0, 2),
+        (102.0, 2),
+        (103.0, 3),
+        (255.0, 3),
+        (255.1, 4),
+        (256.0, 4),
+    ],
+)
+def test_umol_l_table_stages_umol_values_as_entered_on_the_table_cut_offs(
+    umol_per_l: float, expected: int
+) -> None:
+    result = stage(
+        measured(bilirubin=umol_per_l, bilirubin_unit=BilirubinUnit.UMOL_L), MAGIC, UMOL_TABLE
+    )
+    assert result.stages.liver == expected
+    assert result.drivers[Organ.LIVER] == (StageDriver.BILIRUBIN if expected else None)
+
+
+@pytest.mark.parametrize(
+    ("umol_per_l", "mg_dl_stage", "table_stage"),
+    [(34.0, 0, 1), (34.1, 0, 1), (51.0, 1, 2), (51.3, 1, 2), (103.0, 3, 3), (256.0, 3, 4)],
+)
+def test_the_two_liver_settings_differ_only_between_their_cut_offs(
+    umol_per_l: float, mg_dl_stage: int, table_stage: int
+) -> None:
+    entered = measured(bilirubin=umol_per_l, bilirubin_unit=BilirubinUnit.UMOL_L)
+    assert stage(entered).stages.liver == mg_dl_stage
+    assert stage(entered, MAGIC, UMOL_TABLE).stages.liver == table_stage
+
+
+@pytest.mark.parametrize(
+    ("mg_dl", "expected"),
+    [
+        (1.98, 0),  # 33.858 µmol/L
+        (1.99, 1),  # 34.029 µmol/L
+        (2.98, 1),  # 50.958 µmol/L
+        (2.99, 2),  # 51.129 µmol/L
+        (6.02, 2),  # 102.942 µmol/L
+        (6.03, 3),  # 103.113 µmol/L
+        (14.91, 3),  # 254.961 µmol/L
+        (14.92, 4),  # 255.132 µmol/L
+    ],
+)
+def test_umol_l_table_converts_mg_dl_values_by_17_1_before_staging(
+    mg_dl: float, expected: int
+) -> None:
+    result = stage(measured(bilirubin=mg_dl), MAGIC, UMOL_TABLE)
+    assert result.stages.liver == expected
+
+
+def test_umol_l_table_applies_row_by_row_in_the_array_api() -> None:
+    base = measured().to_arrays()
+    values = np.array([33.0, 34.0, 50.0, 51.0, 102.0, 103.0, 255.0, 256.0])
+    many = MeasurementArrays(
+        **{
+            name: np.full(values.shape, getattr(base, name))
+            for name in MeasurementArrays.__dataclass_fields__
+            if name not in {"bilirubin_mg_dl", "bilirubin_umol_l"}
+        },
+        bilirubin_mg_dl=values / 17.1,
+        bilirubin_umol_l=values,
+    )
+    assert stage_arrays(many, MAGIC, UMOL_TABLE).stages[:, 1].tolist() == [0, 1, 1, 2, 2, 3, 3, 4]
+    assert stage_arrays(many).stages[:, 1].tolist() == [0, 0, 1, 1, 2, 3, 3, 3]
+
+
+def test_umol_l_table_refuses_a_negative_umol_value_naming_bilirubin() -> None:
+    base = measured().to_arrays()
+    with pytest.raises(InputError) as error:
+        MeasurementArrays(
+            **{
+                name: getattr(base, name)
+                for name in MeasurementArrays.__dataclass_fields__
+                if name != "bilirubin_umol_l"
+            },
+            bilirubin_umol_l=np.asarray(-1.0),
+        )
+    assert error.value.errors[0].field == "bilirubin"
 
 
 @pytest.mark.parametrize(
@@ -132,18 +226,50 @@ def test_lower_gi_stage_follows_the_stool_episode_cut_offs(episodes: float, expe
 @pytest.mark.parametrize(
     ("volume", "episodes", "expected", "driver"),
     [
+        # Volume measured: it alone decides, even when the episode count would stage higher.
         (1200, 3, 2, StageDriver.STOOL_VOLUME),
-        (600, 8, 3, StageDriver.STOOL_EPISODES),
-        (1600, 9, 3, StageDriver.STOOL_VOLUME_AND_EPISODES),
+        (600, 8, 1, StageDriver.STOOL_VOLUME),
+        (1600, 9, 3, StageDriver.STOOL_VOLUME),
+        (499, 8, 0, None),
+        (500, 8, 1, StageDriver.STOOL_VOLUME),
+        (0, 12, 0, None),
         (200, 1, 0, None),
+        # Volume not measured: the episode count stages it.
+        (None, 2, 0, None),
+        (None, 3, 1, StageDriver.STOOL_EPISODES),
+        (None, 8, 3, StageDriver.STOOL_EPISODES),
     ],
 )
-def test_lower_gi_takes_the_higher_of_volume_and_episode_stage_and_names_the_driver(
-    volume: float, episodes: float, expected: int, driver: StageDriver | None
+def test_lower_gi_is_staged_by_volume_and_by_episodes_only_when_volume_is_unknown(
+    volume: float | None, episodes: float, expected: int, driver: StageDriver | None
 ) -> None:
     result = stage(measured(stool_ml_per_day=volume, stool_episodes_per_day=episodes))
     assert result.stages.lower_gi == expected
     assert result.drivers[Organ.LOWER_GI] == driver
+
+
+def test_volume_first_rule_holds_row_by_row_in_the_array_api() -> None:
+    arrays = measured(stool_ml_per_day=600, stool_episodes_per_day=8).to_arrays()
+    volumes = np.array([600.0, np.nan, 1600.0, np.nan])
+    episodes = np.array([8.0, 8.0, 1.0, np.nan])
+    many = MeasurementArrays(
+        **{
+            name: np.full(4, getattr(arrays, name))
+            for name in MeasurementArrays.__dataclass_fields__
+            if name not in {"stool_ml_per_day", "stool_episodes_per_day"}
+        },
+        stool_ml_per_day=volumes,
+        stool_episodes_per_day=episodes,
+    )
+    result = stage_arrays(many)
+    assert result.stages.shape == (4, 4)
+    assert result.stages[:, 3].tolist() == [1, 3, 3, 0]
+    assert [DRIVER_BY_CODE[int(code)] for code in result.drivers[:, 3]] == [
+        StageDriver.STOOL_VOLUME,
+        StageDriver.STOOL_EPISODES,
+        StageDriver.STOOL_VOLUME,
+        None,
+    ]
 
 
 @pytest.mark.parametrize(

@@ -122,12 +122,19 @@ def record_assessment(
             protocol=context.protocol, read_after=context.store.new_read_uow(),
             visit_code=body.visit_code,
             confirm=body.confirm, confirm_reason=body.reason,
+            additional_therapy=body.additional_therapy,
+            additional_therapy_names=body.additional_therapy_names,
+            attribution=None if body.attribution is None
+            else body.attribution.model_dump(mode="json", exclude_none=True),
         )  # fmt: skip
     return AssessmentSaved(
         id=saved.id, assessed_on=saved.assessed_on, visit=saved.visit, course=saved.course,
         stages=saved.stages, grade=saved.grade, response=saved.response,
         next_step=next_step_read(saved.next_step), grading_system=saved.grading_system,
         response_rule_set=saved.response_rule_set,
+        additional_therapy=saved.additional_therapy,
+        additional_therapy_names=saved.additional_therapy_names,
+        attribution=saved.attribution,
     )  # fmt: skip
 
 

@@ -39,7 +39,7 @@ def stage_gvhd(body: GvhdStageInput, protocol: ProtocolDep, _user: ApiUser) -> G
     """Organ stages, the measurement behind each, and the overall grade."""
     system = body.system or protocol.assessment.grading_system
     measurements = OrganMeasurements(**body.model_dump(exclude={"system"}))
-    result = stage(measurements, system)
+    result = stage(measurements, system, protocol.assessment.liver_staging)
     overall = grade(result.stages, system)
     drivers = {organ.value: (d.value if d else None) for organ, d in result.drivers.items()}
     return GvhdStageRead(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from trialdesk.domain.calendar import PlanState, WindowStatus
+from trialdesk.domain.gvhd import AlternativeCause, Biopsy
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.clocks import ClockStatus
 from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
@@ -107,9 +108,45 @@ class VisitRead(BaseModel):
     window: WindowStatus | None
 
 
+class OrganAttributionInput(BaseModel):
+    """Diagnostic confidence of one organ's involvement."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    biopsy: Biopsy = Field(Biopsy.NOT_DONE, description="Biopsy done and its result")
+    causes: list[AlternativeCause] = Field(
+        default_factory=list, max_length=6, description="Alternative causes considered"
+    )
+    attributed_to_other_cause: bool = Field(
+        False, description="The involvement is attributed to another cause: not staged as GVHD"
+    )
+
+
+class AttributionInput(BaseModel):
+    """Per organ; an organ left out has nothing attributed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skin: OrganAttributionInput | None = None
+    liver: OrganAttributionInput | None = None
+    upper_gi: OrganAttributionInput | None = None
+    lower_gi: OrganAttributionInput | None = None
+
+
 class AssessmentCreate(Confirmable):
     assessed_on: dt.date
     measurements: GvhdMeasurementsInput
+    additional_therapy: bool | None = Field(
+        default=None,
+        description="Additional systemic GVHD therapy given since the last assessment; "
+        "required once the subject is randomized",
+    )
+    additional_therapy_names: str | None = Field(
+        default=None, max_length=200, description="Which therapy, required when yes"
+    )
+    attribution: AttributionInput | None = Field(
+        default=None, description="Optional attribution of organ involvement to other causes"
+    )
     visit_code: Code | None = Field(
         default=None,
         examples=["D8"],
@@ -127,6 +164,13 @@ class AssessmentRead(BaseModel):
     grade: int
     response: str | None
     next_step: NextStepRead | None
+    #: Additional systemic GVHD therapy since the last assessment; null in older records.
+    additional_therapy: bool | None = None
+    additional_therapy_names: str | None = None
+    attribution: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description="Per organ with an entry: biopsy, causes, stage_measured, staged, reason",
+    )
 
 
 class AssessmentSaved(AssessmentRead):

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from trialdesk.domain.errors import ConfirmationRequiredError, InputError
+from trialdesk.domain.gvhd.attribution import CAUSE_LABELS, AlternativeCause, Biopsy
 from trialdesk.domain.protocol import VisitPhase
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
@@ -72,6 +73,7 @@ def _subject_page(
          "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
          "causalities": list(Causality), "course_visits": _course_visits(context),
          "ae_products": _products(context), "warnings": {},
+         "attribution_biopsies": _BIOPSIES, "attribution_causes": _CAUSES,
          **subject_forms(context, principal, subject_id), **extra},
         principal=principal,
         status_code=422 if extra.get("errors") else 409 if extra.get("warnings") else 200,
@@ -161,6 +163,38 @@ def record_visit(
     )  # fmt: skip
 
 
+_BIOPSIES = [
+    (Biopsy.NOT_DONE.value, "Not done"),
+    (Biopsy.CONSISTENT_WITH_GVHD.value, "Done: consistent with GVHD"),
+    (Biopsy.NOT_GVHD.value, "Done: not GVHD"),
+    (Biopsy.PENDING.value, "Pending"),
+]
+_CAUSES = [(cause.value, CAUSE_LABELS[cause]) for cause in AlternativeCause]
+_ORGANS = ("skin", "liver", "upper_gi", "lower_gi")
+
+
+def _additional_therapy(v: FormValues) -> bool | None:
+    """The yes/no radio: no answer stays None (never a default); the service says if required."""
+    answer = v.text("additional_therapy")
+    return {"yes": True, "no": False}.get(answer)
+
+
+def _attribution(form: Any) -> dict[str, Any] | None:
+    """The optional attribution block: organs with a biopsy, a cause or the attribution ticked."""
+    block: dict[str, Any] = {}
+    for organ in _ORGANS:
+        biopsy = str(form.get(f"attr_{organ}_biopsy") or Biopsy.NOT_DONE.value)
+        causes = [str(c) for c in form.getlist(f"attr_{organ}_causes")]
+        attributed = form.get(f"attr_{organ}_attributed") is not None
+        if biopsy != Biopsy.NOT_DONE.value or causes or attributed:
+            block[organ] = {
+                "biopsy": biopsy,
+                "causes": causes,
+                "attributed_to_other_cause": attributed,
+            }
+    return block or None
+
+
 _MEASURED = ("skin_bsa_pct", "desquamation_bsa_pct", "bilirubin", "stool_ml_per_day",
              "stool_episodes_per_day")  # fmt: skip
 _SIGNS = ("bullae", "upper_gi_persistent", "severe_abdominal_pain", "bloody_stool")
@@ -194,6 +228,9 @@ def record_assessment(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
             assessed_on=on, measurements=measurements, protocol=context.protocol,
             visit_code=v.optional_text("visit"),
+            additional_therapy=_additional_therapy(v),
+            additional_therapy_names=v.optional_text("additional_therapy_names"),
+            attribution=_attribution(form),
             **confirmation(form),
         ),
         prefix="measurements.",
