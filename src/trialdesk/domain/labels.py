@@ -163,6 +163,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "adverse_events": "Adverse event",
         "therapies": "Therapy",
         "outcomes": "Outcome",
+        "form_records": "Protocol form",
         "signatures": "Signature",
         "allocations": "Allocation",
         "queries": "Query",

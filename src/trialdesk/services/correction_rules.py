@@ -29,6 +29,7 @@ from trialdesk.services.clinical import (
     derive_stages,
     find_intervention,
 )
+from trialdesk.services.forms import corrected_form_record
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.site_zones import zone_of_subject
 from trialdesk.services.subjects import not_in_future, screening_values
@@ -45,6 +46,8 @@ EDITABLE_FIELDS: Mapping[str, frozenset[str]] = {
     "adverse_events": frozenset({"term", "onset_on", "ctcae_grade", "aware_at"}),
     "therapies": frozenset({"kind", "name", "started_on", "stopped_on", "indication"}),
     "outcomes": frozenset({"kind", "occurred_on", "cause", "details"}),
+    # Protocol forms: field values (entry by entry) and the visit; date and derived follow.
+    "form_records": frozenset({"values", "visit_code"}),
 }
 
 #: Editable fields that may be emptied (set to ``None``); every other one must keep a value.
@@ -172,6 +175,14 @@ def _outcome(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
     not_in_future(uow, "occurred_on", record["occurred_on"], _zone(uow, record, protocol))
 
 
+def _form_record(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
+    try:
+        corrected_form_record(uow, record, protocol)
+    except InputError as error:
+        names = frozenset(record["values"]) | {f.name for f in protocol.form(record["form"]).fields}
+        raise _under("values", names, error) from None
+
+
 _RULES: Mapping[str, _Rule] = {
     "screening_records": _screening,
     "consents": _consent,
@@ -181,6 +192,7 @@ _RULES: Mapping[str, _Rule] = {
     "adverse_events": _adverse_event,
     "therapies": _therapy,
     "outcomes": _outcome,
+    "form_records": _form_record,
 }
 
 
@@ -189,18 +201,21 @@ def corrected_record(
 ) -> Record:
     """The record with the changes applied and its own derived values recomputed.
 
-    Answers and measurements are corrected entry by entry: the entries given replace the
-    recorded ones (an answer set to ``None`` is removed), the others stay as recorded.
+    Answers, measurements and form values are corrected entry by entry: the entries given
+    replace the recorded ones (an answer or form value set to ``None`` is removed), the others
+    stay as recorded.
     """
     _check_changes(table, changes)
     corrected = {**record, **changes}
-    for name in ("answers", "measurements"):
+    for name in ("answers", "measurements", "values"):
         if name in changes:
             if not isinstance(changes[name], Mapping):
                 raise InputError.single(name, "must be an object of named values")
             corrected[name] = _merged_mapping(record[name], changes[name])
     if table == "screening_records":
         corrected["answers"] = {k: v for k, v in corrected["answers"].items() if v is not None}
+    if table == "form_records":
+        corrected["values"] = {k: v for k, v in corrected["values"].items() if v is not None}
     _RULES[table](uow, corrected, protocol)
     if table == "adverse_events":
         corrected.update(_adverse_event_derived(corrected, record))

@@ -49,6 +49,7 @@ COLLECTIONS: Mapping[str, str] = {
     "adverse-events": "adverse_events",
     "therapies": "therapies",
     "outcomes": "outcomes",
+    "forms": "form_records",
 }
 
 

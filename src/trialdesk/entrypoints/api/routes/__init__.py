@@ -12,6 +12,7 @@ from trialdesk.entrypoints.api.routes import (
     dashboard,
     edit_checks,
     eligibility_signoff,
+    forms,
     gvhd,
     me,
     planning,
@@ -38,7 +39,7 @@ def api_routers() -> list[APIRouter]:
         module.router
         for module in (
             protocol, gvhd, me, tokens, admin, subjects, eligibility_signoff, clinical,
-            adverse_events, corrections, edit_checks, planning,
+            adverse_events, corrections, edit_checks, planning, forms,
             dashboard, queries, reports,
         )
     ]  # fmt: skip

@@ -42,6 +42,7 @@ class Collection(enum.StrEnum):
     ADVERSE_EVENTS = "adverse-events"
     THERAPIES = "therapies"
     OUTCOMES = "outcomes"
+    FORMS = "forms"
 
 
 class CorrectionCreate(BaseModel):
@@ -155,6 +156,13 @@ class _OutcomeChanges(_Changes):
     details: Annotated[Text, Field(min_length=0, max_length=2000)] | None = None
 
 
+class _FormChanges(_Changes):
+    """Form values to correct (``null`` removes one; the others stay), or the visit."""
+
+    values: Annotated[dict[str, Any], Field(max_length=100)] | None = None
+    visit_code: Code | None = None
+
+
 #: The model each collection's ``changes`` are checked against.
 CHANGE_MODELS: dict[Collection, type[BaseModel]] = {
     Collection.SCREENINGS: _ScreeningChanges,
@@ -165,4 +173,5 @@ CHANGE_MODELS: dict[Collection, type[BaseModel]] = {
     Collection.ADVERSE_EVENTS: _AdverseEventChanges,
     Collection.THERAPIES: _TherapyChanges,
     Collection.OUTCOMES: _OutcomeChanges,
+    Collection.FORMS: _FormChanges,
 }

@@ -9,6 +9,7 @@ from trialdesk.entrypoints.web.views import (
     adverse_event_page,
     auth,
     pages,
+    protocol_forms,
     queries,
     record_pages,
     reports,
@@ -31,6 +32,6 @@ def page_routers() -> list[APIRouter]:
         module.router
         for module in (
             auth, pages, admin, tokens, queries, reports, screening, subject_page,
-            adverse_event_page, record_pages,
+            protocol_forms, adverse_event_page, record_pages,
         )
     ]  # fmt: skip

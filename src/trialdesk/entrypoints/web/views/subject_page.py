@@ -27,6 +27,7 @@ from trialdesk.entrypoints.web.views.form_values import (
     kept_values,
     submit_form,
 )
+from trialdesk.entrypoints.web.views.protocol_forms import subject_forms
 from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import clinical, site_zones, subject_view
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
@@ -70,7 +71,8 @@ def _subject_page(
          "form": "", "outcome_kinds": list(OutcomeKind), "therapy_kinds": list(TherapyKind),
          "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
          "causalities": list(Causality), "course_visits": _course_visits(context),
-         "ae_products": _products(context), "warnings": {}, **extra},
+         "ae_products": _products(context), "warnings": {},
+         **subject_forms(context, principal, subject_id), **extra},
         principal=principal,
         status_code=422 if extra.get("errors") else 409 if extra.get("warnings") else 200,
     )  # fmt: skip

@@ -1,0 +1,151 @@
+"""The protocol forms' pages: sections on the subject page, entry, refusal, correction, rights."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from correction_world import Records
+from journey_world import DAY1, count
+from web_world import login
+
+STEROID = {"drug": "methylprednisolone", "dose_mg_per_day": "50", "route": "iv",
+           "started_on": DAY1.isoformat()}  # fmt: skip
+
+
+def _browser(records: Records, username: str) -> tuple[TestClient, str]:
+    client = records.world.new_client()
+    return client, login(client, username)
+
+
+def _arm(records: Records) -> str:
+    with records.world.store.new_uow() as uow:
+        return str(uow.records.find("allocations", subject_id=records.subject_id)[0]["arm"])
+
+
+def _post(client: TestClient, csrf: str, path: str, data: dict[str, object]) -> object:
+    return client.post(path, data={"csrf_token": csrf, **data}, follow_redirects=False)
+
+
+def test_the_subject_page_has_a_section_per_applicable_form(records: Records) -> None:
+    client, _ = _browser(records, "coord.bj")
+    page = client.get(f"/subjects/{records.subject_id}").text
+    for code in ("baseline_risk", "corticosteroids", "immunosuppressants", "infections",
+                 "chronic_gvhd"):  # fmt: skip
+        assert f'id="form-{code}"' in page
+    assert ('id="form-msc_product"' in page) is (_arm(records) == "msc_cd25")
+    assert f'href="/subjects/{records.subject_id}/forms/corticosteroids/new"' in page
+    # Per-visit forms list their visits, each still due, with an add link per visit.
+    visits = re.search(r'id="form-chronic_gvhd-visits">(.*?)</p>', page, re.S)
+    assert visits is not None
+    assert visits.group(1).count(": due") == 4
+    assert "/forms/chronic_gvhd/new?visit=W8" in visits.group(1)
+
+
+def test_the_entry_page_is_drawn_from_the_declaration(records: Records) -> None:
+    client, _ = _browser(records, "coord.bj")
+    page = client.get(f"/subjects/{records.subject_id}/forms/infections/new").text
+    assert '<select id="category" name="category">' in page
+    assert "CMV DNAemia" in page
+    assert 'label for="viral_load_copies_ml">Peak viral load (copies/mL)' in page
+    # Yes/no as two radios, neither ticked.
+    assert 'name="treated" value="yes">' in page
+    assert 'name="treated" value="no">' in page
+    assert 'type="date"' in page
+
+
+def test_a_saved_steroid_period_shows_in_prednisone_on_the_subject_page(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    saved = _post(client, csrf, f"/subjects/{records.subject_id}/forms/corticosteroids", STEROID)
+    assert saved.status_code == 303  # type: ignore[attr-defined]
+    page = client.get(f"/subjects/{records.subject_id}").text
+    section = re.search(r'id="form-corticosteroids-records">(.*?)</tbody>', page, re.S)
+    assert section is not None
+    assert "Methylprednisolone" in section.group(1)
+    assert "50 mg/day" in section.group(1)
+    # The dose was recorded at 65 kg: 62.5 / 65 = 0.962 mg/kg/day.
+    assert "Prednisone equivalent 62.5 mg/day (0.962 mg/kg/day)" in section.group(1)
+
+
+def test_a_refused_entry_keeps_the_values_and_names_the_fields(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    sent = {**STEROID, "dose_mg_per_day": "6000", "route": ""}
+    refused = client.post(
+        f"/subjects/{records.subject_id}/forms/corticosteroids", data={"csrf_token": csrf, **sent}
+    )
+    assert refused.status_code == 422
+    dose_error = 'data-for="dose_mg_per_day">Daily dose must be between 0 and 5000 mg/day'
+    assert dose_error in refused.text
+    assert 'id="route-error" data-for="route">Route is required' in refused.text
+    assert 'value="6000"' in refused.text
+    assert '<option value="methylprednisolone" selected>' in refused.text
+    assert count(records.world, "form_records") == 0
+
+
+def test_a_per_visit_form_without_its_visit_is_refused_on_the_page(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    refused = client.post(
+        f"/subjects/{records.subject_id}/forms/chronic_gvhd",
+        data={"csrf_token": csrf, "assessed_on": DAY1.isoformat()},
+    )
+    assert refused.status_code == 422
+    assert (
+        'id="visit_code-error" data-for="visit_code">Chronic GVHD (NIH 2014) is recorded per visit'
+        in refused.text
+    )
+
+
+def test_a_monitor_sees_the_records_but_no_add_link_nor_entry_form(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    _post(client, csrf, f"/subjects/{records.subject_id}/forms/corticosteroids", STEROID)
+    monitor, _ = _browser(records, "monitor.bj")
+    page = monitor.get(f"/subjects/{records.subject_id}").text
+    assert "Prednisone equivalent 62.5 mg/day" in page
+    assert "/forms/corticosteroids/new" not in page
+    assert "add-link" not in page
+    entry = monitor.get(f"/subjects/{records.subject_id}/forms/corticosteroids/new").text
+    assert 'id="entry-closed"' in entry
+    assert 'id="protocol-form-entry"' not in entry
+
+
+def test_a_record_is_corrected_with_a_reason_and_re_derived(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    _post(client, csrf, f"/subjects/{records.subject_id}/forms/corticosteroids", STEROID)
+    with records.world.store.new_uow() as uow:
+        record_id = uow.records.find("form_records", subject_id=records.subject_id)[0]["id"]
+    path = f"/subjects/{records.subject_id}/forms/{record_id}"
+    opened = client.get(path).text
+    assert 'id="correction-form"' in opened
+    assert client.get(f"{path}/record").text == opened
+    assert 'value="50"' in opened
+    no_reason = client.post(path, data={"csrf_token": csrf, **STEROID, "drug": "prednisone"})
+    assert no_reason.status_code == 422
+    assert 'id="reason-error" data-for="reason">say why' in no_reason.text
+    corrected = _post(
+        client, csrf, path, {**STEROID, "drug": "prednisone", "reason": "chart re-checked"}
+    )
+    assert corrected.status_code == 303  # type: ignore[attr-defined]
+    shown = client.get(path).text
+    assert "Prednisone equivalent 50 mg/day" in shown
+    with records.world.store.new_uow() as uow:
+        updates = [e for e in uow.audit.entries() if e.entity == "form_records" and e.reason]
+    assert {e.reason for e in updates} == {"chart re-checked"}
+
+
+def test_a_record_is_deleted_only_with_a_reason_and_a_tick(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    _post(client, csrf, f"/subjects/{records.subject_id}/forms/corticosteroids", STEROID)
+    with records.world.store.new_uow() as uow:
+        record_id = uow.records.find("form_records", subject_id=records.subject_id)[0]["id"]
+    path = f"/subjects/{records.subject_id}/forms/{record_id}/delete"
+    refused = client.post(path, data={"csrf_token": csrf, "reason": "duplicate"})
+    assert refused.status_code == 422
+    assert 'data-for="confirm">tick the box' in refused.text
+    assert count(records.world, "form_records") == 1
+    deleted = _post(client, csrf, path, {"reason": "duplicate", "confirm": "yes"})
+    assert deleted.status_code == 303  # type: ignore[attr-defined]
+    page = client.get(f"/subjects/{records.subject_id}").text
+    section = re.search(r'id="form-corticosteroids-records">(.*?)</tbody>', page, re.S)
+    assert section is not None
+    assert "None recorded." in section.group(1)
