@@ -62,6 +62,11 @@ def test_a_saved_record_is_answered_with_its_derived_values(records: Records) ->
     section = next(s for s in listed["forms"] if s["form"] == "corticosteroids")
     assert [r["id"] for r in section["records"]] == [body["id"]]
     assert section["may_add"] is True
+    chronic = next(s for s in listed["forms"] if s["form"] == "chronic_gvhd")
+    assert [(v["visit_code"], v["state"]) for v in chronic["visits"]] == [
+        ("W8", "upcoming"), ("W12", "upcoming"), ("W26", "upcoming"), ("W52", "upcoming"),
+    ]  # fmt: skip
+    assert chronic["visits"][0]["planned_on"] == "2026-04-27"  # study day 57
 
 
 def test_bad_values_are_named_under_values_and_nothing_is_saved(records: Records) -> None:

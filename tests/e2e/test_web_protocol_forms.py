@@ -36,11 +36,24 @@ def test_the_subject_page_has_a_section_per_applicable_form(records: Records) ->
         assert f'id="form-{code}"' in page
     assert ('id="form-msc_product"' in page) is (_arm(records) == "msc_cd25")
     assert f'href="/subjects/{records.subject_id}/forms/corticosteroids/new"' in page
-    # Per-visit forms list their visits, each still due, with an add link per visit.
+    # Per-visit forms list their visits: the follow-up visits are planned from study day 1
+    # (the first dose, on DAY1), still ahead, with no add link yet.
     visits = re.search(r'id="form-chronic_gvhd-visits">(.*?)</p>', page, re.S)
     assert visits is not None
-    assert visits.group(1).count(": due") == 4
+    assert visits.group(1).count(": upcoming (planned") == 4
+    assert "upcoming (planned 2026-04-27)" in visits.group(1)  # week 8: study day 57
+    assert "add-link" not in visits.group(1)
+
+
+def test_a_visit_whose_window_has_opened_is_due_with_an_add_link(records: Records) -> None:
+    records.world.clock.advance(days=50)  # the week-8 window opens on study day 50
+    client, _ = _browser(records, "coord.bj")
+    page = client.get(f"/subjects/{records.subject_id}").text
+    visits = re.search(r'id="form-chronic_gvhd-visits">(.*?)</p>', page, re.S)
+    assert visits is not None
+    assert 'data-visit="W8">W8 – Week 8: due (<a href=' in visits.group(1)
     assert "/forms/chronic_gvhd/new?visit=W8" in visits.group(1)
+    assert visits.group(1).count(": upcoming") == 3
 
 
 def test_the_entry_page_is_drawn_from_the_declaration(records: Records) -> None:
@@ -149,3 +162,22 @@ def test_a_record_is_deleted_only_with_a_reason_and_a_tick(records: Records) -> 
     section = re.search(r'id="form-corticosteroids-records">(.*?)</tbody>', page, re.S)
     assert section is not None
     assert "None recorded." in section.group(1)
+
+
+def test_a_second_record_of_a_once_form_is_refused_with_the_reason(records: Records) -> None:
+    client, csrf = _browser(records, "coord.bj")
+    risk = {"recorded_on": DAY1.isoformat(), "donor_type": "haploidentical",
+            "transplant_on": "2026-01-05", "conditioning_intensity": "myeloablative",
+            "agvhd_onset_on": "2026-02-10", "onset_skin_stage": "2", "onset_liver_stage": "0",
+            "onset_upper_gi_stage": "0", "onset_lower_gi_stage": "1"}  # fmt: skip
+    path = f"/subjects/{records.subject_id}/forms/baseline_risk"
+    assert _post(client, csrf, path, risk).status_code == 303  # type: ignore[attr-defined]
+    page = client.get(f"/subjects/{records.subject_id}").text
+    assert 'id="add-baseline_risk"' not in page
+    again = client.post(path, data={"csrf_token": csrf, **risk})
+    assert again.status_code == 409
+    assert (
+        'id="form-error" role="alert">Baseline transplant and risk factors is recorded once'
+        in again.text
+    )
+    assert count(records.world, "form_records") == 1

@@ -137,10 +137,16 @@ def test_bad_values_are_refused_together_and_nothing_is_written(world: FormWorld
 
 
 def test_a_date_after_today_on_the_sites_calendar_is_refused(world: FormWorld) -> None:
-    tomorrow = (TODAY + dt.timedelta(days=31)).isoformat()
+    # The clock stands 30 days after TODAY: day 30 is today, day 31 tomorrow.
+    today, tomorrow = (TODAY + dt.timedelta(days=d) for d in (30, 31))
+    _record(world, "corticosteroids", {**STEROID, "stopped_on": today.isoformat()})
     with pytest.raises(InputError) as caught:
-        _record(world, "corticosteroids", {**STEROID, "stopped_on": tomorrow})
-    assert caught.value.errors[0].field == "stopped_on"
+        _record(
+            world, "corticosteroids",
+            {**STEROID, "started_on": tomorrow.isoformat(), "stopped_on": tomorrow.isoformat()},
+        )  # fmt: skip
+    assert [e.field for e in caught.value.errors] == ["started_on", "stopped_on"]
+    assert world.count("form_records") == 1
 
 
 def test_an_unknown_form_is_an_input_error(world: FormWorld) -> None:
@@ -248,9 +254,13 @@ def test_the_subject_forms_show_applicable_forms_visits_due_and_add_rights(
     codes = [s.spec.code for s in loaded.sections]
     assert codes == [f.code for f in world.protocol.forms]
     msc = next(s for s in loaded.sections if s.spec.code == "msc_product")
-    assert [(v.visit_code, v.record_id is not None) for v in msc.visits] == [
-        ("D1", True), ("D8", False), ("D15", False), ("D22", False),
+    # The clock stands on study day 31: every weekly visit's window has opened.
+    assert [(v.visit_code, v.record_id is not None, v.state) for v in msc.visits] == [
+        ("D1", True, "done"), ("D8", False, "due"), ("D15", False, "due"), ("D22", False, "due"),
     ]  # fmt: skip
+    assert msc.visits[1].planned_on == TODAY + dt.timedelta(days=7)
+    chronic = next(s for s in loaded.sections if s.spec.code == "chronic_gvhd")
+    assert [v.state for v in chronic.visits] == ["upcoming"] * 4
     assert msc.may_add
     control = forms.load_subject_forms(
         world.store.new_uow(), as_user=world.user(Role.MONITOR),

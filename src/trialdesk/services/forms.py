@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.errors import InputError, StateError
+from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
 from trialdesk.domain.forms.catalogue import DERIVATIONS
 from trialdesk.domain.forms.derivations import FormContext
 from trialdesk.domain.forms.msc_product import PROTOCOL_DOSE_SETTING
@@ -30,6 +30,12 @@ from trialdesk.domain.forms.validation import json_values, validate_form_values
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import DoseBasis, Protocol, VisitPhase
 from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.form_schedule import (
+    VisitState,
+    VisitWindow,
+    form_visit_windows,
+    visit_state,
+)
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import insert_audited, is_locked
 from trialdesk.services.site_zones import zone_of_subject
@@ -41,6 +47,7 @@ __all__ = [
     "FormSection",
     "SubjectForms",
     "VisitDue",
+    "VisitState",
     "corrected_form_record",
     "form_context",
     "load_subject_forms",
@@ -109,7 +116,7 @@ def form_context(uow: UnitOfWork, protocol: Protocol, subject_id: int) -> FormCo
     """The context a derivation gets for this subject, read in the caller's unit of work."""
     row = uow.records.get("subjects", subject_id)
     if row is None:
-        raise InputError.single("subject_id", f"no subject {subject_id}")
+        raise NotFoundError(f"subject {subject_id} not found")
     return _subject(uow, protocol, row).context
 
 
@@ -175,6 +182,22 @@ def _check_repeat(
         raise StateError(f"{spec.label} already has a record at visit {visit}; correct it instead")
 
 
+def _not_in_future(
+    uow: UnitOfWork, protocol: Protocol, spec: FormSpec, subject_id: int, values: Mapping[str, Any]
+) -> None:
+    """Every date of the record on or before today on the site's calendar (all named at once)."""
+    zone = zone_of_subject(uow, subject_id, protocol.time_zone)
+    problems: list[FieldError] = []
+    for form_field in spec.fields:
+        if form_field.type is FormFieldType.DATE and form_field.name in values:
+            try:
+                not_in_future(uow, form_field.name, values[form_field.name], zone)
+            except InputError as error:
+                problems.extend(error.errors)
+    if problems:
+        raise InputError(problems)
+
+
 def _checked_row(
     uow: UnitOfWork,
     protocol: Protocol,
@@ -188,10 +211,7 @@ def _checked_row(
     visit = _check_visit(protocol, spec, visit_code)
     _check_applies(protocol, spec, subject, visit)
     values = validate_form_values(spec, raw)
-    zone = zone_of_subject(uow, int(subject.row["id"]), protocol.time_zone)
-    for form_field in spec.fields:
-        if form_field.type is FormFieldType.DATE and form_field.name in values:
-            not_in_future(uow, form_field.name, values[form_field.name], zone)
+    _not_in_future(uow, protocol, spec, int(subject.row["id"]), values)
     _check_repeat(uow, spec, int(subject.row["id"]), visit, record_id)
     derivation = DERIVATIONS.get(spec.derive) if spec.derive else None
     derived = derivation(values, subject.context) if derivation is not None else {}
@@ -267,6 +287,9 @@ class VisitDue:
     visit_code: str
     label: str
     record_id: int | None
+    #: Done, due (window open), upcoming, or not planned (no calendar before the first dose).
+    state: VisitState = VisitState.NOT_PLANNED
+    planned_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +321,11 @@ def _for_randomized(protocol: Protocol, spec: FormSpec) -> bool:
 
 
 def _section(
-    protocol: Protocol, spec: FormSpec, rows: Sequence[Record], may_enter: bool
+    protocol: Protocol,
+    spec: FormSpec,
+    rows: Sequence[Record],
+    may_enter: bool,
+    windows: tuple[Mapping[str, VisitWindow], dt.date],
 ) -> FormSection:
     records = tuple(
         FormRecordView(r["id"], r["visit_code"], r["record_date"], r["values"], r["derived"])
@@ -306,7 +333,15 @@ def _section(
     )
     labels = {v.code: v.label for v in protocol.visits}
     done = {r.visit_code: r.id for r in records}
-    visits = tuple(VisitDue(code, labels.get(code, code), done.get(code)) for code in spec.visits)
+    planned, today = windows
+    visits = tuple(
+        VisitDue(
+            code, labels.get(code, code), done.get(code),
+            visit_state(code in done, planned.get(code), today),
+            planned[code].planned_on if code in planned else None,
+        )
+        for code in spec.visits
+    )  # fmt: skip
     complete = (spec.repeat is FormRepeat.ONCE and bool(records)) or (
         spec.repeat is FormRepeat.PER_VISIT and all(v.record_id for v in visits)
     )
@@ -334,11 +369,12 @@ def load_subject_forms(
             and not is_locked(uow, "subjects", subject_id, None)
             and row["state"] != SubjectState.SCREEN_FAILED
         )
+        windows = form_visit_windows(uow, protocol, subject_id)
         sections = []
         for spec in protocol.forms:
             own = [r for r in rows if r["form"] == spec.code]
             if own or _applies(spec, arm):
                 allowed = may_enter and _applies(spec, arm)
                 allowed = allowed and (arm is not None or not _for_randomized(protocol, spec))
-                sections.append(_section(protocol, spec, own, allowed))
+                sections.append(_section(protocol, spec, own, allowed, windows))
         return SubjectForms(subject_id, arm, tuple(sections))

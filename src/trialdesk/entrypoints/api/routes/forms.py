@@ -99,7 +99,10 @@ def _subject_forms(context: ContextDep, principal: ApiUser, subject_id: int) -> 
                     for r in s.records
                 ],
                 visits=[
-                    VisitDueRead(visit_code=v.visit_code, label=v.label, record_id=v.record_id)
+                    VisitDueRead(
+                        visit_code=v.visit_code, label=v.label, record_id=v.record_id,
+                        state=v.state.value, planned_on=v.planned_on,
+                    )
                     for v in s.visits
                 ],
             )

@@ -91,6 +91,8 @@ class VisitDueRead(BaseModel):
     visit_code: str
     label: str
     record_id: int | None = Field(description="The record made at this visit (null: not yet)")
+    state: str = Field(description="done, due (window open), upcoming, or not_planned")
+    planned_on: dt.date | None = Field(description="Planned date (null before the first dose)")
 
 
 class FormSectionRead(BaseModel):
