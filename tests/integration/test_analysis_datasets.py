@@ -82,7 +82,9 @@ def test_time_to_event_parameters_cover_every_itt_subject_with_consistent_status
     data = _datasets(trial)
     itt = data.adsl[data.adsl["ITTFL"] == "Y"].set_index("SUBJID")
     adtte = data.adtte
-    assert len(adtte) == 5 * len(itt)
+    # One row per ITT subject and parameter (the five core ones and moderate-severe cGVHD).
+    assert {"OS", "FFS", "CGVHD", "RELAPSE", "NRM", "MSCGVHD"} <= set(adtte["PARAMCD"])
+    assert len(adtte) == adtte["PARAMCD"].nunique() * len(itt)
     os_rows = adtte[adtte["PARAMCD"] == "OS"].set_index("SUBJID")
     dead = itt["DTHDT"].notna()
     assert (os_rows.loc[dead[dead].index, "EVNTCD"] == 1).all()
@@ -124,7 +126,8 @@ def test_xpt_export_round_trips_names_labels_and_values(
 ) -> None:
     data = _datasets(trial)
     files = write_datasets(data, tmp_path, "xpt")
-    assert [f.name for f in files] == ["adsl.xpt", "adrs.xpt", "adtte.xpt", "adae.xpt"]
+    assert [f.name for f in files] == ["adsl.xpt", "adrs.xpt", "adtte.xpt", "adae.xpt",
+                                        "adcgvhd.xpt", "adinf.xpt"]  # fmt: skip
     frame, meta = pyreadstat.read_xport(str(tmp_path / "adsl.xpt"))
     assert len(frame) == len(data.adsl)
     assert list(frame.columns) == list(data.adsl.columns)

@@ -14,6 +14,8 @@ from trialdesk.domain.forms.derivations import Derivation
 from trialdesk.domain.forms.immunosuppressant import immunosuppressant_period
 from trialdesk.domain.forms.infection import infection
 from trialdesk.domain.forms.msc_product import msc_infusion
+from trialdesk.domain.gvhd.chronic import nih_chronic_gvhd
+from trialdesk.domain.gvhd.risk import baseline_risk
 
 __all__ = ["DERIVATIONS"]
 
@@ -24,5 +26,7 @@ DERIVATIONS: Mapping[str, Derivation] = MappingProxyType(
         "immunosuppressant_period": immunosuppressant_period,
         "infection": infection,
         "msc_infusion": msc_infusion,
+        "nih_chronic_gvhd": nih_chronic_gvhd,
+        "baseline_risk": baseline_risk,
     }
 )

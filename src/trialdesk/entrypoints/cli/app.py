@@ -22,6 +22,7 @@ from trialdesk.entrypoints.cli import (
     demo,
     eligibility,
     gvhd,
+    gvhd_chronic,
     protocol,
     randomization,
     randomization_lists,
@@ -64,6 +65,7 @@ app.add_typer(protocol.app)
 app.command("calendar")(calendar.calendar)
 app.command("eligibility")(eligibility.eligibility)
 app.add_typer(gvhd.app)
+gvhd_chronic.register(gvhd.app)
 app.add_typer(db.app)
 app.add_typer(audit.app)
 app.add_typer(sites.app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -18,6 +18,7 @@ from trialdesk.stats.datasets.adrs import build_adrs
 from trialdesk.stats.datasets.adsl import build_adsl_base, per_protocol_flags
 from trialdesk.stats.datasets.adtte import build_adtte
 from trialdesk.stats.datasets.endpoints import endpoint_window, response_labels, responses_at
+from trialdesk.stats.datasets.form_datasets import add_form_datasets
 from trialdesk.stats.datasets.records import TrialRecords, apply_cutoff
 
 __all__ = ["AnalysisDatasets", "build_datasets", "snapshot_sha256"]
@@ -37,11 +38,15 @@ class AnalysisDatasets:
     adae: pd.DataFrame
     cutoff: dt.date | None
     sha256: str
+    #: From the protocol forms: chronic GVHD assessments and infections.
+    adcgvhd: pd.DataFrame = field(default_factory=pd.DataFrame)
+    adinf: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         """The datasets by name, in a fixed order."""
         return [("adsl", self.adsl), ("adrs", self.adrs), ("adtte", self.adtte),
-                ("adae", self.adae)]  # fmt: skip
+                ("adae", self.adae), ("adcgvhd", self.adcgvhd),
+                ("adinf", self.adinf)]  # fmt: skip
 
 
 def _add_endpoints(adsl: pd.DataFrame, adrs: pd.DataFrame, protocol: Protocol) -> None:
@@ -98,8 +103,12 @@ def build_datasets(
     _add_endpoints(adsl, adrs, protocol)
     adsl["PPROTFL"] = per_protocol_flags(adsl)
     adsl = adsl.reset_index()
-    adtte = build_adtte(adsl.set_index("SUBJID"))
+    extra = add_form_datasets(cut, protocol, adsl)  # baseline risk, cGVHD, infections
+    adsl = extra.adsl
+    adtte = pd.concat([build_adtte(adsl.set_index("SUBJID")), extra.adtte], ignore_index=True)
     adae = build_adae(cut.adverse_events, adsl.set_index("SUBJID"))
-    frames = [("adsl", adsl), ("adrs", adrs), ("adtte", adtte), ("adae", adae)]
+    frames = [("adsl", adsl), ("adrs", adrs), ("adtte", adtte), ("adae", adae),
+              ("adcgvhd", extra.adcgvhd), ("adinf", extra.adinf)]  # fmt: skip
     return AnalysisDatasets(adsl=adsl, adrs=adrs, adtte=adtte, adae=adae, cutoff=cutoff,
-                            sha256=snapshot_sha256(frames))  # fmt: skip
+                            sha256=snapshot_sha256(frames), adcgvhd=extra.adcgvhd,
+                            adinf=extra.adinf)  # fmt: skip

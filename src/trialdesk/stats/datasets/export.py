@@ -29,6 +29,8 @@ DATASET_LABELS = {
     "adrs": "Response Analysis Dataset",
     "adtte": "Time-to-Event Analysis Dataset",
     "adae": "Adverse Events Analysis Dataset",
+    "adcgvhd": "Chronic GVHD (NIH 2014) Analysis Dataset",
+    "adinf": "Infections Analysis Dataset",
 }
 
 VARIABLE_LABELS = {
@@ -68,6 +70,21 @@ VARIABLE_LABELS = {
     "AESDTH": "Results in Death", "AEREL": "Related to Study Product", "AEOUT": "Outcome of AE",
     "ASTDT": "Onset Date", "ASTDY": "Onset Study Day", "TRTEMFL": "Treatment-Emergent Flag",
 }  # fmt: skip
+# Baseline risk covariates (ADSL), chronic GVHD (ADSL, ADCGVHD) and infections (ADINF).
+VARIABLE_LABELS.update({
+    "MNRISK": "Minnesota aGVHD Risk at Onset", "MAGICP": "MAGIC Algorithm Probability",
+    "MAGICGR": "MAGIC Biomarker Group (high >= 0.290)", "DONOR": "Donor Type",
+    "CONDINT": "Conditioning Intensity", "TXTORAND": "Days from Transplant to Randomization",
+    "TXTOONS": "Days from Transplant to aGVHD Onset",
+    "CGWORST": "Worst cGVHD Global Severity (NIH 2014)",
+    "CGMSDT": "Date of Moderate-Severe Chronic GVHD", "CGSEQ": "Chronic GVHD Record Number",
+    "CGDIAGFL": "Chronic GVHD Diagnosed (NIH 2014)", "CGORGN": "Organs Involved by cGVHD",
+    "CGSEV": "cGVHD Global Severity (NIH 2014)", "CGMSFL": "Moderate or Severe cGVHD",
+    "CGREAS": "Reason for the cGVHD Severity", "INFSEQ": "Infection Record Number",
+    "INFCAT": "Infection Category Code", "INFCATL": "Infection Category",
+    "VLOAD": "Peak Viral Load (copies/mL)", "INFTRTFL": "Infection Treated",
+    "RESDT": "Date Infection Resolved",
+})  # fmt: skip
 
 
 def _label(column: str) -> str:

@@ -13,6 +13,7 @@ from trialdesk import __version__
 from trialdesk.domain.protocol import Protocol
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
 from trialdesk.stats.reports import disposition, efficacy, figures, safety
+from trialdesk.stats.reports.form_sections import form_sections
 from trialdesk.stats.reports.groups import Grouping, ReportKind
 
 __all__ = ["Report", "build_report", "render_pdf", "write_report"]
@@ -96,6 +97,7 @@ def build_report(
         "ae": safety.adverse_event_tables(datasets.adae, adsl, grouping),
         "listings": safety.listings(datasets.adae, adsl, grouping),
         "quality": disposition.data_quality(datasets, records, protocol),
+        "forms": form_sections(datasets, protocol, grouping),  # risk, cGVHD, infections
     }
     html = _ENVIRONMENT.get_template("report.html.j2").render(**context)
     return Report(kind=kind, html=html, context=context)
