@@ -11,13 +11,13 @@ stream of randomness of the patient's own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from trialdesk.domain.protocol import Protocol
-from trialdesk.services import forms
+from trialdesk.services import corrections, forms
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.simulation.demo_cohort import VirtualPatient
 from trialdesk.simulation.demo_forms import (
@@ -61,6 +61,7 @@ class PatientForms:
     when: Callable[[int, int], dt.datetime]
     on: Callable[[int], dt.date]
     ended: Callable[[], bool]
+    spawn: Callable[[Journey], None]
     rng: np.random.Generator
 
     @classmethod
@@ -68,13 +69,15 @@ class PatientForms:
         """The patient's own stream: adding forms does not change what the cohort draws."""
         return np.random.default_rng([seed, FORMS_STREAM, patient.number])
 
-    def _record(self, planned: PlannedForm) -> None:
+    def _record(self, planned: PlannedForm, *, up_to: int | None = None) -> int | None:
+        """Save a planned record with its dates up to study day ``up_to`` (all when ``None``)."""
         if self.protocol.form(planned.form) is None:
-            return
+            return None
         values = dict(planned.values)
         for name, study_day in planned.dates.items():
-            values[name] = self.on(study_day)
-        forms.record_form(
+            if up_to is None or study_day <= up_to:
+                values[name] = self.on(study_day)
+        return forms.record_form(
             self.new_uow(), as_user=self.coordinator, subject_id=self.subject_id,
             form_code=planned.form, values=values, protocol=self.protocol,
             visit_code=planned.visit_code,
@@ -85,13 +88,28 @@ class PatientForms:
         self._record(baseline_risk_plan(self.patient, self.rng))
 
     def log_forms(self) -> Journey:
-        """Steroid periods, the other immunosuppressant and infections, each the day after."""
+        """Steroid periods, the other immunosuppressant and infections, each the day after it
+        starts; an end date still ahead is added by a correction the day after it comes."""
         for planned in draw_log_forms(self.patient, self.arm, last_study_day(self.patient),
                                       self.rng):  # fmt: skip
             yield self.when(planned.study_day, 45)
             if self.ended():
                 return
-            self._record(planned)
+            record_id = self._record(planned, up_to=planned.study_day)
+            later = {k: d for k, d in planned.dates.items() if d > planned.study_day}
+            if record_id is not None and later:
+                self.spawn(self._complete(record_id, later))
+
+    def _complete(self, record_id: int, dates: Mapping[str, int]) -> Journey:
+        """Enter the end date of a period or an infection once it has come."""
+        yield self.when(max(dates.values()) + 1, 50)
+        if self.ended():
+            return
+        corrections.correct_record(
+            self.new_uow(), as_user=self.coordinator, entity=forms.TABLE, record_id=record_id,
+            changes={"values": {k: self.on(d).isoformat() for k, d in dates.items()}},
+            reason="end date entered when it came", protocol=self.protocol,
+        )  # fmt: skip
 
     def at_visit(self, visit_code: str, study_day: int) -> None:
         """The per-visit forms expected at this visit for the patient's arm."""

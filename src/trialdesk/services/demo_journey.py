@@ -180,7 +180,7 @@ class _Trip:
         self.forms = PatientForms(
             new_uow=self.ctx.new_uow, protocol=self.ctx.protocol, patient=self.patient,
             coordinator=self.site.coordinator, subject_id=self.subject_id, arm=self.arm,
-            when=self.when, on=self.on, ended=lambda: self.ended,
+            when=self.when, on=self.on, ended=lambda: self.ended, spawn=self.ctx.spawn,
             rng=PatientForms.stream(self.ctx.forms_seed, self.patient),
         )  # fmt: skip
 
@@ -295,7 +295,6 @@ class _Trip:
         assessment_id = clinical.record_gvhd_assessment(
             self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
             assessed_on=self.on(study_day), measurements=self.patient.measurements[self.arm][week],
-            additional_therapy=rescued, additional_therapy_names=_RESCUE if rescued else None,
             protocol=self.ctx.protocol,
         )  # fmt: skip
         if week in self.patient.queried_weeks:
