@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,6 +118,33 @@ def test_the_demo_fills_doses_adverse_events_outcomes_queries_and_signatures(
     roles = {a.role for a in demo[1].accounts}
     assert {"site_coordinator", "investigator", "monitor", "data_manager", "statistician",
             "dsmb_viewer", "sponsor_admin"} <= roles  # fmt: skip
+
+
+def test_the_demo_fills_the_protocol_forms_through_the_service_with_their_derivations(
+    demo: tuple[Store, DemoTrial],
+) -> None:
+    store = demo[0]
+    records = _rows(store, "form_records")
+    by_form: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_form.setdefault(str(record["form"]), []).append(record)
+    assert set(by_form) == {"baseline_risk", "corticosteroids", "immunosuppressants",
+                            "infections", "chronic_gvhd", "msc_product"}  # fmt: skip
+    randomized = {a["subject_id"]: a["arm"] for a in _rows(store, "allocations")}
+    # Baseline risk once per randomized subject; the UC-MSC sheet only in the UC-MSC arm.
+    assert sorted(r["subject_id"] for r in by_form["baseline_risk"]) == sorted(randomized)
+    assert {randomized[r["subject_id"]] for r in by_form["msc_product"]} == {"msc_cd25"}
+    assert all(r["visit_code"] in {"D1", "D8", "D15", "D22"} for r in by_form["msc_product"])
+    # Derived by the services when saved: prednisone equivalents, NIH severity, risk.
+    assert all(r["derived"]["prednisone_mg_per_day"] > 0 for r in by_form["corticosteroids"])
+    assert {r["derived"]["global_severity"] for r in by_form["chronic_gvhd"]} >= {"none"}
+    assert all("minnesota_risk" in r["derived"] for r in by_form["baseline_risk"])
+    # An end date still ahead when a period was entered came later, as a correction.
+    ended = [r for r in by_form["corticosteroids"] if r["values"].get("stopped_on")]
+    assert ended
+    corrected = {int(e["entity_id"]) for e in _rows(store, "audit_trail")
+                 if e["entity"] == "form_records" and e["action"] == "update"}  # fmt: skip
+    assert {r["id"] for r in ended} <= corrected
 
 
 def test_nothing_in_the_demo_is_dated_after_the_end_of_its_calendar(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trialdesk.domain.decisions import NextStep
 from trialdesk.domain.eligibility import investigator_fields
@@ -22,6 +22,7 @@ from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import DoseBasis, Protocol, VisitPhase
 from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.services import clinical, eligibility_signoff, randomization, review, subjects
+from trialdesk.services.demo_form_journey import PatientForms
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.randomization_ports import RandomizationUnitOfWork
 from trialdesk.services.subject_view import load_subject_page
@@ -99,6 +100,8 @@ class DemoContext:
     #: Midnight (UTC) of the day of the trial's first screening.
     start: dt.datetime
     spawn: Callable[[Journey], None]
+    #: Seed of the patients' own streams for the protocol forms' values.
+    forms_seed: int = 0
 
     def at(self, day: int, minute: int) -> dt.datetime:
         """The moment ``minute`` minutes after 08:00 on trial day ``day``."""
@@ -150,6 +153,8 @@ def patient_journey(ctx: DemoContext, patient: VirtualPatient) -> Journey:
         stratification={"baseline_grade": str(patient.baseline_grade)},
     ).arm  # fmt: skip
     trip = _Trip(ctx, patient, site, subject_id, arm, day1)
+    trip.forms.baseline()
+    ctx.spawn(trip.forms.log_forms())
     for event in patient.adverse_events:
         ctx.spawn(trip.adverse_event(event))
     yield from trip.treatment()
@@ -167,6 +172,17 @@ class _Trip:
     day1: int
     ended: bool = False
     late_events_done: int = 0
+    #: Study day additional systemic GVHD therapy (the protocol's switch) started, if it did.
+    rescue_day: int | None = None
+    forms: PatientForms = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.forms = PatientForms(
+            new_uow=self.ctx.new_uow, protocol=self.ctx.protocol, patient=self.patient,
+            coordinator=self.site.coordinator, subject_id=self.subject_id, arm=self.arm,
+            when=self.when, on=self.on, ended=lambda: self.ended, spawn=self.ctx.spawn,
+            rng=PatientForms.stream(self.ctx.forms_seed, self.patient),
+        )  # fmt: skip
 
     def when(self, study_day: int, extra_minutes: int = 0) -> dt.datetime:
         return self.ctx.at(self.day1 + study_day - 1, self.patient.clinic_minute + extra_minutes)
@@ -203,6 +219,8 @@ class _Trip:
                 for product in products:
                     if day in product.days:
                         self._dose(product.code, study_day)
+                if visit is not None and course == 1:
+                    self.forms.at_visit(visit.code, study_day)
                 last_day = study_day
             if step is NextStep.REPEAT_COURSE:
                 self._change_state(SubjectState.COURSE_2, "partial response: repeat the course")
@@ -214,6 +232,7 @@ class _Trip:
                 kind="rescue", name=_RESCUE, started_on=self.on(last_day),
                 indication="switch of therapy per protocol", protocol=self.ctx.protocol,
             )  # fmt: skip
+            self.rescue_day = last_day
         self._outcome("end_of_study_treatment", last_day, details=step.value)
         self._change_state(SubjectState.FOLLOW_UP, "follow-up after study treatment")
         yield from self._follow_up(last_day)
@@ -228,6 +247,7 @@ class _Trip:
                 return
             yield self.when(visit.day)
             self._visit(visit.code, visit.day)
+            self.forms.at_visit(visit.code, visit.day)
             week = (visit.day - 1) // 7
             staged = STAGING_ASSESSMENT in visit.assessments and week <= DEMO_WEEKS
             if staged and visit.day not in assessed:
@@ -271,6 +291,7 @@ class _Trip:
 
     def _assess(self, study_day: int, *, decision: bool) -> NextStep:
         week = (study_day - 1) // 7
+        rescued = self.rescue_day is not None and self.rescue_day < study_day
         assessment_id = clinical.record_gvhd_assessment(
             self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
             assessed_on=self.on(study_day), measurements=self.patient.measurements[self.arm][week],

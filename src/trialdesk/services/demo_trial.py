@@ -255,7 +255,7 @@ def build_demo_trial(
     context = DemoContext(
         new_uow=store.new_uow, new_read_uow=store.new_read_uow,
         new_randomization_uow=store.new_randomization_uow, protocol=protocol, sites=sites,
-        monitor=study[Role.MONITOR], start=day_zero, spawn=calendar.spawn,
+        monitor=study[Role.MONITOR], start=day_zero, spawn=calendar.spawn, forms_seed=seed,
     )  # fmt: skip
     for patient in cohort:
         calendar.spawn(patient_journey(context, patient))
@@ -283,6 +283,7 @@ def summarize_trial(uow: UnitOfWork) -> dict[str, object]:
             "subjects_by_state": dict(sorted(states.items())),
             "randomized_by_arm": dict(sorted(arms.items())),
             "gvhd_assessments": uow.records.count("gvhd_assessments"),
+            "form_records": uow.records.count("form_records"),
             "doses": uow.records.count("dose_administrations"),
             "adverse_events": len(events),
             "serious_adverse_events": sum(bool(e["serious"]) for e in events),

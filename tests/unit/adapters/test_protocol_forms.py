@@ -105,6 +105,10 @@ def _per_visit_without_visits(document: dict[str, Any]) -> None:
     del _form(document, "chronic_gvhd")["visits"]
 
 
+def _unknown_derivation(document: dict[str, Any]) -> None:
+    _form(document, "infections")["derive"] = "infection_score"
+
+
 def _unknown_key(document: dict[str, Any]) -> None:
     _form(document, "infections")["colour"] = "red"
 
@@ -121,6 +125,7 @@ def _unknown_key(document: dict[str, Any]) -> None:
         (_range_on_text, "forms[5].fields[1].min: only number fields have a range"),
         (_required_if_unknown, "forms[3].fields[5].required_if.field: 'cured' is not a field"),
         (_per_visit_without_visits, "forms[4].visits: a per_visit form needs its visits"),
+        (_unknown_derivation, "forms[3].derive: 'infection_score' is not a derivation"),
         (_unknown_key, "forms[3].colour"),
     ],
 )
@@ -141,3 +146,12 @@ def test_a_protocol_without_forms_reads_with_none() -> None:
     protocol = parse_protocol(yaml.safe_dump(document, allow_unicode=True))
     assert protocol.forms == ()
     assert dict(protocol.form_settings) == {}
+
+
+def test_every_derivation_the_builtin_protocol_names_is_known() -> None:
+    from trialdesk.domain.forms.catalogue import DERIVATIONS
+
+    named = {f["derive"] for f in BUILTIN["forms"] if f.get("derive")}
+    assert named == {"baseline_risk", "corticosteroid_period", "immunosuppressant_period",
+                     "infection", "nih_chronic_gvhd", "msc_infusion"}  # fmt: skip
+    assert named <= set(DERIVATIONS)

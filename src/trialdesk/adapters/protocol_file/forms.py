@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialdesk.domain.errors import FieldError
+from trialdesk.domain.forms.catalogue import DERIVATIONS
 from trialdesk.domain.forms.spec import FormField, FormFieldType, FormRepeat, FormSpec
 
 __all__ = ["PRESENT", "FormModel", "check_forms", "settings_mapping", "to_form_specs"]
@@ -104,6 +105,11 @@ def _check_form(
     for k, arm in enumerate(form.arms):
         if arm not in arm_codes:
             errors.append(FieldError(f"{path}.arms[{k}]", f"{arm!r} is not an arm"))
+    if form.derive is not None and form.derive not in DERIVATIONS:
+        known = ", ".join(sorted(DERIVATIONS)) or "none"
+        errors.append(
+            FieldError(f"{path}.derive", f"{form.derive!r} is not a derivation (known: {known})")
+        )
     return errors
 
 
