@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from db_fixtures import FAST_PASSWORDS
+from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
 from trialdesk.adapters.scenario_file import builtin_scenario_path, read_scenario_file
 from trialdesk.bootstrap import Store, build_store, load_protocol
 from trialdesk.domain.errors import StateError
@@ -25,6 +26,8 @@ from trialdesk.domain.gvhd import (
 from trialdesk.services.audit_trail import verify_audit_trail
 from trialdesk.services.demo_trial import DemoTrial, SimulatedClock, build_demo_trial
 from trialdesk.services.trial_settings import is_demo_database
+from trialdesk.stats.datasets import build_datasets
+from trialdesk.stats.reports import ReportKind, build_report
 
 END = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 SUBJECTS = 30
@@ -145,6 +148,39 @@ def test_the_demo_fills_the_protocol_forms_through_the_service_with_their_deriva
     corrected = {int(e["entity_id"]) for e in _rows(store, "audit_trail")
                  if e["entity"] == "form_records" and e["action"] == "update"}  # fmt: skip
     assert {r["id"] for r in ended} <= corrected
+
+
+def test_assessments_after_the_protocol_switch_record_the_additional_therapy(
+    demo: tuple[Store, DemoTrial],
+) -> None:
+    store = demo[0]
+    rescue = {t["subject_id"]: t["started_on"] for t in _rows(store, "therapies")
+              if t["kind"] == "rescue"}  # fmt: skip
+    assert rescue
+    for row in _rows(store, "gvhd_assessments"):
+        started = rescue.get(row["subject_id"])
+        after = started is not None and row["assessed_on"] > started
+        assert bool(row["additional_therapy"]) is after, row
+        assert (row["additional_therapy_names"] is not None) is after
+
+
+def test_the_final_report_of_the_demo_shows_the_new_forms_by_arm(
+    demo: tuple[Store, DemoTrial],
+) -> None:
+    store = demo[0]
+    protocol = load_protocol()
+    records = SqlAlchemyAnalysisReader(store.engine).read()
+    datasets = build_datasets(records, protocol)
+    report = build_report(datasets, records, protocol, ReportKind.FINAL)
+    for section in ("steroid-exposure", "organ-response", "chronic-gvhd", "infections"):
+        assert f'id="{section}"' in report.html, section
+    itt = datasets.adsl[datasets.adsl["ITTFL"] == "Y"]
+    # Steroid doses on day 1 for every treated subject, organ responses, NIH severity, infections
+    # in both arms: the sections have numbers to show, not empty tables.
+    assert itt["CSTD1"].notna().mean() > 0.9
+    assert set(itt["SKINRW4"].dropna()) - {""}
+    assert set(itt["CGWORST"].dropna()) >= {"none"}
+    assert set(datasets.adinf["ARMCD"]) == {"msc_cd25", "cd25"}
 
 
 def test_nothing_in_the_demo_is_dated_after_the_end_of_its_calendar(

@@ -295,8 +295,8 @@ class _Trip:
         assessment_id = clinical.record_gvhd_assessment(
             self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
             assessed_on=self.on(study_day), measurements=self.patient.measurements[self.arm][week],
+            additional_therapy=rescued, additional_therapy_names=_RESCUE if rescued else None,
             protocol=self.ctx.protocol,
-            additional_therapy=False,
         )  # fmt: skip
         if week in self.patient.queried_weeks:
             self.ctx.spawn(self._query(assessment_id, study_day, closes=week % 3 != 2))
