@@ -79,6 +79,14 @@ def test_a_saved_steroid_period_shows_in_prednisone_on_the_subject_page(records:
     assert "50 mg/day" in section.group(1)
     # The dose was recorded at 65 kg: 62.5 / 65 = 0.962 mg/kg/day.
     assert "Prednisone equivalent 62.5 mg/day (0.962 mg/kg/day)" in section.group(1)
+    # The section's summary line: today's dose and the cumulative dose since study day 1, by the
+    # analysis's exposure rules (62.5 mg each day from day 1 to today).
+    summary = re.search(r'id="steroid-summary">(.*?)</p>', page, re.S)
+    assert summary is not None
+    line = re.sub(r"<[^>]+>", "", summary.group(1))
+    day = int(re.search(r"study day (\d+)", line).group(1))  # type: ignore[union-attr]
+    assert "62.5 mg/day (day 1: 62.5 mg/day)" in line
+    assert f"cumulative since day 1: {62.5 * day:,.0f} mg" in line
 
 
 def test_a_refused_entry_keeps_the_values_and_names_the_fields(records: Records) -> None:

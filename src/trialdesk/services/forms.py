@@ -29,6 +29,7 @@ from trialdesk.domain.forms.spec import FormFieldType, FormRepeat, FormSpec
 from trialdesk.domain.forms.validation import json_values, validate_form_values
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import DoseBasis, Protocol, VisitPhase
+from trialdesk.domain.steroid_exposure import SteroidExposure
 from trialdesk.services.access import load_actor, require_subject
 from trialdesk.services.form_schedule import (
     VisitState,
@@ -39,6 +40,7 @@ from trialdesk.services.form_schedule import (
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import insert_audited, is_locked
 from trialdesk.services.site_zones import zone_of_subject
+from trialdesk.services.steroid_summary import steroid_summary
 from trialdesk.services.subjects import not_in_future
 
 __all__ = [
@@ -307,6 +309,8 @@ class SubjectForms:
     subject_id: int
     arm: str | None
     sections: tuple[FormSection, ...] = field(default_factory=tuple)
+    #: Corticosteroid exposure to today, from the corticosteroid log (``None`` without one).
+    steroids: SteroidExposure | None = None
 
 
 def _applies(spec: FormSpec, arm: str | None) -> bool:
@@ -377,4 +381,6 @@ def load_subject_forms(
                 allowed = may_enter and _applies(spec, arm)
                 allowed = allowed and (arm is not None or not _for_randomized(protocol, spec))
                 sections.append(_section(protocol, spec, own, allowed, windows))
-        return SubjectForms(subject_id, arm, tuple(sections))
+        context = _subject(uow, protocol, row).context
+        steroids = steroid_summary(uow, protocol, subject_id, rows, context)
+        return SubjectForms(subject_id, arm, tuple(sections), steroids)

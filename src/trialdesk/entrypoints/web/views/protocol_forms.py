@@ -39,6 +39,7 @@ def subject_forms(context: ContextDep, principal: Principal, subject_id: int) ->
         protocol=context.protocol,
     )  # fmt: skip
     return {
+        "steroids": loaded.steroids,
         "form_sections": [
             {"section": s,
              "rows": [{"record": r,
