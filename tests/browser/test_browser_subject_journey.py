@@ -124,6 +124,7 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
         for name, value in measurements.items():
             page.fill(f"#{name}", value)
         page.select_option("#bilirubin_unit", "mg/dL")  # no unit is assumed
+        page.check("#additional_therapy_no")  # no answer is assumed either
         page.wait_for_function("document.getElementById('grade').textContent !== '–'")
         if offset == 28:
             page.wait_for_function("document.getElementById('response').textContent === 'CR'")
