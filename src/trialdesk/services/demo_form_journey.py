@@ -28,7 +28,7 @@ from trialdesk.simulation.demo_forms import (
     msc_product_values,
 )
 
-__all__ = ["FORMS_STREAM", "PatientForms", "last_study_day"]
+__all__ = ["FORMS_STREAM", "PatientForms"]
 
 Journey = Generator[dt.datetime, None, None]
 
@@ -38,7 +38,7 @@ FORMS_STREAM = 1
 _LAST_DAY = 365
 
 
-def last_study_day(patient: VirtualPatient) -> int:
+def _last_study_day(patient: VirtualPatient) -> int:
     """The patient's last day on study: death, withdrawal or the end of week-52 follow-up."""
     days = [patient.event_day(w) for w in (patient.death_week, patient.dropout_week) if w <= 52]
     return min([*days, _LAST_DAY])
@@ -90,7 +90,7 @@ class PatientForms:
     def log_forms(self) -> Journey:
         """Steroid periods, the other immunosuppressant and infections, each the day after it
         starts; an end date still ahead is added by a correction the day after it comes."""
-        for planned in draw_log_forms(self.patient, self.arm, last_study_day(self.patient),
+        for planned in draw_log_forms(self.patient, self.arm, _last_study_day(self.patient),
                                       self.rng):  # fmt: skip
             yield self.when(planned.study_day, 45)
             if self.ended():

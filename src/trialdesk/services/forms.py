@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
+from trialdesk.domain.errors import FieldError, InputError, StateError
 from trialdesk.domain.forms.catalogue import DERIVATIONS
 from trialdesk.domain.forms.derivations import FormContext
 from trialdesk.domain.forms.msc_product import PROTOCOL_DOSE_SETTING
@@ -51,7 +51,6 @@ __all__ = [
     "VisitDue",
     "VisitState",
     "corrected_form_record",
-    "form_context",
     "load_subject_forms",
     "record_form",
 ]
@@ -112,14 +111,6 @@ def _subject(uow: UnitOfWork, protocol: Protocol, row: Record) -> _Subject:
         settings=_settings(protocol, arm),
     )
     return _Subject(row, arm, context)
-
-
-def form_context(uow: UnitOfWork, protocol: Protocol, subject_id: int) -> FormContext:
-    """The context a derivation gets for this subject, read in the caller's unit of work."""
-    row = uow.records.get("subjects", subject_id)
-    if row is None:
-        raise NotFoundError(f"subject {subject_id} not found")
-    return _subject(uow, protocol, row).context
 
 
 def _needs_randomization(protocol: Protocol, spec: FormSpec, visit_code: str | None) -> bool:
