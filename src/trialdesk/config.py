@@ -7,10 +7,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_REQUEST_THREADS", "Settings", "get_settings"]
+from trialdesk.config_defaults import DEFAULT_REQUEST_THREADS
 
-#: Worker threads per server process for everyday requests (why so few: ``api.lanes``).
-DEFAULT_REQUEST_THREADS = 2
+__all__ = ["DEFAULT_REQUEST_THREADS", "Settings", "get_settings"]
 
 
 class Settings(BaseSettings):

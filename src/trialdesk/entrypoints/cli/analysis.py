@@ -6,27 +6,21 @@ audit trail (with the data cut-off and the SHA-256 of the analysed data) before 
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
-from trialdesk.bootstrap import build_store, load_protocol
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.cli import output
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
-from trialdesk.services.analysis_data import (
-    AnalysisPurpose,
-    PreparedAnalysis,
-    parse_cutoff,
-    prepare_analysis,
-    produce_report,
-)
-from trialdesk.stats.datasets import ExportFormat, write_datasets
-from trialdesk.stats.reports import ReportKind, write_report
+
+if TYPE_CHECKING:
+    from trialdesk.services.analysis_data import AnalysisPurpose, PreparedAnalysis
+    from trialdesk.stats.reports import ReportKind
 
 export_app = output.new_app("export", "Export analysis data from the store.")
 report_app = output.new_app("report", "Write the final or DSMB report (HTML and PDF).")
@@ -35,6 +29,17 @@ OutOption = Annotated[
     Path,
     typer.Option("--out", help="Directory to write into (created if needed).", file_okay=False),
 ]
+
+
+class DatasetFormat(enum.StrEnum):
+    """The ``--format`` choices: the values of :class:`trialdesk.stats.datasets.ExportFormat`,
+    repeated here because the datasets package loads pandas, which ``--help`` must not wait for.
+    """
+
+    CSV = "csv"
+    XPT = "xpt"
+
+
 CutoffOption = Annotated[
     str | None,
     typer.Option("--cutoff", help="Data cut-off date YYYY-MM-DD (inclusive); default: all data."),
@@ -48,6 +53,10 @@ def _prepare(
     cutoff: str | None,
     details: dict[str, object],
 ) -> PreparedAnalysis:
+    from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
+    from trialdesk.bootstrap import build_store, load_protocol
+    from trialdesk.services.analysis_data import parse_cutoff, prepare_analysis
+
     protocol = load_protocol(protocol_file)
     cut = parse_cutoff(cutoff)
     with build_store(db) as store:
@@ -61,17 +70,20 @@ def _prepare(
 def export_datasets(
     out: OutOption,
     export_format: Annotated[
-        ExportFormat, typer.Option("--format", help="csv, or xpt (SAS transport v5).")
-    ] = ExportFormat.CSV,
+        DatasetFormat, typer.Option("--format", help="csv, or xpt (SAS transport v5).")
+    ] = DatasetFormat.CSV,
     cutoff: CutoffOption = None,
     db: DbOption = None,
     protocol: ProtocolFileOption = None,
     json: JsonOption = False,
 ) -> None:
     """Write ADSL, ADRS, ADTTE and ADAE (an audited export)."""
+    from trialdesk.services.analysis_data import AnalysisPurpose
+    from trialdesk.stats.datasets import ExportFormat, write_datasets
+
     prepared = _prepare(db, protocol, AnalysisPurpose.DATASETS, cutoff,
                         {"format": export_format.value})  # fmt: skip
-    files = write_datasets(prepared.datasets, out, export_format)
+    files = write_datasets(prepared.datasets, out, ExportFormat(export_format.value))
     document = {
         "files": [str(p) for p in files],
         "rows": {name: len(frame) for name, frame in prepared.datasets.items()},
@@ -86,6 +98,11 @@ def _report(
     kind: ReportKind, out: Path, cutoff: str | None, db: str | None, protocol: Path | None,
     unmasked: bool, json: bool,
 ) -> None:  # fmt: skip
+    from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
+    from trialdesk.bootstrap import build_store, load_protocol
+    from trialdesk.services.analysis_data import parse_cutoff, produce_report
+    from trialdesk.stats.reports import write_report
+
     loaded = load_protocol(protocol)
     cut = parse_cutoff(cutoff)
     with build_store(db) as store:
@@ -111,6 +128,8 @@ def final_report(
     json: JsonOption = False,
 ) -> None:
     """The final analysis report by arm (an audited export)."""
+    from trialdesk.stats.reports import ReportKind
+
     _report(ReportKind.FINAL, out, cutoff, db, protocol, True, json)
 
 
@@ -129,6 +148,8 @@ def dsmb_report(
     json: JsonOption = False,
 ) -> None:
     """The DSMB report: closed (coded arms) or open (pooled), an audited export."""
+    from trialdesk.stats.reports import ReportKind
+
     kinds = {"closed": ReportKind.DSMB_CLOSED, "open": ReportKind.DSMB_OPEN}
     if session not in kinds:
         raise InputError.single("session", f"use closed or open, not {session!r}")

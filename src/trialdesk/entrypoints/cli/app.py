@@ -13,7 +13,6 @@ import sys
 
 import typer
 
-from trialdesk import __version__
 from trialdesk.entrypoints.cli import (
     analysis,
     audit,
@@ -46,6 +45,8 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
+        from trialdesk import __version__
+
         typer.echo(f"trialdesk {__version__}")
         raise typer.Exit()
 

@@ -6,16 +6,16 @@ import csv
 import enum
 import io
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trialdesk.bootstrap import build_store
-from trialdesk.domain.audit import AuditEntry
 from trialdesk.entrypoints.cli import output
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
-from trialdesk.services.audit_trail import export_audit_trail, verify_audit_trail
+
+if TYPE_CHECKING:
+    from trialdesk.domain.audit import AuditEntry
 
 app = output.new_app("audit", "Verify and export the append-only audit trail.")
 
@@ -33,6 +33,9 @@ class ExportFormat(enum.StrEnum):
 @app.command("verify")
 def verify_command(db: DbOption = None, json: JsonOption = False) -> None:
     """Recompute the hash chain: exit 0 when intact, 1 naming the first broken entry."""
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services.audit_trail import verify_audit_trail
+
     with build_store(db) as store:
         result = verify_audit_trail(store.new_uow())
     document = {
@@ -66,6 +69,9 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Print the audit trail, study-wide or for one subject (the export is itself audited)."""
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services.audit_trail import export_audit_trail
+
     with build_store(db) as store:
         entries = export_audit_trail(store.new_uow(), subject=subject, as_user=None)
     rows = [_as_row(entry) for entry in entries]

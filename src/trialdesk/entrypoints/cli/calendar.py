@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from trialdesk.bootstrap import load_protocol
-from trialdesk.domain.calendar import Calendar, plan_calendar
 from trialdesk.domain.errors import FieldError, InputError
-from trialdesk.domain.protocol import format_amount
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
+
+if TYPE_CHECKING:
+    from trialdesk.domain.calendar import Calendar
 
 __all__ = ["calendar"]
 
@@ -38,6 +38,9 @@ def calendar(
         start = dt.date.fromisoformat(day1)
     except ValueError:
         raise InputError.single("--day1", f"must be a date YYYY-MM-DD, not {day1!r}") from None
+    from trialdesk.bootstrap import load_protocol
+    from trialdesk.domain.calendar import plan_calendar
+
     protocol = load_protocol(protocol_file)
     try:
         plan = plan_calendar(protocol, arm, weight_kg, start, courses)
@@ -59,6 +62,8 @@ def calendar(
 
 
 def _render(plan: Calendar) -> None:
+    from trialdesk.domain.protocol import format_amount
+
     console.print(
         f"Arm [bold]{plan.arm}[/], {plan.weight_kg:g} kg, day 1 = {plan.day1.isoformat()}, "
         f"course(s) {', '.join(str(c) for c in plan.courses)}"

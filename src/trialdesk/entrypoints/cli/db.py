@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from trialdesk.adapters.db.maintenance import backup_database, restore_database, upgrade_database
-from trialdesk.bootstrap import database_url
 from trialdesk.entrypoints.cli import output
 from trialdesk.entrypoints.cli.output import JsonOption
 
@@ -27,6 +25,9 @@ DbOption = Annotated[
 @app.command("upgrade")
 def upgrade_command(db: DbOption = None, json: JsonOption = False) -> None:
     """Create the schema, or migrate it to the newest revision."""
+    from trialdesk.adapters.db.maintenance import upgrade_database
+    from trialdesk.bootstrap import database_url
+
     url = database_url(db)
     revision = upgrade_database(url)
     output.emit(
@@ -43,6 +44,9 @@ def backup_command(
     json: JsonOption = False,
 ) -> None:
     """Write a consistent online backup (SQLite backup API; pg_dump for PostgreSQL)."""
+    from trialdesk.adapters.db.maintenance import backup_database
+    from trialdesk.bootstrap import database_url
+
     written = backup_database(database_url(db), path)
     output.emit(
         {"backup": str(written), "bytes": written.stat().st_size},
@@ -58,6 +62,9 @@ def restore_command(
     json: JsonOption = False,
 ) -> None:
     """Replace the database's contents with a backup."""
+    from trialdesk.adapters.db.maintenance import restore_database
+    from trialdesk.bootstrap import database_url
+
     restore_database(database_url(db), path)
     output.emit(
         {"restored_from": str(path)},

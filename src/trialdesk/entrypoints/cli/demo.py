@@ -8,18 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trialdesk.adapters.db.maintenance import upgrade_database
-from trialdesk.adapters.scenario_file import builtin_scenario_path, read_scenario_file
-from trialdesk.bootstrap import build_store, database_url, load_protocol
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
-from trialdesk.services.demo_trial import (
-    DemoTrial,
-    SimulatedClock,
-    build_demo_trial,
-    summarize_trial,
-)
 
 __all__ = ["demo"]
 
@@ -57,6 +48,16 @@ def demo(
     json: JsonOption = False,
 ) -> None:
     """Build a DEMO trial on an empty database: staff, a list and simulated patients."""
+    from trialdesk.adapters.db.maintenance import upgrade_database
+    from trialdesk.adapters.scenario_file import builtin_scenario_path, read_scenario_file
+    from trialdesk.bootstrap import build_store, database_url, load_protocol
+    from trialdesk.services.demo_trial import (
+        DemoTrial,
+        SimulatedClock,
+        build_demo_trial,
+        summarize_trial,
+    )
+
     url = database_url(db)
     protocol = load_protocol(protocol_file)
     scenario = read_scenario_file(builtin_scenario_path())

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json as jsonlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from trialdesk.bootstrap import load_protocol
-from trialdesk.domain.eligibility import EligibilityResult, evaluate_eligibility
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
+
+if TYPE_CHECKING:
+    from trialdesk.domain.eligibility import EligibilityResult
 
 __all__ = ["eligibility"]
 
@@ -26,6 +27,9 @@ def eligibility(
     json: JsonOption = False,
 ) -> None:
     """Per-criterion eligibility (met / not met / missing / attested) of a screening record."""
+    from trialdesk.bootstrap import load_protocol
+    from trialdesk.domain.eligibility import evaluate_eligibility
+
     protocol = load_protocol(protocol_file)
     result = evaluate_eligibility(protocol, _read_record(record_file))
     document = {

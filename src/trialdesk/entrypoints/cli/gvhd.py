@@ -8,18 +8,12 @@ import typer
 from rich.table import Table
 
 from trialdesk.domain.errors import FieldError, InputError
-from trialdesk.domain.gvhd import (
-    BilirubinUnit,
+from trialdesk.domain.gvhd.types import (
     GradingSystem,
     LiverStaging,
     Organ,
-    OrganMeasurements,
     OrganStages,
     ResponseRuleSet,
-    assess_response,
-    grade,
-    grade_label,
-    stage,
 )
 from trialdesk.entrypoints.cli.gvhd_steroids import steroid_refractory_command
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, new_app
@@ -86,6 +80,8 @@ def stage_command(
     json: JsonOption = False,
 ) -> None:
     """Organ stages, the measurement behind each, and the overall grade 0–IV."""
+    from trialdesk.domain.gvhd import BilirubinUnit, OrganMeasurements, grade, grade_label, stage
+
     try:
         measurements = OrganMeasurements(
             skin_bsa_pct=skin_bsa,
@@ -163,6 +159,8 @@ def response_command(
     json: JsonOption = False,
 ) -> None:
     """Response category (CR, PR, MR, NR, PD) of current stages against baseline."""
+    from trialdesk.domain.gvhd import assess_response
+
     before = _parse_stages(baseline, "--baseline")
     now = _parse_stages(current, "--current")
     result = assess_response(before, now, rules, died=died)

@@ -18,14 +18,7 @@ from trialdesk.domain.gvhd.chronic import (
     ChronicOrganScores,
     assess_chronic_gvhd,
 )
-from trialdesk.domain.gvhd.risk import (
-    MAGIC_HIGH_THRESHOLD,
-    magic_algorithm_probability,
-    magic_group,
-    minnesota_risk,
-)
 from trialdesk.domain.gvhd.types import Organ, OrganStages
-from trialdesk.domain.labels import label
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
 
 __all__ = ["chronic_command", "register", "risk_command"]
@@ -154,6 +147,13 @@ def risk_command(
     json: JsonOption = False,
 ) -> None:
     """Minnesota risk from the onset stages; with ST2 and REG3α, the MAGIC probability and group."""
+    from trialdesk.domain.gvhd.risk import (
+        MAGIC_HIGH_THRESHOLD,
+        magic_algorithm_probability,
+        magic_group,
+        minnesota_risk,
+    )
+
     try:
         stages = OrganStages(skin, liver, upper_gi, lower_gi)
     except InputError as error:
@@ -182,6 +182,8 @@ def risk_command(
 
 
 def _render_risk(data: dict[str, Any]) -> None:
+    from trialdesk.domain.labels import label
+
     stages = ", ".join(f"{label('organ', o)} {stage}" for o, stage in data["stages"].items())
     console.print(f"Onset stages: {stages}", highlight=False)
     if data["minnesota_risk"] is None:

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.corticosteroids import Corticosteroid
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.steroid_refractory import (
@@ -79,6 +78,8 @@ def steroid_refractory_command(
     json: JsonOption = False,
 ) -> None:
     """Screen a first-line steroid course for refractoriness: criterion met and reasoning."""
+    from trialdesk.bootstrap import load_protocol
+
     started = _date(start, "--start")
     rules = (
         load_protocol(protocol_file).assessment.steroid_refractory

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.errors import ProtocolError
-from trialdesk.domain.protocol import Protocol
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, fail, new_app
+
+if TYPE_CHECKING:
+    from trialdesk.domain.protocol import Protocol
 
 __all__ = ["ProtocolFileOption", "app"]
 
@@ -36,6 +37,8 @@ def show(
     json: JsonOption = False,
 ) -> None:
     """Summarise a protocol: identification, design, arms and doses, eligibility, visits."""
+    from trialdesk.bootstrap import load_protocol
+
     emit(load_protocol(file), as_json=json, render=_render)
 
 
@@ -45,6 +48,8 @@ def validate(
     json: JsonOption = False,
 ) -> None:
     """Check a protocol file; exit 0 when valid, else list every problem with its path."""
+    from trialdesk.bootstrap import load_protocol
+
     try:
         protocol = load_protocol(file)
     except ProtocolError as error:

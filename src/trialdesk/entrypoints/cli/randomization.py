@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, new_app
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
-from trialdesk.simulation.randomization_design import CovariateMix, DesignMethod, simulate_design
+from trialdesk.simulation.covariate_mix import CovariateMix
+
+if TYPE_CHECKING:
+    from trialdesk.simulation.randomization_design import DesignMethod
 
 __all__ = ["app"]
 
@@ -52,6 +53,11 @@ def simulate(
     json: JsonOption = False,
 ) -> None:
     """Simulate the protocol's randomization: final imbalance and predictability."""
+    import numpy as np
+
+    from trialdesk.bootstrap import load_protocol
+    from trialdesk.simulation.randomization_design import simulate_design
+
     chosen = _check_options(method, subjects, replicates, seed)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
@@ -77,6 +83,8 @@ def simulate(
 
 
 def _check_options(method: str, subjects: int, replicates: int, seed: int | None) -> DesignMethod:
+    from trialdesk.simulation.randomization_design import DesignMethod
+
     problems: list[FieldError] = []
     choices = ", ".join(m.value for m in DesignMethod)
     if method not in {m.value for m in DesignMethod}:

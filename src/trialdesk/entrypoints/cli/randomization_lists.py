@@ -14,25 +14,20 @@ import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from trialdesk.bootstrap import Store, build_store, load_protocol
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, to_jsonable
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
-from trialdesk.services import accounts
-from trialdesk.services.randomization_lists import ListKind, ListRead, generate_list
-from trialdesk.services.randomization_reports import (
-    BalanceReport,
-    ExportRow,
-    balance_report,
-    export_list,
-    verify_randomization,
-)
+
+if TYPE_CHECKING:
+    from trialdesk.bootstrap import Store
+    from trialdesk.services.randomization_lists import ListRead
+    from trialdesk.services.randomization_reports import BalanceReport
 
 __all__ = ["register"]
 
@@ -56,6 +51,9 @@ def _signed_in(db: str | None, user: str, password_stdin: bool) -> Iterator[tupl
     """Open the store and a session for ``user``; the session ends when the command does."""
     if not password_stdin:
         raise InputError.single("--password-stdin", "pass it and pipe your password in")
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import accounts
+
     password = sys.stdin.readline().rstrip("\r\n")
     with build_store(db) as store:
         session = accounts.login(store.new_uow(), username=user, password=password)
@@ -66,6 +64,8 @@ def _signed_in(db: str | None, user: str, password_stdin: bool) -> Iterator[tupl
 
 
 def _kind(test: bool) -> str:
+    from trialdesk.services.randomization_lists import ListKind
+
     return ListKind.TEST if test else ListKind.PRODUCTION
 
 
@@ -88,6 +88,9 @@ def generate(
     json: JsonOption = False,
 ) -> None:
     """Generate and store the production or test list (statistician only; audited)."""
+    from trialdesk.bootstrap import load_protocol
+    from trialdesk.services.randomization_lists import generate_list
+
     trial = load_protocol(protocol)
     with _signed_in(db, user, password_stdin) as (store, user_id):
         made = generate_list(
@@ -114,6 +117,8 @@ def verify(
     json: JsonOption = False,
 ) -> None:
     """Check the list against its seed and the allocations; exit 1 naming the first mismatch."""
+    from trialdesk.services.randomization_reports import verify_randomization
+
     with _signed_in(db, user, password_stdin) as (store, user_id):
         report = verify_randomization(
             store.new_randomization_uow(), as_user=user_id, kind=_kind(test)
@@ -145,6 +150,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Print the whole list and its use (statistician and sponsor admin only; audited)."""
+    from trialdesk.services.randomization_reports import ExportRow, export_list
+
     with _signed_in(db, user, password_stdin) as (store, user_id):
         rows = export_list(store.new_randomization_uow(), as_user=user_id, kind=_kind(test))
     if export_format is ExportFormat.JSON:
@@ -166,6 +173,8 @@ def balance(
     json: JsonOption = False,
 ) -> None:
     """Allocations by arm overall, per stratum and per site; list usage for the statistician."""
+    from trialdesk.services.randomization_reports import balance_report
+
     with _signed_in(db, user, password_stdin) as (store, user_id):
         report = balance_report(store.new_randomization_uow(), as_user=user_id, kind=_kind(test))
     emit(report, as_json=json, render=_render_balance)

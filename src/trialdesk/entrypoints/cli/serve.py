@@ -9,22 +9,19 @@ this command exports to them.
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 
-from trialdesk.adapters.db.maintenance import upgrade_database
-from trialdesk.bootstrap import build_store, database_url, load_protocol
-from trialdesk.config import DEFAULT_REQUEST_THREADS, get_settings
-from trialdesk.entrypoints.api import WebSettings, create_app
-from trialdesk.entrypoints.api.connection_reuse import REQUESTS_PER_CONNECTION
+from trialdesk.config_defaults import DEFAULT_REQUEST_THREADS
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import console
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
-from trialdesk.entrypoints.cli.server_processes import reuse_port_supported, run_server_processes
-from trialdesk.services.first_run import initialise_demo
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from trialdesk.entrypoints.api import WebSettings
 
 __all__ = ["serve", "worker_app", "worker_settings"]
 
@@ -67,6 +64,17 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the web application and the API (upgrades the schema first)."""
+    import uvicorn
+
+    from trialdesk.adapters.db.maintenance import upgrade_database
+    from trialdesk.bootstrap import build_store, database_url, load_protocol
+    from trialdesk.entrypoints.api import WebSettings, create_app
+    from trialdesk.entrypoints.cli.server_processes import (
+        reuse_port_supported,
+        run_server_processes,
+    )
+    from trialdesk.services.first_run import initialise_demo
+
     url = database_url(db)
     protocol = load_protocol(protocol_file)
     revision = upgrade_database(url)
@@ -107,6 +115,10 @@ def serve(
 
 def worker_app() -> FastAPI:
     """The application of one server process started by ``serve --workers N``."""
+    from trialdesk.bootstrap import build_store, load_protocol
+    from trialdesk.config import get_settings
+    from trialdesk.entrypoints.api import create_app
+
     settings = get_settings()
     return create_app(
         build_store(settings.database_url), load_protocol(settings.protocol_file),
@@ -116,6 +128,10 @@ def worker_app() -> FastAPI:
 
 def worker_settings() -> WebSettings:
     """The web settings of a server process started by ``serve --workers N``."""
+    from trialdesk.config import get_settings
+    from trialdesk.entrypoints.api import WebSettings
+    from trialdesk.entrypoints.api.connection_reuse import REQUESTS_PER_CONNECTION
+
     # Several processes share the clients: connections are renewed now and then so that the
     # kernel can place them afresh (a lasting lopsided split would cap the throughput).
     return WebSettings(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trialdesk.bootstrap import build_store
 from trialdesk.entrypoints.cli import output
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
-from trialdesk.services import accounts, site_zones
+
+if TYPE_CHECKING:
+    from trialdesk.services import accounts
 
 app = output.new_app("site", "Register and list trial sites; set a site's time zone.")
 
@@ -23,6 +24,9 @@ def add_command(
     json: JsonOption = False,
 ) -> None:
     """Register a site (audited)."""
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import accounts
+
     with build_store(db) as store:
         site = accounts.create_site(store.new_uow(), code=code, name=name, as_user=None)
     output.emit(site, as_json=json, render=lambda s: output.console.print(f"site {s.code} added"))
@@ -31,6 +35,9 @@ def add_command(
 @app.command("list")
 def list_command(db: DbOption = None, json: JsonOption = False) -> None:
     """List the sites."""
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import accounts
+
     with build_store(db) as store:
         sites = accounts.list_sites(store.new_uow())
 
@@ -56,6 +63,9 @@ def time_zone_command(
     json: JsonOption = False,
 ) -> None:
     """Set the time zone the site's times are shown in (stored times stay UTC; audited)."""
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import site_zones
+
     wanted = None if zone.strip().lower() == "default" else zone
     with build_store(db) as store:
         stored = site_zones.set_site_time_zone(

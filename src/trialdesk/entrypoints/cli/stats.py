@@ -5,22 +5,15 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, new_app
-from trialdesk.stats import (
-    CoxPH,
-    CumulativeIncidence,
-    FineGray,
-    KaplanMeier,
-    compare_proportions,
-    logrank_test,
-)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["app"]
 
@@ -45,6 +38,8 @@ def _fraction(text: str, argument: str) -> tuple[int, int]:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.is_file():
         raise InputError.single("--csv", f"no such file: {path}")
     try:
@@ -55,6 +50,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _column(frame: pd.DataFrame, name: str, option: str, *, numeric: bool = True) -> pd.Series:
     """One column, checked: present, complete and (when ``numeric``) numeric."""
+    import numpy as np
+    import pandas as pd
+
     if name not in frame.columns:
         columns = ", ".join(map(str, frame.columns))
         raise InputError.single(option, f"no column {name!r} in the CSV (columns: {columns})")
@@ -113,6 +111,8 @@ def proportions(
     json: JsonOption = False,
 ) -> None:
     """Compare two proportions: risk difference, odds ratio, chi-square and Fisher tests."""
+    from trialdesk.stats import compare_proportions
+
     x1, n1 = _fraction(first, "X1/N1")
     x2, n2 = _fraction(second, "X2/N2")
     try:
@@ -139,6 +139,10 @@ def survival(
     json: JsonOption = False,
 ) -> None:
     """Kaplan–Meier medians (log-log CIs), log-rank test and Cox model."""
+    import pandas as pd
+
+    from trialdesk.stats import CoxPH, KaplanMeier, logrank_test
+
     if strata and not group:
         raise InputError.single("--strata", "stratifies the log-rank test, which needs --group")
     frame = _read_csv(csv)
@@ -197,6 +201,11 @@ def cuminc(
     json: JsonOption = False,
 ) -> None:
     """Cumulative incidence by cause and group (with variance) and Gray's test."""
+    import numpy as np
+    import pandas as pd
+
+    from trialdesk.stats import CumulativeIncidence
+
     frame = _read_csv(csv)
     follow_up = _column(frame, time, "--time")
     statuses = _column(frame, status, "--status")
@@ -244,6 +253,10 @@ def finegray(
     json: JsonOption = False,
 ) -> None:
     """Fine–Gray subdistribution hazard ratios for one cause (robust standard errors)."""
+    import pandas as pd
+
+    from trialdesk.stats import FineGray
+
     frame = _read_csv(csv)
     follow_up = _column(frame, time, "--time")
     statuses = _column(frame, status, "--status")

@@ -6,34 +6,18 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from trialdesk.adapters.scenario_file import builtin_scenario_path, read_scenario_file
-from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
-from trialdesk.simulation.dask_backend import dask_client, simulate_on_dask
-from trialdesk.simulation.operating import (
-    OperatingCharacteristics,
-    ProgressCallback,
-    plan_batches,
-    simulate_locally,
-    summarise,
-)
-from trialdesk.simulation.sample_size import simulated_per_arm
-from trialdesk.stats.sample_size import (
-    TwoProportionDesign,
-    analytic_power,
-    per_arm_normal,
-    per_arm_with_dropout,
-)
+
+if TYPE_CHECKING:
+    from trialdesk.simulation.operating import OperatingCharacteristics, ProgressCallback
+    from trialdesk.stats.sample_size import TwoProportionDesign
 
 __all__ = ["samplesize", "simulate"]
 
@@ -55,6 +39,9 @@ class SizeMethod(enum.StrEnum):
 
 @contextmanager
 def _progress(total: int) -> Iterator[ProgressCallback]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     stderr = Console(stderr=True)
     with Progress(
         "[progress.description]{task.description}",
@@ -95,6 +82,10 @@ def simulate(
     json: JsonOption = False,
 ) -> None:
     """Simulate the trial: power (or type I error), CR difference, CR and ORR, doses."""
+    from trialdesk.adapters.scenario_file import builtin_scenario_path, read_scenario_file
+    from trialdesk.bootstrap import load_protocol
+    from trialdesk.simulation.operating import plan_batches, simulate_locally, summarise
+
     problems = []
     if not 1 <= replicates <= MAX_REPLICATES:
         problems.append(FieldError("--replicates", f"must be between 1 and {MAX_REPLICATES}"))
@@ -112,6 +103,8 @@ def simulate(
     batches = plan_batches(replicates, seed)
     with _progress(replicates) as progress:
         if backend == Backend.DASK:
+            from trialdesk.simulation.dask_backend import dask_client, simulate_on_dask
+
             with dask_client(scheduler, workers) as client:
                 outcomes = simulate_on_dask(client, trial, virtual, batches, progress)
         else:
@@ -177,6 +170,13 @@ def samplesize(
     json: JsonOption = False,
 ) -> None:
     """Subjects per arm and in total to compare two proportions (equal allocation)."""
+    from trialdesk.stats.sample_size import (
+        TwoProportionDesign,
+        analytic_power,
+        per_arm_normal,
+        per_arm_with_dropout,
+    )
+
     if method not in {m.value for m in SizeMethod}:
         raise InputError.single(
             "--method", f"{method!r} is not one of normal, normal-cc, simulated"
@@ -192,6 +192,10 @@ def samplesize(
     if method == SizeMethod.SIMULATED:
         if not 100 <= replicates <= MAX_REPLICATES:
             raise InputError.single("--replicates", f"must be between 100 and {MAX_REPLICATES}")
+        import numpy as np
+
+        from trialdesk.simulation.sample_size import simulated_per_arm
+
         evaluable = simulated_per_arm(design, replicates, np.random.default_rng(seed))
     else:
         evaluable = per_arm_normal(design, continuity_correction=method == SizeMethod.NORMAL_CC)

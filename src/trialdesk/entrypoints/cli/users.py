@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trialdesk.bootstrap import build_store
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.cli import output
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
-from trialdesk.services import accounts
+
+if TYPE_CHECKING:
+    from trialdesk.services import accounts
 
 app = output.new_app("user", "Create accounts, grant and revoke roles, list users.")
 
@@ -45,6 +46,8 @@ def _change_role(
     as_json: bool,
 ) -> None:
     """Grant or revoke (the same arguments, the same output): the operator acts as ``system``."""
+    from trialdesk.bootstrap import build_store
+
     with build_store(db) as store:
         user = change(store.new_uow(), username=username, role=role, site_code=site, as_user=None)
     output.emit(user, as_json=as_json, render=_render_user)
@@ -66,6 +69,9 @@ def add_command(
     if not password_stdin:
         raise InputError.single("password", "pass --password-stdin and pipe the password in")
     password = sys.stdin.readline().rstrip("\r\n")
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import accounts
+
     with build_store(db) as store:
         user = accounts.create_user(
             store.new_uow(), username=username, full_name=full_name, password=password,
@@ -83,6 +89,8 @@ def grant_command(
     json: JsonOption = False,
 ) -> None:
     """Grant a user another role (audited)."""
+    from trialdesk.services import accounts
+
     _change_role(accounts.grant_role, username, role, site, db, json)
 
 
@@ -95,12 +103,17 @@ def revoke_command(
     json: JsonOption = False,
 ) -> None:
     """Withdraw a role from a user (audited)."""
+    from trialdesk.services import accounts
+
     _change_role(accounts.revoke_role, username, role, site, db, json)
 
 
 @app.command("list")
 def list_command(db: DbOption = None, json: JsonOption = False) -> None:
     """List the accounts and their active roles."""
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import accounts
+
     with build_store(db) as store:
         users = accounts.list_users(store.new_uow())
 
