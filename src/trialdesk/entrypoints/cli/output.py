@@ -2,6 +2,9 @@
 
 ``--json`` prints exactly one JSON document on stdout; human output goes through rich; errors go
 to stderr as one readable message (or one JSON document with ``--json``) and a non-zero exit code.
+A usage error found while parsing the command line (a missing option, a value of the wrong type,
+an unknown option) is, under ``--json``, the same JSON document as an :class:`InputError` naming
+the option, with the usage exit code 2.
 """
 
 from __future__ import annotations
@@ -18,11 +21,28 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from typer import _click as _typer_click  # the Context type TyperGroup.invoke declares
+from typer._click.exceptions import (  # typer's own copy of click raises these
+    BadOptionUsage,
+    BadParameter,
+    MissingParameter,
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
 from typer.core import TyperGroup
 
-from trialdesk.domain.errors import TrialdeskError
+from trialdesk.domain.errors import InputError, TrialdeskError
 
-__all__ = ["JsonOption", "TrialdeskGroup", "console", "emit", "fail", "new_app", "to_jsonable"]
+__all__ = [
+    "JsonOption",
+    "TrialdeskGroup",
+    "console",
+    "emit",
+    "fail",
+    "new_app",
+    "to_jsonable",
+    "usage_error_as_input_error",
+]
 
 _JSON_KEY = "trialdesk.json"
 
@@ -82,14 +102,68 @@ def fail(error: TrialdeskError, *, as_json: bool = False) -> NoReturn:
     raise typer.Exit(code=error.exit_code)
 
 
+def _asks_for_json(args: list[str]) -> bool:
+    # Parsing may stop before the --json callback runs (a missing option is found first), so the
+    # group looks at the words themselves; anything after "--" is an argument, not an option.
+    options = args[: args.index("--")] if "--" in args else args
+    return "--json" in options
+
+
+def _usage_field(error: UsageError) -> str:
+    """The option or argument a usage error is about, as the user would type it."""
+    if isinstance(error, BadParameter) and error.param is not None:
+        opts = getattr(error.param, "opts", None)
+        if error.param.param_type_name == "option" and opts:
+            return str(opts[0])
+        return str(getattr(error.param, "display_name_raw", error.param.name))
+    if isinstance(error, NoSuchOption | BadOptionUsage):
+        return error.option_name
+    if error.message.startswith(("No such command", "Missing command")):
+        return "command"
+    return "arguments"
+
+
+def _usage_message(error: UsageError) -> str:
+    if isinstance(error, MissingParameter):
+        return "is required"
+    if isinstance(error, BadParameter) and error.param is not None:
+        return error.message.removeprefix("Value error, ")  # the type check's own wording
+    if isinstance(error, NoSuchOption):
+        known = sorted(error.possibilities or ())
+        return "no such option" + (f"; did you mean {' or '.join(known)}?" if known else "")
+    return error.format_message()
+
+
+def usage_error_as_input_error(error: UsageError) -> InputError:
+    """The :class:`InputError` a command-line usage error stands for (field and message)."""
+    return InputError.single(_usage_field(error), _usage_message(error))
+
+
 class TrialdeskGroup(TyperGroup):
-    """Command group that turns a :class:`TrialdeskError` into a message and an exit code."""
+    """Command group that turns a :class:`TrialdeskError` into a message and an exit code, and a
+    usage error under ``--json`` into the same JSON document an :class:`InputError` gives."""
+
+    def parse_args(self, ctx: _typer_click.Context, args: list[str]) -> list[str]:
+        if _asks_for_json(args):
+            ctx.meta[_JSON_KEY] = True
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as error:
+            self._usage_error(ctx, error)
 
     def invoke(self, ctx: _typer_click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except TrialdeskError as error:
             fail(error, as_json=bool(ctx.meta.get(_JSON_KEY, False)))
+        except UsageError as error:  # from parsing a sub-command's own options
+            self._usage_error(ctx, error)
+
+    @staticmethod
+    def _usage_error(ctx: _typer_click.Context, error: UsageError) -> NoReturn:
+        if isinstance(error, NoArgsIsHelpError) or not ctx.meta.get(_JSON_KEY, False):
+            raise error  # click shows the usage and the message itself
+        fail(usage_error_as_input_error(error), as_json=True)
 
 
 def new_app(name: str, help_text: str) -> typer.Typer:
