@@ -4,6 +4,12 @@ Each command group lives in its own module (built with :func:`output.new_app`) a
 below. Command functions stay thin: parse, call the domain or a service, print. Errors raised as
 :class:`TrialdeskError` become a message on stderr and the error's exit code; anything else is a
 bug, reported in one line unless ``TRIALDESK_DEBUG=1`` asks for the traceback.
+
+Every command module is imported (Typer builds the whole tree to parse any command line), so a
+module imports at its top only what its option signatures need: typer, rich and light domain
+enums. Libraries that take long to load (numpy, pandas, SQLAlchemy, the web app, the report
+builder, Dask) are imported inside the command function that uses them, and
+``tests/e2e/test_cli_startup.py`` keeps them out of ``--help``.
 """
 
 from __future__ import annotations
