@@ -6,20 +6,17 @@ Registered on the ``gvhd`` command group by :func:`register`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from trialdesk.domain.errors import FieldError, InputError
-from trialdesk.domain.gvhd.chronic import (
-    ORGAN_LABELS,
-    ChronicOrgan,
-    ChronicOrganScores,
-    assess_chronic_gvhd,
-)
 from trialdesk.domain.gvhd.types import Organ, OrganStages
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
+
+if TYPE_CHECKING:
+    from trialdesk.domain.gvhd.chronic import ChronicOrgan
 
 __all__ = ["chronic_command", "register", "risk_command"]
 
@@ -35,6 +32,8 @@ def _renamed(error: InputError, options: dict[str, str]) -> InputError:
 
 
 def _parse_organs(text: str | None) -> tuple[ChronicOrgan, ...]:
+    from trialdesk.domain.gvhd.chronic import ChronicOrgan
+
     if not text:
         return ()
     organs = []
@@ -84,6 +83,12 @@ def chronic_command(
     json: JsonOption = False,
 ) -> None:
     """Diagnosis and global severity of chronic GVHD (NIH 2014 consensus), and why."""
+    from trialdesk.domain.gvhd.chronic import (
+        ChronicOrgan,
+        ChronicOrganScores,
+        assess_chronic_gvhd,
+    )
+
     raw = {"skin": skin, "mouth": mouth, "eyes": eyes, "gi": gi, "liver": liver,
            "lungs": lungs, "joints_fascia": joints_fascia, "genital": genital}  # fmt: skip
     try:
@@ -112,6 +117,8 @@ def chronic_command(
 
 
 def _render_chronic(data: dict[str, Any]) -> None:
+    from trialdesk.domain.gvhd.chronic import ORGAN_LABELS, ChronicOrgan
+
     table = Table(title="Chronic GVHD, NIH 2014 organ scores")
     table.add_column("Organ")
     table.add_column("Score", justify="right")

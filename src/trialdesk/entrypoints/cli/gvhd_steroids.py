@@ -10,24 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import json as jsonlib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from trialdesk.domain.corticosteroids import Corticosteroid
 from trialdesk.domain.errors import FieldError, InputError
-from trialdesk.domain.steroid_refractory import (
-    DiseaseStatus,
-    GradeAssessment,
-    RefractoryDefinition,
-    StatusAssessment,
-    SteroidCourse,
-    classify_steroid_response,
-    refractory_definition,
-)
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
+
+if TYPE_CHECKING:
+    from trialdesk.domain.steroid_refractory import (
+        GradeAssessment,
+        RefractoryDefinition,
+        StatusAssessment,
+    )
 
 __all__ = ["steroid_refractory_command"]
 
@@ -79,6 +77,11 @@ def steroid_refractory_command(
 ) -> None:
     """Screen a first-line steroid course for refractoriness: criterion met and reasoning."""
     from trialdesk.bootstrap import load_protocol
+    from trialdesk.domain.steroid_refractory import (
+        SteroidCourse,
+        classify_steroid_response,
+        refractory_definition,
+    )
 
     started = _date(start, "--start")
     rules = (
@@ -163,6 +166,12 @@ def _from_json(path: Path) -> list[StatusAssessment | GradeAssessment]:
 
 
 def _assessment(i: int, on: str, value: str) -> StatusAssessment | GradeAssessment:
+    from trialdesk.domain.steroid_refractory import (
+        DiseaseStatus,
+        GradeAssessment,
+        StatusAssessment,
+    )
+
     when = _date(on, f"{_OPTION}[{i}]")
     if value.lstrip("-").isdigit():
         return GradeAssessment(when, int(value))
