@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from trialdesk.config import DEFAULT_REQUEST_THREADS
 from trialdesk.entrypoints.cli import serve as serve_module
+from trialdesk.entrypoints.cli import server_processes
 from trialdesk.entrypoints.cli.app import app
 from trialdesk.services import accounts
 
@@ -22,15 +24,14 @@ runner = CliRunner()
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
     """Record what ``serve`` hands uvicorn (or its process supervisor) instead of listening."""
     calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr(
-        serve_module.uvicorn, "run", lambda target, **options: calls.append((target, options))
-    )
+    # serve imports both when it runs (not at start-up), so they are replaced where they live.
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: calls.append((target, options)))
 
     def processes(workers: int, host: str, port: int, *, access_log: bool) -> None:
         calls.append(("processes", {"workers": workers, "host": host, "port": port,
                                     "access_log": access_log}))  # fmt: skip
 
-    monkeypatch.setattr(serve_module, "run_server_processes", processes)
+    monkeypatch.setattr(server_processes, "run_server_processes", processes)
     return calls
 
 
