@@ -32,8 +32,10 @@ OutOption = Annotated[
 
 
 class DatasetFormat(enum.StrEnum):
-    """The ``--format`` choices: the values of :class:`trialdesk.stats.datasets.ExportFormat`,
-    repeated here because the datasets package loads pandas, which ``--help`` must not wait for.
+    """Choices of ``export datasets --format``.
+
+    The values of :class:`trialdesk.stats.datasets.ExportFormat`, repeated because importing that
+    package loads pandas, which ``--help`` must not wait for (a test keeps the two equal).
     """
 
     CSV = "csv"

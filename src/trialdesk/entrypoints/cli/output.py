@@ -33,16 +33,7 @@ from typer.core import TyperGroup
 
 from trialdesk.domain.errors import InputError, TrialdeskError
 
-__all__ = [
-    "JsonOption",
-    "TrialdeskGroup",
-    "console",
-    "emit",
-    "fail",
-    "new_app",
-    "to_jsonable",
-    "usage_error_as_input_error",
-]
+__all__ = ["JsonOption", "TrialdeskGroup", "console", "emit", "fail", "new_app", "to_jsonable"]
 
 _JSON_KEY = "trialdesk.json"
 
@@ -134,7 +125,7 @@ def _usage_message(error: UsageError) -> str:
     return error.format_message()
 
 
-def usage_error_as_input_error(error: UsageError) -> InputError:
+def _as_input_error(error: UsageError) -> InputError:
     """The :class:`InputError` a command-line usage error stands for (field and message)."""
     return InputError.single(_usage_field(error), _usage_message(error))
 
@@ -163,7 +154,7 @@ class TrialdeskGroup(TyperGroup):
     def _usage_error(ctx: _typer_click.Context, error: UsageError) -> NoReturn:
         if isinstance(error, NoArgsIsHelpError) or not ctx.meta.get(_JSON_KEY, False):
             raise error  # click shows the usage and the message itself
-        fail(usage_error_as_input_error(error), as_json=True)
+        fail(_as_input_error(error), as_json=True)
 
 
 def new_app(name: str, help_text: str) -> typer.Typer:
