@@ -6,7 +6,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
@@ -62,6 +61,8 @@ def calendar(
 
 
 def _render(plan: Calendar) -> None:
+    from rich.table import Table
+
     from trialdesk.domain.protocol import format_amount
 
     console.print(

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
@@ -16,6 +15,8 @@ __all__ = ["demo"]
 
 
 def _render(document: dict[str, object]) -> None:
+    from rich.table import Table
+
     trial = document["trial"]
     assert isinstance(trial, dict)
     console.print(

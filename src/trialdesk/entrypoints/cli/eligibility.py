@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
@@ -72,6 +71,8 @@ def _read_record(path: Path) -> dict[str, object]:
 
 
 def _render(result: EligibilityResult) -> None:
+    from rich.table import Table
+
     verdict = "[bold green]eligible[/]" if result.eligible else "[bold red]not eligible[/]"
     console.print(f"Patient is {verdict}")
     table = Table(title="Criteria", title_justify="left")

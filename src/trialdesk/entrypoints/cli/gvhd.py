@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.gvhd.types import (
@@ -115,6 +114,8 @@ def stage_command(
 
 
 def _render_stage(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(title=f"aGVHD staging ({data['system']})")
     table.add_column("Organ")
     table.add_column("Stage", justify="right")
@@ -180,6 +181,8 @@ def response_command(
 
 
 def _render_response(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(title=f"aGVHD response ({data['rules']} rules)")
     for column in ("Organ", "Baseline", "Current", "Change"):
         table.add_column(column, justify="left" if column == "Organ" else "right")

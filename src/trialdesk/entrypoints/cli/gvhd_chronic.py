@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.gvhd.types import Organ, OrganStages
@@ -117,6 +116,8 @@ def chronic_command(
 
 
 def _render_chronic(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
     from trialdesk.domain.gvhd.chronic import ORGAN_LABELS, ChronicOrgan
 
     table = Table(title="Chronic GVHD, NIH 2014 organ scores")

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.corticosteroids import Corticosteroid
 from trialdesk.domain.errors import FieldError, InputError
@@ -209,6 +208,8 @@ def _definition(rules: RefractoryDefinition) -> dict[str, Any]:
 
 
 def _render(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
     rules = data["definition"]
     table = Table(title=f"Steroid response ({rules['name']})", show_header=False)
     table.add_column("")

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.errors import ProtocolError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, fail, new_app
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from trialdesk.domain.protocol import Protocol
 
 __all__ = ["ProtocolFileOption", "app"]
@@ -70,6 +71,8 @@ def validate(
 
 
 def _table(title: str, *columns: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")

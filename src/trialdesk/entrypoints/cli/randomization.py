@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, new_app
@@ -101,6 +100,8 @@ def _check_options(method: str, subjects: int, replicates: int, seed: int | None
 
 
 def _render(document: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console.print(
         f"[bold]{document['protocol']}[/]: {document['method']} randomization, "
         f"{document['replicates']} trials of {document['subjects']} patients "

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.cli.db import DbOption
@@ -181,6 +180,8 @@ def balance(
 
 
 def _render_balance(report: BalanceReport) -> None:
+    from rich.table import Table
+
     arms = list(report.overall.counts)
     table = Table(
         title=f"{report.kind} list {report.list_code}: {report.allocations} allocations "

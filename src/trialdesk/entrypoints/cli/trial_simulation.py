@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit
@@ -114,6 +113,8 @@ def simulate(
 
 
 def _render_simulation(result: OperatingCharacteristics) -> None:
+    from rich.table import Table
+
     console.print(
         f"[bold]{result.scenario}[/] scenario: {result.replicates} trials of {result.subjects} "
         f"patients (seed {result.seed}); "
