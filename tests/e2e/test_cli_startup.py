@@ -11,8 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
+import typer.main
+from typer.core import TyperGroup
 
 import trialdesk
+from trialdesk.entrypoints.cli.app import app
 
 #: Top-level packages that take tens to thousands of milliseconds to import.
 HEAVY = frozenset(
@@ -35,7 +39,7 @@ HEAVY = frozenset(
 )
 
 # Runs the console-script entry point once per argument list, in one interpreter, then prints
-# the top-level packages it imported as the last line of stderr.
+# the modules it imported as the last line of stderr.
 _RUNNER = """
 import json, sys
 from trialdesk.entrypoints.cli.app import main
@@ -46,12 +50,12 @@ for argv in json.loads(sys.argv[1]):
     except SystemExit as exit:
         if exit.code not in (0, None):
             raise
-sys.stderr.write("\\n" + json.dumps(sorted({name.split(".")[0] for name in sys.modules})) + "\\n")
+sys.stderr.write("\\n" + json.dumps(sorted(sys.modules)) + "\\n")
 """
 
 
 def _run(*argvs: list[str]) -> tuple[str, set[str]]:
-    """Stdout of the commands and the top-level packages their interpreter imported."""
+    """Stdout of the commands and the modules their interpreter imported."""
     env = {**os.environ, "PYTHONPATH": str(Path(trialdesk.__file__).parents[1]), "COLUMNS": "100"}
     done = subprocess.run(
         [sys.executable, "-c", _RUNNER, json.dumps(list(argvs))],
@@ -65,10 +69,14 @@ def _run(*argvs: list[str]) -> tuple[str, set[str]]:
     return done.stdout, set(json.loads(done.stderr.strip().splitlines()[-1]))
 
 
+def _packages(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
 def test_importing_the_command_line_loads_no_heavy_library() -> None:
     _, imported = _run()
-    assert imported & HEAVY == set()
-    assert "trialdesk" in imported
+    assert _packages(imported) & HEAVY == set()
+    assert "trialdesk.entrypoints.cli.app" in imported
 
 
 def test_help_of_every_group_and_command_loads_no_heavy_library() -> None:
@@ -90,7 +98,7 @@ def test_help_of_every_group_and_command_loads_no_heavy_library() -> None:
     argvs += [[group, "--help"] for group in groups]
     argvs += [[group, name, "--help"] for group, names in groups.items() for name in names]
     out, imported = _run(*argvs)
-    assert imported & HEAVY == set()
+    assert _packages(imported) & HEAVY == set()
     # Each page really was shown: the usage line of every command and group is there.
     for argv in argvs[2:]:
         assert f"Usage: trialdesk {' '.join(argv[:-1])} " in out
@@ -110,7 +118,13 @@ def test_help_of_every_group_and_command_loads_no_heavy_library() -> None:
 def test_gvhd_scores_load_numpy_and_nothing_heavier(argv: list[str], needs: str) -> None:
     out, imported = _run([*argv, "--json"])
     assert needs in json.loads(out)
-    assert imported & HEAVY == {"numpy"}  # the rules run on numpy arrays; nothing else is needed
+    assert _packages(imported) & HEAVY == {"numpy"}  # the rules run on numpy arrays
+    # Only the gvhd group is built; the other groups' modules are not even imported.
+    commands = {m for m in imported if m.startswith("trialdesk.entrypoints.cli.")}
+    assert "trialdesk.entrypoints.cli.gvhd" in commands
+    assert commands.isdisjoint(
+        {"trialdesk.entrypoints.cli.stats", "trialdesk.entrypoints.cli.serve"}
+    )
 
 
 def test_the_dataset_format_choices_are_the_exporters_formats() -> None:
@@ -119,3 +133,27 @@ def test_the_dataset_format_choices_are_the_exporters_formats() -> None:
     from trialdesk.stats.datasets import ExportFormat
 
     assert [f.value for f in DatasetFormat] == [f.value for f in ExportFormat]
+
+
+def test_the_root_help_lists_each_command_as_the_built_command_would(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The root's help lists the sub-commands without building their options (a name and a line
+    # of help each); the page must be the one the fully built commands give.
+    root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)
+
+    def help_page() -> str:
+        assert root.main(["--help"], prog_name="trialdesk", standalone_mode=False) == 0
+        return capsys.readouterr().out
+
+    listed = help_page()
+    context = typer.Context(root, info_name="trialdesk")
+    names = root.list_commands(context)
+    assert names[:3] == ["calendar", "eligibility", "serve"]
+    assert len(names) == 16
+    built = [root.get_command(context, name) for name in names]
+    # Built for real: a group, or a command with its options.
+    assert all(isinstance(c, TyperGroup) or (c is not None and c.params) for c in built)
+    assert help_page() == listed
+    assert "Stage, grade and assess the response of acute GVHD." in listed

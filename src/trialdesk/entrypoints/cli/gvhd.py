@@ -14,6 +14,7 @@ from trialdesk.domain.gvhd.types import (
     OrganStages,
     ResponseRuleSet,
 )
+from trialdesk.entrypoints.cli import gvhd_chronic
 from trialdesk.entrypoints.cli.gvhd_steroids import steroid_refractory_command
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, new_app
 
@@ -193,3 +194,6 @@ def _render_response(data: dict[str, Any]) -> None:
         )
     console.print(table)
     console.print(f"Response: [bold]{data['response']}[/]")
+
+
+gvhd_chronic.register(app)

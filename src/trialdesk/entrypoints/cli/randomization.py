@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trialdesk.domain.errors import FieldError, InputError
+from trialdesk.entrypoints.cli import randomization_lists
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, new_app
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
 from trialdesk.simulation.covariate_mix import CovariateMix
@@ -115,3 +116,6 @@ def _render(document: dict[str, Any]) -> None:
         values = (s.mean, s.sd, s.q05, s.median, s.q95, s.max)
         table.add_row(label, *(f"{v:.3f}" for v in values))
     console.print(table)
+
+
+randomization_lists.register(app)
