@@ -2,7 +2,8 @@
 
 Each command runs in a fresh interpreter, as a user's shell or script would start it: after one
 untimed warm-up run, the wall time of REPEATS runs is measured and the median reported, with the
-median CPU time (user + system) of the child, which a busy machine disturbs less. In the same run:
+median CPU time (user + system) of the child, which a busy machine disturbs less (also shown as a
+multiple of the baseline's). In the same run:
 
 - baseline: ``python -c "import numpy"``;
 - ``trialdesk --help``;
@@ -63,10 +64,13 @@ def main() -> None:
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load}; "
         f"median of {REPEATS} runs each"
     )
+    baseline_cpu = None
     for label, command, target in CASES:
         wall, cpu = measure(command)
+        baseline_cpu = baseline_cpu or cpu
         verdict = "" if target is None else (
-            f"  target <= {target:.1f} s: {'within' if wall <= target else 'OVER'}"
+            f" ({cpu / baseline_cpu:.1f}x baseline)  target <= {target:.1f} s wall: "
+            f"{'within' if wall <= target else 'OVER'}"
         )  # fmt: skip
         print(f"{label:<38} wall {wall:6.3f} s   cpu {cpu:6.3f} s{verdict}")
 
