@@ -102,7 +102,7 @@ def test_32_parallel_replies_to_one_query_leave_a_consistent_chain_of_status_mov
                     as_user=user_id,
                     query_id=query_id,
                     message=f"reply {n}",
-                )  # fmt: skip
+                )
             )
         except BaseException as error:  # reported below, with the others
             failures.append(error)
