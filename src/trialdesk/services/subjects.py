@@ -148,15 +148,18 @@ def apply_transition(
     actor: Actor,
     subject: Record,
     target: SubjectState | str,
-    reason: str | None,
+    reason: str,
 ) -> SubjectState:
-    """Move a loaded subject through the state machine, audited, in the caller's transaction."""
+    """Move a loaded subject through the state machine, audited, in the caller's transaction.
+
+    Every move after the initial entry says why: a user's reason, or the cause of a move the
+    system makes (``randomized``, ``first study dose``…).
+    """
     new_state = transition(subject["state"], target)
     _check_sequence(uow, subject, new_state)
     update_audited(
-        uow, actor, "subjects", subject, {"state": new_state.value},
-        reason=reason or f"status change to {new_state.value}", subject_id=subject["id"],
-        require_reason_for_change=False,
+        uow, actor, "subjects", subject, {"state": new_state.value}, reason=reason,
+        subject_id=subject["id"],
     )  # fmt: skip
     return new_state
 
