@@ -1,4 +1,8 @@
-"""Role and site enforcement through the services, and field paths in error bodies."""
+"""Role and site enforcement through the services, and field paths in error bodies.
+
+These are the worked examples; ``test_api_access_matrix.py`` calls every operation of the OpenAPI
+document as every kind of user on both engines.
+"""
 
 from __future__ import annotations
 

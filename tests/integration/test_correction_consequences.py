@@ -167,7 +167,7 @@ def test_deleting_the_consent_of_an_eligible_subject_returns_it_to_screening(
     _screen(world, ELIGIBLE_ANSWERS)
     subjects.change_state(
         world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
-        target="eligible",
+        target="eligible", reason="screening complete",
     )  # fmt: skip
 
     _delete(world, "consents", consent)
@@ -231,7 +231,7 @@ def test_an_outcome_whose_state_the_subject_has_left_cannot_be_undone_silently(
     ended = _outcome(world, "end_of_study_treatment")
     subjects.change_state(
         world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
-        target="follow_up",
+        target="follow_up", reason="follow-up after study treatment",
     )  # fmt: skip
     before = _row(world, "outcomes", ended)
 

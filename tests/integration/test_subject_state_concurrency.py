@@ -151,7 +151,7 @@ def test_two_allowed_moves_of_one_subject_at_once_both_commit_one_after_the_othe
     def mark_eligible() -> None:
         subjects.change_state(
             marking, as_user=world.coordinator, subject_id=world.subject_id,
-            target=SubjectState.ELIGIBLE.value,
+            target=SubjectState.ELIGIBLE.value, reason="screening complete",
         )  # fmt: skip
 
     def withdraw() -> None:

@@ -77,7 +77,7 @@ def test_a_subject_cannot_become_eligible_before_consent(world: TrialWorld) -> N
     with pytest.raises(StateError, match="consent"):
         subjects.change_state(
             world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
-            target="eligible",
+            target="eligible", reason="screening complete",
         )  # fmt: skip
 
 
@@ -85,7 +85,7 @@ def test_skipping_randomization_is_refused_naming_both_states(world: TrialWorld)
     with pytest.raises(StateError, match="from screening to on_treatment"):
         subjects.change_state(
             world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
-            target="on_treatment",
+            target="on_treatment", reason="first dose",
         )  # fmt: skip
 
 
@@ -109,7 +109,7 @@ def test_every_transition_from_a_state_is_allowed_or_refused_by_the_service(
         if target in TRANSITIONS[source]:
             moved = subjects.change_state(
                 world.store.new_uow(), as_user=world.coordinator,
-                subject_id=world.subject_id, target=target.value,
+                subject_id=world.subject_id, target=target.value, reason="protocol step",
             )  # fmt: skip
             assert moved.state is target
             assert world.count("audit_trail") == audit_before + 1
@@ -117,7 +117,7 @@ def test_every_transition_from_a_state_is_allowed_or_refused_by_the_service(
             with pytest.raises(StateError) as refused:
                 subjects.change_state(
                     world.store.new_uow(), as_user=world.coordinator,
-                    subject_id=world.subject_id, target=target.value,
+                    subject_id=world.subject_id, target=target.value, reason="protocol step",
                 )  # fmt: skip
             assert f"from {source.value} to {target.value}" in refused.value.message
             assert world.count("audit_trail") == audit_before
@@ -140,12 +140,13 @@ def test_an_unknown_target_state_is_an_input_error(world: TrialWorld) -> None:
     with pytest.raises(InputError, match="target"):
         subjects.change_state(
             world.store.new_uow(), as_user=world.coordinator, subject_id=world.subject_id,
-            target="cured",
+            target="cured", reason="protocol step",
         )  # fmt: skip
 
 
 def test_an_unknown_subject_is_not_found(world: TrialWorld) -> None:
     with pytest.raises(NotFoundError, match="subject 999 not found"):
         subjects.change_state(
-            world.store.new_uow(), as_user=world.coordinator, subject_id=999, target="eligible"
-        )
+            world.store.new_uow(), as_user=world.coordinator, subject_id=999, target="eligible",
+            reason="screening complete",
+        )  # fmt: skip

@@ -71,10 +71,17 @@ def raise_query(
 
 
 def _load_query(uow: UnitOfWork, query_id: int) -> Record:
-    query = uow.records.get("queries", query_id)
-    if query is None:
+    """The query, locked for this transaction as it is read.
+
+    A reply or a close computes the status move (and its audit entry's old value) from the
+    status it reads; without the row lock, parallel replies on PostgreSQL each read the same
+    status and audit moves from a value another reply had already replaced. SQLite serialises
+    whole write transactions, so the lock is only taken there by the transaction itself.
+    """
+    found = uow.records.get_with_lock_state("queries", query_id, for_update=True)
+    if found is None:
         raise NotFoundError(f"query {query_id} not found")
-    return query
+    return found[0]
 
 
 def reply_to_query(uow: UnitOfWork, *, as_user: int, query_id: int, message: str) -> QueryStatus:

@@ -22,7 +22,7 @@ from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.edit_checks import check_record, today_of
 from trialdesk.services.investigator_criteria import check_answer_rights, screening_results
 from trialdesk.services.ports import Record, UnitOfWork
-from trialdesk.services.recording import insert_audited, update_audited
+from trialdesk.services.recording import insert_audited, require_reason, update_audited
 
 __all__ = [
     "SCREEN_FAILURE_REASON",
@@ -148,15 +148,18 @@ def apply_transition(
     actor: Actor,
     subject: Record,
     target: SubjectState | str,
-    reason: str | None,
+    reason: str,
 ) -> SubjectState:
-    """Move a loaded subject through the state machine, audited, in the caller's transaction."""
+    """Move a loaded subject through the state machine, audited, in the caller's transaction.
+
+    Every move after the initial entry says why: a user's reason, or the cause of a move the
+    system makes (``randomized``, ``first study dose``…).
+    """
     new_state = transition(subject["state"], target)
     _check_sequence(uow, subject, new_state)
     update_audited(
-        uow, actor, "subjects", subject, {"state": new_state.value},
-        reason=reason or f"status change to {new_state.value}", subject_id=subject["id"],
-        require_reason_for_change=False,
+        uow, actor, "subjects", subject, {"state": new_state.value}, reason=reason,
+        subject_id=subject["id"],
     )  # fmt: skip
     return new_state
 
@@ -164,11 +167,16 @@ def apply_transition(
 def change_state(
     uow: UnitOfWork, *, as_user: int, subject_id: int, target: str, reason: str | None = None
 ) -> SubjectRead:
-    """Move a subject to another lifecycle state (refused, naming both, when not allowed)."""
+    """Move a subject to another lifecycle state (refused, naming both, when not allowed).
+
+    A change after the subject's initial entry must say why (Annex 11 §9, ICH E6(R3)): a missing
+    or blank ``reason`` is an input error naming ``reason``, and nothing changes.
+    """
+    why = require_reason(reason)
     with uow:
         actor = load_actor(uow, as_user)
         subject = require_subject(uow, actor, subject_id, Action.ENTER_DATA, for_update=True)
-        apply_transition(uow, actor, subject, target, reason)
+        apply_transition(uow, actor, subject, target, why)
         updated = uow.records.get("subjects", subject_id)
         assert updated is not None
         result = read_subject_row(uow, updated)

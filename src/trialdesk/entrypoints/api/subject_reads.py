@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from trialdesk.domain.audit import AuditEntry
 from trialdesk.domain.decisions import ProtocolDecision
-from trialdesk.domain.eligibility import EligibilityResult, evaluate_eligibility
+from trialdesk.domain.eligibility import CriterionStatus, EligibilityResult, evaluate_eligibility
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.safety.clocks import ClockStatus
@@ -105,6 +105,7 @@ def eligibility_result_read(result: EligibilityResult) -> EligibilityRead:
             )
             for r in result.results
         ],
+        missing=[r.criterion_id for r in result.results if r.status is CriterionStatus.MISSING],
     )
 
 

@@ -14,9 +14,9 @@ from trialdesk.entrypoints.api.schemas.subjects import (
     AllocationRead,
     ConsentCreate,
     CreatedRead,
-    EligibilityRead,
     RandomizationCreate,
     ScreeningCreate,
+    ScreeningSaved,
     StateChangeCreate,
     SubjectCreate,
     SubjectRead,
@@ -91,19 +91,27 @@ def read_subject_audit(
 
 
 @router.post(
-    "/{subject_id}/screenings", response_model=EligibilityRead, status_code=status.HTTP_201_CREATED
+    "/{subject_id}/screenings", response_model=ScreeningSaved, status_code=status.HTTP_201_CREATED
 )
 def record_screening(
     body: ScreeningCreate, context: ContextDep, principal: ApiUser, subject_id: int = SubjectId
-) -> EligibilityRead:
-    """Save a screening record; eligibility per criterion is derived (ineligible: screen failed)."""
+) -> ScreeningSaved:
+    """Save a screening record; eligibility per criterion is derived.
+
+    An answered criterion that fails moves the subject to screen failed; missing answers leave
+    the screening incomplete (the subject stays in screening, ``missing`` lists them).
+    """
     answers = {k: v for k, v in body.answers.items() if v is not None}
     subjects.record_screening(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
         screened_on=body.screened_on, answers=answers, protocol=context.protocol,
         confirm=body.confirm, confirm_reason=body.reason,
     )  # fmt: skip
-    return eligibility_read(context.protocol, answers)
+    verdict = eligibility_read(context.protocol, answers)
+    subject = current_subject(
+        context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
+    )
+    return ScreeningSaved(**verdict.model_dump(), subject=subject)
 
 
 @router.post(

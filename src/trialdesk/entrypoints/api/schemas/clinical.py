@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -12,6 +13,7 @@ from trialdesk.domain.gvhd import AlternativeCause, Biopsy
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.clocks import ClockStatus
 from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
+from trialdesk.entrypoints.api.schemas.derived import RawInput
 from trialdesk.entrypoints.api.schemas.edit_checks import Confirmable
 from trialdesk.entrypoints.api.schemas.gvhd import GvhdMeasurementsInput, NextStepRead
 from trialdesk.entrypoints.api.schemas.subjects import SubjectRead
@@ -58,7 +60,11 @@ class PlannedDoseRead(BaseModel):
     basis: str
 
 
-class DoseCreate(Confirmable):
+class DoseCreate(Confirmable, RawInput):
+    derived_fields: ClassVar[Mapping[str, str]] = {
+        "planned_dose_value": "the protocol's dose for the recorded weight"
+    }
+
     product: Code = Field(examples=["anti_cd25"])
     administered_on: dt.date
     weight_kg: Weight
@@ -76,7 +82,11 @@ class DoseRead(BaseModel):
     planned_dose_value: float | None
 
 
-class VisitCreate(Confirmable):
+class VisitCreate(Confirmable, RawInput):
+    derived_fields: ClassVar[Mapping[str, str]] = {
+        "window": "the visit date and the subject's calendar"
+    }
+
     visit_code: Code = Field(examples=["D8"])
     visit_date: dt.date
 
@@ -133,7 +143,16 @@ class AttributionInput(BaseModel):
     lower_gi: OrganAttributionInput | None = None
 
 
-class AssessmentCreate(Confirmable):
+class AssessmentCreate(Confirmable, RawInput):
+    derived_fields: ClassVar[Mapping[str, str]] = {
+        "grade": "the organ stages",
+        "stages": "the measurements",
+        "response": "this assessment and the baseline",
+        "course": "the subject's calendar",
+        "visit": "the assessment date and the calendar (send visit_code to choose the visit)",
+        "next_step": "the protocol's decision rules",
+    }
+
     assessed_on: dt.date
     measurements: GvhdMeasurementsInput
     additional_therapy: bool | None = Field(
@@ -188,7 +207,13 @@ class ProductCausality(BaseModel):
     expected: bool = False
 
 
-class AdverseEventCreate(Confirmable):
+class AdverseEventCreate(Confirmable, RawInput):
+    derived_fields: ClassVar[Mapping[str, str]] = {
+        "serious": "the seriousness criteria",
+        "susar_products": "seriousness, causality and expectedness",
+        "clocks": "seriousness and the awareness time",
+    }
+
     term: Line = Field(examples=["Pneumonia"])
     ctcae_grade: int = Field(ge=1, le=5)
     onset_on: dt.date

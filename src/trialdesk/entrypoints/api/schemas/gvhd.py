@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, Field
 
 from trialdesk.domain.decisions import NextStep
 from trialdesk.domain.gvhd import BilirubinUnit, GradingSystem, Response, ResponseRuleSet
+from trialdesk.entrypoints.api.schemas.derived import RawInput
 from trialdesk.entrypoints.api.schemas.text import Code
 
 __all__ = [
@@ -27,8 +29,18 @@ __all__ = [
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 
 
-class GvhdMeasurementsInput(BaseModel):
+class GvhdMeasurementsInput(RawInput):
     """Raw measurements of one assessment; stages and grade are always derived from them."""
+
+    derived_fields: ClassVar[Mapping[str, str]] = {
+        "grade": "the organ stages",
+        "overall_grade": "the organ stages",
+        "stages": "the measurements",
+        "skin_stage": "the measurements",
+        "liver_stage": "the measurements",
+        "upper_gi_stage": "the measurements",
+        "lower_gi_stage": "the measurements",
+    }
 
     skin_bsa_pct: Percent = Field(description="Active erythematous rash, % body surface area")
     bilirubin: float = Field(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, Field
 
 from trialdesk.domain.eligibility import CriterionStatus
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import CriterionKind
+from trialdesk.entrypoints.api.schemas.derived import RawInput
 from trialdesk.entrypoints.api.schemas.edit_checks import Confirmable
 from trialdesk.entrypoints.api.schemas.text import Code, Line
 
@@ -28,6 +30,7 @@ __all__ = [
     "RandomizationCreate",
     "ScreeningAnswer",
     "ScreeningCreate",
+    "ScreeningSaved",
     "StateChangeCreate",
     "SubjectCreate",
     "SubjectRead",
@@ -71,9 +74,29 @@ class CriterionRead(BaseModel):
 class EligibilityRead(BaseModel):
     eligible: bool
     criteria: list[CriterionRead]
+    missing: list[str] = Field(
+        default_factory=list,
+        description="Criteria with no answer yet: the screening stays incomplete, not failed",
+    )
 
 
-class ScreeningCreate(EligibilityCheck, Confirmable):
+class ScreeningSaved(EligibilityRead):
+    """A saved screening: the verdict and the subject's state after it.
+
+    Only an answered criterion that fails makes a screen failure; with answers missing the
+    subject stays in ``screening`` and ``missing`` names the criteria still to answer.
+    """
+
+    subject: SubjectRead
+
+
+class ScreeningCreate(EligibilityCheck, Confirmable, RawInput):
+    derived_fields: ClassVar[Mapping[str, str]] = {
+        "eligible": "the answers and the protocol's criteria",
+        "criteria": "the answers and the protocol's criteria",
+        "criteria_results": "the answers and the protocol's criteria",
+    }
+
     screened_on: dt.date
 
 
@@ -84,10 +107,10 @@ class ConsentCreate(Confirmable):
 
 
 class StateChangeCreate(BaseModel):
-    """A lifecycle move, e.g. ``screen_failed`` with its reason."""
+    """A lifecycle move, e.g. ``screen_failed``, with the reason every change must give."""
 
     state: SubjectState
-    reason: Line | None = None
+    reason: Line = Field(description="Why the subject changes state (required, not blank)")
 
 
 class CreatedRead(BaseModel):
