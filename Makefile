@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench format clean venv system-deps r-deps golden
+.PHONY: run test lint bench format clean venv system-deps r-deps golden pg-roles
 
 # Source trees that ruff checks; bench/ may not exist on a branch without benchmarks.
 LINT_PATHS := $(wildcard src tests bench)
@@ -55,7 +55,12 @@ run: $(STAMP)
 	  || { rm -f trialdesk.db trialdesk.db-wal trialdesk.db-shm trialdesk.db-writelock; exit 1; }
 	$(BIN)/trialdesk serve --db sqlite:///trialdesk.db --host 127.0.0.1 --port 8000 --demo
 
-test: $(STAMP) system-deps
+# The application's login role on the local PostgreSQL (the tests migrate as postgres and run the
+# application as this role, which owns nothing); skipped quietly without a server unless CI=true.
+pg-roles: $(STAMP)
+	$(BIN)/python tests/pg_roles.py
+
+test: $(STAMP) system-deps pg-roles
 	$(BIN)/python -m pytest --cov --cov-context=test --cov-report= --durations=15 $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report --include='*/trialdesk/domain/*' --fail-under=95
 

@@ -3,10 +3,16 @@
 The schema is built once per session by running the real Alembic migrations into a template (a
 SQLite file; a PostgreSQL template database with a random name), then each test gets its own copy,
 dropped afterwards, so tests never see each other's rows, even when other suites share the server.
+
+On PostgreSQL the migrations run as the owner (``postgres``) and the application connects as
+``trialdesk_app``, a role that owns nothing and holds the grants ``db upgrade --app-role`` gives
+(granted in the template, so every copy has them): ``db_url`` is the application's URL, and
+:func:`owner_url` reaches the same database as the owner, for tests that act as its administrator.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -16,15 +22,16 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher as Argon2
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
+from pg_roles import APP_ROLE, DEFAULT_POSTGRES_URL, app_url, ensure_app_role
 from trialdesk.adapters.db.engine import create_db_engine
 from trialdesk.adapters.db.migrate import upgrade
+from trialdesk.adapters.db.roles import apply_app_role_grants
 from trialdesk.adapters.security import Argon2PasswordHasher
 from trialdesk.bootstrap import Store, build_store
 
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 #: Real argon2id with cheap parameters, so tests that log in many times stay fast.
 FAST_PASSWORDS = Argon2PasswordHasher(Argon2(time_cost=1, memory_cost=1024, parallelism=1))
@@ -47,8 +54,28 @@ def postgres_admin_url() -> str:
     return os.environ.get("TRIALDESK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
+def owner_url(url: str) -> str:
+    """``url``'s database reached as its owner (SQLite: the same URL; there are no roles)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return url
+    owner = make_url(postgres_admin_url())
+    return parsed.set(username=owner.username, password=owner.password).render_as_string(False)
+
+
 def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def as_owner(store: Store) -> Iterator[Connection]:
+    """A transaction on ``store``'s database as its owner (the administrator tampering)."""
+    engine = create_db_engine(owner_url(store.url))
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 class PostgresServer:
@@ -99,9 +126,11 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
+    ensure_app_role(postgres_server.admin_url)  # normally made by `make pg-roles` already
     name, url = postgres_server.create()
     engine = create_db_engine(url)
     upgrade(engine)
+    apply_app_role_grants(engine, APP_ROLE)
     engine.dispose()
     yield name
     postgres_server.drop(name)
@@ -127,7 +156,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name, url = server.create(template=request.getfixturevalue("postgres_template"))
-    yield url
+    yield app_url(url)
     server.drop(name)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trialdesk.config_defaults import DEFAULT_REQUEST_THREADS
@@ -23,6 +23,16 @@ class Settings(BaseSettings):
     protocol_file: Path | None = None
     #: Worker threads per server process for everyday requests (``trialdesk serve --threads``).
     request_threads: int = Field(DEFAULT_REQUEST_THREADS, ge=1)
+    #: Key that seals audit entries and signs checkpoints; never stored in the database.
+    audit_key: SecretStr | None = None
+    #: File holding that key instead (read once; keep it readable by the server's account only).
+    audit_key_file: Path | None = None
+    #: Directory outside the database where signed audit checkpoints are written.
+    checkpoint_dir: Path | None = None
+    #: Minutes between the checkpoints ``trialdesk serve`` writes (0 turns the schedule off).
+    checkpoint_minutes: float = Field(15.0, ge=0)
+    #: PostgreSQL role the application connects as; ``db upgrade`` grants it what it needs.
+    app_role: str | None = None
 
 
 def get_settings() -> Settings:

@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from db_fixtures import ENGINES, FAST_PASSWORDS, PostgresServer, SettableClock
 from eligibility_signoff_world import JUDGEMENT_ANSWERS
 from journey_world import BASELINE, DAY1, OBJECTIVE
+from pg_roles import app_url
 from trialdesk.bootstrap import Store, build_store, load_protocol
 from trialdesk.domain.access import Action, Role, role_allows
 from trialdesk.entrypoints.api.app import create_app
@@ -313,7 +314,7 @@ def matrix_url(
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name, url = server.create(template=request.getfixturevalue("postgres_template"))
-    yield url
+    yield app_url(url)
     server.drop(name)
 
 

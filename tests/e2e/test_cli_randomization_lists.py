@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from db_fixtures import as_owner
 from eligibility_signoff_world import screen_and_sign
 from trial_world import PASSWORD, SITE_A, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
@@ -97,7 +98,7 @@ def test_verify_exits_zero_then_names_the_first_mismatch(world: TrialWorld, db_u
     assert code == 0, err
     assert json.loads(out)["allocations_checked"] == 3
     wrong = next(arm for arm, _ in world.protocol.randomization.ratio if arm != arms[1])
-    with world.store.engine.begin() as connection:
+    with as_owner(world.store) as connection:
         trigger = "allocations_fixed" + (
             "" if connection.dialect.name == "sqlite" else " ON allocations"
         )

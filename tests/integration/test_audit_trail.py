@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
 
+from db_fixtures import as_owner
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import GENESIS_HASH, AuditAction, chain_hash
 from trialdesk.domain.errors import NotFoundError, PermissionDeniedError
@@ -109,7 +110,7 @@ def test_a_site_coordinator_may_not_export_the_study_wide_trail(store: Store) ->
 
 def test_removing_the_last_entries_is_detected_through_the_chain_head(store: Store) -> None:
     _add_sites(store, 3)
-    with store.engine.begin() as connection:
+    with as_owner(store) as connection:  # only the owner may drop the trigger
         connection.execute(text("DROP TRIGGER audit_trail_no_delete" + _on(store)))
         connection.execute(text("DELETE FROM audit_trail WHERE seq = 3"))
     result = verify_audit_trail(store.new_uow())
@@ -122,5 +123,5 @@ def _on(store: Store) -> str:
 
 
 def _execute(store: Store, statement: str) -> None:
-    with store.engine.begin() as connection:
+    with as_owner(store) as connection:  # the triggers refuse even the owner
         connection.execute(text(statement))

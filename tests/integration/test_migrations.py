@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
+from db_fixtures import owner_url
 from trialdesk.adapters.db.engine import create_db_engine
 from trialdesk.adapters.db.migrate import current_revision, head_revision, upgrade
 from trialdesk.adapters.db.tables import metadata
@@ -23,7 +24,7 @@ def test_the_chain_head_starts_at_the_genesis_hash(store: Store) -> None:
 
 
 def test_downgrading_to_nothing_and_upgrading_again_works(db_url: str) -> None:
-    engine = create_db_engine(db_url)
+    engine = create_db_engine(owner_url(db_url))  # migrations run as the schema's owner
     try:
         upgrade(engine, "base", downgrade=True)
         assert current_revision(engine) is None

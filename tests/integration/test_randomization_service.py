@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import text, update
 
-from db_fixtures import SettableClock
+from db_fixtures import SettableClock, as_owner
 from eligibility_signoff_world import screen_and_sign
 from trial_world import SITE_A, SITE_B, TODAY, TrialWorld, build_world
 from trialdesk.adapters.db.tables import randomization_list_entries
@@ -244,17 +244,17 @@ def test_an_allocation_is_irrevocable(world: TrialWorld) -> None:
         _randomize(world, subject)
     with (
         pytest.raises(sqlalchemy.exc.DatabaseError, match="irrevocable"),
-        world.store.engine.begin() as connection,
+        as_owner(world.store) as connection,
     ):
         connection.execute(text("UPDATE allocations SET arm = 'other'"))
     with (
         pytest.raises(sqlalchemy.exc.DatabaseError, match="irrevocable"),
-        world.store.engine.begin() as connection,
+        as_owner(world.store) as connection,
     ):
         connection.execute(text("DELETE FROM allocations"))
     with (
         pytest.raises(sqlalchemy.exc.DatabaseError, match="stays used"),
-        world.store.engine.begin() as connection,
+        as_owner(world.store) as connection,
     ):
         connection.execute(update(randomization_list_entries).values(used_by_subject_id=None))
     assert len(_allocations(world)) == 1
@@ -399,7 +399,7 @@ def test_verify_names_a_tampered_list_entry(world: TrialWorld) -> None:
     _generate(world)
     _randomize(world, _ready_subject(world, "SCR-T"), grade=2)
     stratum = f"site={SITE_A}/baseline_grade=II"
-    with world.store.engine.begin() as connection:
+    with as_owner(world.store) as connection:
         connection.execute(text("DROP TRIGGER list_entries_fixed" + (
             "" if connection.dialect.name == "sqlite" else " ON randomization_list_entries"
         )))  # fmt: skip
@@ -423,7 +423,7 @@ def test_verify_names_an_allocation_that_disagrees_with_the_list(world: TrialWor
     subject = _ready_subject(world, "SCR-D")
     arm = _randomize(world, subject, grade=2)
     other = next(a for a, _ in world.protocol.randomization.ratio if a != arm)
-    with world.store.engine.begin() as connection:
+    with as_owner(world.store) as connection:
         connection.execute(text("DROP TRIGGER allocations_fixed" + (
             "" if connection.dialect.name == "sqlite" else " ON allocations"
         )))  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ __all__ = [
     "audit_value",
     "canonical_form",
     "chain_hash",
+    "entry_seal",
     "find_chain_break",
+    "find_seal_break",
     "record_fingerprint",
 ]
 
@@ -68,6 +71,9 @@ class AuditEntry:
     subject_id: int | None
     prev_hash: str
     hash: str
+    #: HMAC-SHA256 of ``hash`` under the audit key, which the database never holds; ``None`` for
+    #: an entry written without a key. Not part of the hashed content: it seals the hash itself.
+    seal: str | None = None
 
 
 def canonical_form(entry: AuditEntry) -> str:
@@ -127,6 +133,38 @@ def find_chain_break(entries: Iterable[AuditEntry]) -> ChainBreak | None:
         expected_prev = entry.hash
         expected_seq += 1
     return None
+
+
+def entry_seal(entry_hash: str, key: bytes) -> str:
+    """HMAC-SHA256 of an entry's hash under the audit key (hex digest).
+
+    The chain alone can be recomputed by anyone who can write the table; a seal can only be made
+    with the key, so a re-hashed or forged entry shows up as one whose seal does not match.
+    """
+    return hmac.new(key, entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def find_seal_break(entries: Iterable[AuditEntry], key: bytes) -> tuple[ChainBreak | None, int]:
+    """Check every entry's seal; returns the first bad one and how many entries were unsealed.
+
+    Entries written before a key was configured carry no seal and are counted, not refused; once
+    a sealed entry appears every later one must be sealed, so an entry appended without the key
+    (a forgery with a valid hash) is a break.
+    """
+    unsealed = 0
+    sealed_seen = False
+    for entry in entries:
+        if entry.seal is None:
+            if sealed_seen:
+                return ChainBreak(entry.seq, "has no seal although entries before it are sealed "
+                                  "(appended without the audit key)"), unsealed  # fmt: skip
+            unsealed += 1
+            continue
+        sealed_seen = True
+        if not hmac.compare_digest(entry.seal, entry_seal(entry.hash, key)):
+            return ChainBreak(entry.seq, "seal does not match its hash (re-hashed, forged, or "
+                              "sealed with another key)"), unsealed  # fmt: skip
+    return None, unsealed
 
 
 def audit_value(value: object) -> str | None:

@@ -16,16 +16,28 @@ from sqlalchemy import Engine, text
 
 from trialdesk.adapters.db.engine import create_db_engine
 from trialdesk.adapters.db.migrate import current_revision, upgrade
+from trialdesk.adapters.db.roles import apply_app_role_grants
 from trialdesk.domain.errors import InputError, StateError
 
 __all__ = ["backup_database", "restore_database", "upgrade_database"]
 
 
-def upgrade_database(url: str) -> str | None:
-    """Create or migrate the schema to the newest revision; returns that revision."""
+def upgrade_database(url: str, app_role: str | None = None) -> str | None:
+    """Create or migrate the schema to the newest revision; returns that revision.
+
+    With ``app_role`` (PostgreSQL), the role the application connects as is then granted exactly
+    what it needs (:mod:`trialdesk.adapters.db.roles`); ``url`` must name the owner role.
+    """
     engine = create_db_engine(url)
     try:
+        if app_role is not None and engine.dialect.name != "postgresql":
+            raise InputError.single(
+                "app_role", "database roles exist on PostgreSQL only; on SQLite the database "
+                "file's permissions are the control",
+            )  # fmt: skip
         upgrade(engine)
+        if app_role is not None:
+            apply_app_role_grants(engine, app_role)
         return current_revision(engine)
     finally:
         engine.dispose()

@@ -77,12 +77,17 @@ class SqlAlchemyRandomizationRepository:
         self._connection = connection
 
     def lock_list(self, list_id: int) -> None:
-        # On SQLite FOR UPDATE is omitted by the compiler; BEGIN IMMEDIATE already serialises.
         self._connection.execute(
-            select(randomization_lists.c.id)
-            .where(randomization_lists.c.id == list_id)
-            .with_for_update()
+            select(randomization_lists.c.id).where(randomization_lists.c.id == list_id)
         ).one()
+        if self._connection.dialect.name != "postgresql":
+            return  # SQLite: the transaction holds the database's only write lock already
+        # A transaction-level advisory lock rather than FOR UPDATE: a row lock needs an UPDATE
+        # grant, and the application's role may not update a randomization list. The one-key
+        # form never meets lock_stratum's two-key locks.
+        self._connection.execute(
+            text("SELECT pg_advisory_xact_lock(:list_id)"), {"list_id": list_id}
+        )
 
     def add_entries(self, entries: Sequence[Mapping[str, Any]]) -> None:
         if entries:

@@ -434,6 +434,8 @@ audit_trail = Table(
     Column("subject_id", Integer, nullable=True, index=True),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
+    # Migration 0008: HMAC-SHA256 of ``hash`` under the audit key; NULL when written without one.
+    Column("seal", String(64), nullable=True),
 )
 
 # Trial-wide settings as key/value rows (migration 0004); ``demo`` marks a demonstration trial.

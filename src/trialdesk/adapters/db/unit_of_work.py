@@ -36,7 +36,7 @@ from trialdesk.adapters.db.tables import (
     audit_trail,
     locks,
 )
-from trialdesk.domain.audit import AuditAction, AuditEntry, chain_hash
+from trialdesk.domain.audit import AuditAction, AuditEntry, chain_hash, entry_seal
 from trialdesk.services.ports import (
     AuditDraft,
     AuditLog,
@@ -173,6 +173,7 @@ def _entry(row: RowMapping) -> AuditEntry:
         subject_id=row["subject_id"],
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+        seal=row["seal"],
     )
 
 
@@ -199,11 +200,15 @@ class SqlAlchemyAuditLog:
     extend the chain one after another and never fork it. The unit of work calls it as the last
     step before ``COMMIT``: the chain head is then the last lock every transaction takes, so it
     can never be one end of a lock cycle with a data row (a deadlock on PostgreSQL).
+
+    With an audit key each entry also gets its seal (HMAC of its hash); the key stays in this
+    process and never reaches the database.
     """
 
-    def __init__(self, connection: Connection, clock: Clock) -> None:
+    def __init__(self, connection: Connection, clock: Clock, key: bytes | None = None) -> None:
         self._connection = connection
         self._clock = clock
+        self._key = key
         self._pending: list[AuditDraft] = []
 
     def append(self, drafts: Sequence[AuditDraft]) -> None:
@@ -241,7 +246,9 @@ class SqlAlchemyAuditLog:
                 prev_hash=prev_hash,
                 hash="",
             )
-            sealed = AuditEntry(**{**_as_dict(unsealed), "hash": chain_hash(unsealed, prev_hash)})
+            entry_hash = chain_hash(unsealed, prev_hash)
+            seal = None if self._key is None else entry_seal(entry_hash, self._key)
+            sealed = AuditEntry(**{**_as_dict(unsealed), "hash": entry_hash, "seal": seal})
             written.append(sealed)
             prev_hash = sealed.hash
         rows = [{**_as_dict(e), "action": str(e.action)} for e in written]
@@ -289,10 +296,18 @@ class SqlAlchemyUnitOfWork:
     records: RecordRepository
     audit: AuditLog
 
-    def __init__(self, engine: Engine, *, clock: Clock, passwords: PasswordHasher) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        passwords: PasswordHasher,
+        audit_key: bytes | None = None,
+    ) -> None:
         self._engine = engine
         self.clock = clock
         self.passwords = passwords
+        self._audit_key = audit_key
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -302,7 +317,7 @@ class SqlAlchemyUnitOfWork:
         self._connection.begin()
         self._repository = SqlAlchemyRecordRepository(self._connection)
         self.records = self._repository
-        self._audit_log = SqlAlchemyAuditLog(self._connection, self.clock)
+        self._audit_log = SqlAlchemyAuditLog(self._connection, self.clock, self._audit_key)
         self.audit = self._audit_log
         return self
 

@@ -23,18 +23,37 @@ DbOption = Annotated[
 
 
 @app.command("upgrade")
-def upgrade_command(db: DbOption = None, json: JsonOption = False) -> None:
-    """Create the schema, or migrate it to the newest revision."""
+def upgrade_command(
+    db: DbOption = None,
+    app_role: Annotated[
+        str | None,
+        typer.Option(
+            "--app-role",
+            help="PostgreSQL role the application connects as: granted what it needs after "
+            "migrating (default: TRIALDESK_APP_ROLE). --db must then name the owner role.",
+        ),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Create the schema, or migrate it to the newest revision (run as the owner role)."""
+    from sqlalchemy.engine import make_url
+
     from trialdesk.adapters.db.maintenance import upgrade_database
     from trialdesk.bootstrap import database_url
+    from trialdesk.config import get_settings
 
     url = database_url(db)
-    revision = upgrade_database(url)
-    output.emit(
-        {"database": url, "revision": revision},
-        as_json=json,
-        render=lambda d: output.console.print(f"database at revision {d['revision']}"),
-    )
+    role = app_role or get_settings().app_role
+    revision = upgrade_database(url, app_role=role)
+    shown = make_url(url).render_as_string(hide_password=True)
+
+    def render(document: dict[str, object]) -> None:
+        output.console.print(f"database at revision {document['revision']}")
+        if document["app_role"]:
+            output.console.print(f"granted the application's privileges to {document['app_role']}")
+
+    output.emit({"database": shown, "revision": revision, "app_role": role}, as_json=json,
+                render=render)  # fmt: skip
 
 
 @app.command("backup")
