@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 import trialdesk.adapters.db.api_tokens  # noqa: F401  (registers the api_tokens table)
+from trialdesk.adapters.audit_checkpoints import DirectoryCheckpointStore
 from trialdesk.adapters.db.engine import create_db_engine, read_only_engine, shares_pool
 from trialdesk.adapters.db.randomization_repository import SqlAlchemyRandomizationUnitOfWork
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
@@ -18,10 +20,21 @@ from trialdesk.adapters.security import Argon2PasswordHasher, SystemClock
 from trialdesk.config import get_settings
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.protocol import Protocol
+from trialdesk.services.audit_checkpoints import take_checkpoint
 from trialdesk.services.ports import Clock, PasswordHasher, UnitOfWork
 from trialdesk.services.randomization_ports import RandomizationUnitOfWork
 
-__all__ = ["Store", "audit_key", "build_store", "checkpoint_dir", "database_url", "load_protocol"]
+__all__ = [
+    "Store",
+    "audit_key",
+    "build_store",
+    "checkpoint_after_export",
+    "checkpoint_dir",
+    "database_url",
+    "load_protocol",
+]
+
+_log = logging.getLogger("trialdesk.audit")
 
 #: The shortest audit key accepted: 32 bytes, as long as the HMAC-SHA256 output.
 MIN_AUDIT_KEY_BYTES = 32
@@ -112,6 +125,26 @@ def audit_key() -> bytes | None:
 def checkpoint_dir(directory: Path | None = None) -> Path | None:
     """The directory given, else ``TRIALDESK_CHECKPOINT_DIR`` (``None``: no checkpoints)."""
     return directory or get_settings().checkpoint_dir
+
+
+def checkpoint_after_export(store: Store) -> str | None:
+    """Write a signed checkpoint to ``TRIALDESK_CHECKPOINT_DIR`` after an export, if configured.
+
+    Needs both the directory and the audit key; otherwise does nothing. The export has already
+    committed, so a checkpoint that cannot be written is logged, not raised: the person exporting
+    gets their export, and the gap shows as a missing checkpoint.
+    """
+    directory = checkpoint_dir()
+    if directory is None or store.audit_key is None:
+        return None
+    try:
+        name, _ = take_checkpoint(
+            store.new_read_uow(), key=store.audit_key, store=DirectoryCheckpointStore(directory)
+        )
+    except OSError as error:
+        _log.error("audit checkpoint not written to %s: %s", directory, error)
+        return None
+    return name
 
 
 def build_store(

@@ -1,15 +1,27 @@
-"""Reviewing the audit trail: verify its hash chain and export it (the export is itself audited)."""
+"""Reviewing the audit trail: verify it and export it (the export is itself audited).
+
+Verification checks the hash chain and its head, the entries' seals and the signed checkpoints
+kept outside the database (with the audit key), and replays the trail against the data.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.audit import AuditAction, AuditEntry, ChainBreak, find_chain_break
-from trialdesk.domain.errors import NotFoundError
+from trialdesk.domain.audit import (
+    AuditAction,
+    AuditEntry,
+    ChainBreak,
+    find_chain_break,
+    find_seal_break,
+)
+from trialdesk.domain.errors import InputError, NotFoundError
 from trialdesk.services.access import load_actor, require_action_anywhere, require_subject
+from trialdesk.services.audit_checkpoints import CheckpointCheck, check_checkpoints
+from trialdesk.services.audit_reconciliation import RowDifference, reconcile
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import audit_event
 
@@ -18,49 +30,83 @@ __all__ = ["AuditVerification", "export_audit_trail", "find_subject", "verify_au
 
 @dataclass(frozen=True, slots=True)
 class AuditVerification:
+    """What ``audit verify`` found: the chain, the seals, the checkpoints, the data."""
+
     entries: int
     first_break: ChainBreak | None
+    #: Whether seals were checked (an audit key was given).
+    sealed_check: bool = False
+    #: Entries without a seal (written before a key was configured, or with none).
+    unsealed: int = 0
+    checkpoints: CheckpointCheck | None = None
+    rows_checked: int = 0
+    differences: tuple[RowDifference, ...] = ()
 
     @property
     def intact(self) -> bool:
-        return self.first_break is None
+        """The trail itself: chain, chain head, seals and checkpoints all hold."""
+        return self.first_break is None and (
+            self.checkpoints is None or not self.checkpoints.problems
+        )
+
+    @property
+    def consistent(self) -> bool:
+        """Every audited row holds what the replayed trail says it should."""
+        return not self.differences
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.consistent
 
 
-class _Tally:
-    """Passes entries through, remembering how many went by and the last one (memory stays flat)."""
+def _head_break(uow: UnitOfWork, entries: list[AuditEntry]) -> ChainBreak | None:
+    # The head check catches removing entries at the end, which the chain alone cannot see
+    # (unless the head was moved back too: only a checkpoint catches that).
+    head_seq, head_hash = uow.audit.head()
+    last = entries[-1] if entries else None
+    last_seq = last.seq if last is not None else 0
+    if head_seq != last_seq or (last is not None and head_hash != last.hash):
+        return ChainBreak(
+            last_seq + 1, f"chain head records entry {head_seq} but the trail ends at {last_seq}"
+        )
+    return None
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.last: AuditEntry | None = None
 
-    def watch(self, entries: Iterable[AuditEntry]) -> Iterator[AuditEntry]:
-        for entry in entries:
-            self.count += 1
-            self.last = entry
-            yield entry
+def verify_audit_trail(
+    uow: UnitOfWork,
+    *,
+    key: bytes | None = None,
+    checkpoints: Sequence[tuple[str, object]] | None = None,
+) -> AuditVerification:
+    """Check the whole trail and reconcile it with the data, all in one snapshot.
 
-
-def verify_audit_trail(uow: UnitOfWork) -> AuditVerification:
-    """Recompute the whole chain; also check the stored chain head still names the last entry.
-
-    The head check catches the one change the chain alone cannot: removing entries at the end.
+    Recompute the chain and check the chain head names the last entry; with ``key``, check every
+    entry's seal and the ``checkpoints`` (documents kept outside the database) against the trail;
+    then replay the trail against the rows of every audited table. Give a unit of work that reads
+    one snapshot throughout (``Store.new_snapshot_uow``), or concurrent writes show up as
+    differences.
     """
-    tally = _Tally()
+    if checkpoints is not None and key is None:
+        raise InputError.single(
+            "checkpoints", "checking checkpoints needs the audit key (TRIALDESK_AUDIT_KEY or "
+            "TRIALDESK_AUDIT_KEY_FILE)",
+        )  # fmt: skip
     with uow:
-        stream = tally.watch(uow.audit.entries())
-        first_break = find_chain_break(stream)
-        for _ in stream:  # count the rest of the trail after a break
-            pass
-        if first_break is None:
-            head_seq, head_hash = uow.audit.head()
-            last = tally.last
-            last_seq = last.seq if last is not None else 0
-            if head_seq != last_seq or (last is not None and head_hash != last.hash):
-                first_break = ChainBreak(
-                    last_seq + 1,
-                    f"chain head records entry {head_seq} but the trail ends at {last_seq}",
-                )
-    return AuditVerification(entries=tally.count, first_break=first_break)
+        entries = list(uow.audit.entries())
+        first_break = find_chain_break(entries) or _head_break(uow, entries)
+        unsealed = sum(1 for entry in entries if entry.seal is None)
+        if key is not None and first_break is None:
+            first_break, _ = find_seal_break(entries, key)
+        checked = None
+        if checkpoints is not None and key is not None:
+            hashes = [entry.hash for entry in entries]
+            checked = check_checkpoints(checkpoints, key=key, hashes=hashes)
+        rows_checked, differences = reconcile(uow, entries)
+    return AuditVerification(
+        entries=len(entries), first_break=first_break, sealed_check=key is not None,
+        unsealed=unsealed, checkpoints=checked, rows_checked=rows_checked,
+        differences=tuple(differences),
+    )  # fmt: skip
 
 
 def find_subject(uow: UnitOfWork, reference: str) -> int:

@@ -56,16 +56,18 @@ def _prepare(
     details: dict[str, object],
 ) -> PreparedAnalysis:
     from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
-    from trialdesk.bootstrap import build_store, load_protocol
+    from trialdesk.bootstrap import build_store, checkpoint_after_export, load_protocol
     from trialdesk.services.analysis_data import parse_cutoff, prepare_analysis
 
     protocol = load_protocol(protocol_file)
     cut = parse_cutoff(cutoff)
     with build_store(db) as store:
-        return prepare_analysis(
+        prepared = prepare_analysis(
             store.new_uow(), SqlAlchemyAnalysisReader(store.engine), as_user=None,
             protocol=protocol, purpose=purpose, cutoff=cut, details=details,
         )  # fmt: skip
+        checkpoint_after_export(store)
+        return prepared
 
 
 @export_app.command("datasets")
@@ -101,7 +103,7 @@ def _report(
     unmasked: bool, json: bool,
 ) -> None:  # fmt: skip
     from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
-    from trialdesk.bootstrap import build_store, load_protocol
+    from trialdesk.bootstrap import build_store, checkpoint_after_export, load_protocol
     from trialdesk.services.analysis_data import parse_cutoff, produce_report
     from trialdesk.stats.reports import write_report
 
@@ -112,6 +114,7 @@ def _report(
             store.new_uow(), SqlAlchemyAnalysisReader(store.engine), as_user=None,
             protocol=loaded, kind=kind, cutoff=cut, unmasked=unmasked,
         )  # fmt: skip
+        checkpoint_after_export(store)
     html_path, pdf_path = write_report(report, out)
     document = {
         "report": kind.value, "html": str(html_path), "pdf": str(pdf_path),

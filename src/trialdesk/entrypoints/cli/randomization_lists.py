@@ -149,10 +149,12 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Print the whole list and its use (statistician and sponsor admin only; audited)."""
+    from trialdesk.bootstrap import checkpoint_after_export
     from trialdesk.services.randomization_reports import ExportRow, export_list
 
     with _signed_in(db, user, password_stdin) as (store, user_id):
         rows = export_list(store.new_randomization_uow(), as_user=user_id, kind=_kind(test))
+        checkpoint_after_export(store)
     if export_format is ExportFormat.JSON:
         emit({"kind": _kind(test), "rows": rows}, as_json=True)
         return

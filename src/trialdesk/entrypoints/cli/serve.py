@@ -88,6 +88,7 @@ def serve(
                 f"administrator [bold]{first.username}[/], one-time password: "
                 f"[bold]{first.password}[/] (shown only now; keep it safe)"
             )
+    _schedule_checkpoints(url)
     console.print(f"serving {protocol.identification.nct_id} at http://{host}:{port}/")
     if workers == 1:
         try:
@@ -111,6 +112,35 @@ def serve(
         f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers,
         log_level="info", access_log=access_log,
     )  # fmt: skip
+
+
+def _schedule_checkpoints(url: str) -> None:
+    """Write a signed audit checkpoint now and every TRIALDESK_CHECKPOINT_MINUTES (daemon thread).
+
+    Runs in this (parent) process only, so ``--workers N`` still writes one series.
+    """
+    from trialdesk.adapters.audit_checkpoints import (
+        DirectoryCheckpointStore,
+        start_checkpoint_schedule,
+    )
+    from trialdesk.bootstrap import build_store, checkpoint_dir
+    from trialdesk.config import get_settings
+    from trialdesk.services.audit_checkpoints import take_checkpoint
+
+    directory, minutes = checkpoint_dir(), get_settings().checkpoint_minutes
+    store = build_store(url)
+    key = store.audit_key
+    if directory is None or key is None or minutes == 0:
+        store.close()
+        console.print(
+            "audit checkpoints: off (set TRIALDESK_AUDIT_KEY and TRIALDESK_CHECKPOINT_DIR)"
+        )
+        return
+    files = DirectoryCheckpointStore(directory)
+    start_checkpoint_schedule(
+        minutes, lambda: take_checkpoint(store.new_read_uow(), key=key, store=files)
+    )
+    console.print(f"audit checkpoints: every {minutes:g} minutes to {directory}")
 
 
 def worker_app() -> FastAPI:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
+from trialdesk.bootstrap import checkpoint_after_export
 from trialdesk.entrypoints.api.context import AppContext
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.lanes import run_slow
@@ -42,11 +43,13 @@ def snapshot_report(
     # Refuse before looking at the cut-off: a bad date from someone who may not see reports
     # is a refusal, not a form to correct.
     require_report_access(context.store.new_uow(), as_user=user_id)
-    return produce_report(
+    report = produce_report(
         context.store.new_uow(), SqlAlchemyAnalysisReader(context.store.engine),
         as_user=user_id, protocol=context.protocol, kind=kind, cutoff=parse_cutoff(cutoff),
         details={"format": fmt.value},
     )  # fmt: skip
+    checkpoint_after_export(context.store)  # every export leaves a checkpoint outside the database
+    return report
 
 
 def report_response(report: Report, fmt: ReportFormat) -> Response:
