@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from db_fixtures import owner_url
 from trialdesk.adapters.db.engine import normalise_url
 from trialdesk.adapters.db.migrate import head_revision
 from trialdesk.entrypoints.cli.app import app
@@ -67,12 +68,14 @@ def test_audit_verify_passes_on_an_intact_trail(db_url: str) -> None:
     code, out, _ = _run("audit", "verify", "--db", db_url, "--json")
     assert code == 0
     assert json.loads(out) == {
-        "intact": True, "entries": 3, "first_broken_entry": None, "problem": None,
+        "ok": True, "intact": True, "entries": 3, "first_broken_entry": None, "problem": None,
+        "seals_checked": False, "unsealed_entries": 3, "checkpoints_checked": None,
+        "checkpoint_problems": [], "consistent": True, "rows_checked": 1, "differences": [],
     }  # fmt: skip
 
 
 def _tamper(db_url: str) -> None:
-    engine = create_engine(normalise_url(db_url))
+    engine = create_engine(normalise_url(owner_url(db_url)))  # only the owner drops triggers
     suffix = " ON audit_trail" if engine.dialect.name == "postgresql" else ""
     with engine.begin() as connection:
         connection.execute(text(f"DROP TRIGGER audit_trail_no_update{suffix}"))
@@ -118,7 +121,8 @@ def test_backup_and_restore_drill_brings_back_the_backed_up_state(
     code, _, err = _run("db", "backup", "--db", db_url, str(backup))
     assert code == 0, err
     assert _run("site", "add", "--db", db_url, "--code", "SH02", "--name", "Shanghai")[0] == 0
-    code, _, err = _run("db", "restore", "--db", db_url, str(backup))
+    # A restore replaces tables: the owner's work, not the application role's.
+    code, _, err = _run("db", "restore", "--db", owner_url(db_url), str(backup))
     assert code == 0, err
     code, out, _ = _run("site", "list", "--db", db_url, "--json")
     assert [s["code"] for s in json.loads(out)] == ["BJ01"]
