@@ -14,7 +14,8 @@ grant it never gets), and it holds only these privileges:
   ``minimization_state``: ``SELECT``, ``INSERT`` and ``UPDATE (count)``; the other randomization
   tables (lists, their seeds, allocation details): ``SELECT`` and ``INSERT``;
 * ``alembic_version``: ``SELECT`` (the application checks the schema revision, never sets it);
-* every other table: ``SELECT``, ``INSERT``, ``UPDATE`` and ``DELETE``; sequences: ``USAGE``.
+* every other table: ``SELECT``, ``INSERT``, ``UPDATE`` and ``DELETE``; sequences: ``USAGE`` and
+  ``SELECT`` (reading a sequence lets the role run ``db backup``; it cannot set one).
 
 Everything is revoked first and granted again, so running it after a migration also takes back
 what an older version granted. SQLite has no roles: whoever can write the database file can change
@@ -120,5 +121,5 @@ def apply_app_role_grants(engine: Engine, role: str) -> list[str]:
             if columns:
                 listed = ", ".join(f'"{c}"' for c in columns)
                 connection.execute(text(f'GRANT UPDATE ({listed}) ON "{table}" TO {role}'))
-        connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+        connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
     return tables

@@ -116,9 +116,9 @@ def _render(document: dict[str, Any]) -> None:
     elif document["unsealed_entries"]:
         notes.append(f"{document['unsealed_entries']} entries written before the audit key was "
                      "set are unsealed")  # fmt: skip
-    if document["checkpoints_checked"] is None:
-        notes.append("no checkpoints checked (--checkpoints DIR): removing the last entries "
-                     "cannot be detected")  # fmt: skip
+    if not document["checkpoints_checked"]:
+        notes.append("no checkpoints checked (--checkpoints DIR, or none there yet): removing "
+                     "the last entries cannot be detected")  # fmt: skip
     for note in notes:
         sys.stderr.write(f"note: {note}\n")
     if problems:
