@@ -28,7 +28,7 @@ def _setup(store: Store) -> None:
     accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
     accounts.create_user(
         store.new_uow(), username="alice", full_name="Alice Wang", password=PASSWORD,
-        role="investigator", site_code="BJ01", as_user=None,
+        role="investigator", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
 
 
@@ -58,7 +58,7 @@ def test_a_weak_password_is_refused_naming_the_field(store: Store) -> None:
     with pytest.raises(InputError) as caught:
         accounts.create_user(
             store.new_uow(), username="bob", full_name="Bob", password="short",
-            role="monitor", site_code="BJ01", as_user=None,
+            role="monitor", site_code="BJ01", as_user=None, one_time_password=False,
         )  # fmt: skip
     assert {e.field for e in caught.value.errors} == {"password"}
     assert accounts.list_users(store.new_uow()) == []
@@ -69,7 +69,7 @@ def test_a_username_is_never_reused(store: Store) -> None:
     with pytest.raises(InputError, match="username"):
         accounts.create_user(
             store.new_uow(), username="alice", full_name="Another Alice", password=PASSWORD,
-            role="monitor", site_code="BJ01", as_user=None,
+            role="monitor", site_code="BJ01", as_user=None, one_time_password=False,
         )  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def test_role_and_site_must_fit_together(
     with pytest.raises(InputError) as caught:
         accounts.create_user(
             store.new_uow(), username="bob", full_name="Bob", password=PASSWORD,
-            role=role, site_code=site, as_user=None,
+            role=role, site_code=site, as_user=None, one_time_password=False,
         )  # fmt: skip
     assert caught.value.errors[0].field == field
 
@@ -96,7 +96,7 @@ def test_only_a_sponsor_admin_may_manage_accounts(store: Store) -> None:
         accounts.create_site(store.new_uow(), code="SH01", name="Shanghai", as_user=alice)
     accounts.create_user(
         store.new_uow(), username="admin", full_name="Ada Admin", password=PASSWORD,
-        role="sponsor_admin", site_code=None, as_user=None,
+        role="sponsor_admin", site_code=None, as_user=None, one_time_password=False,
     )  # fmt: skip
     admin = accounts.list_users(store.new_uow())[1].id
     site = accounts.create_site(store.new_uow(), code="SH01", name="Shanghai", as_user=admin)
