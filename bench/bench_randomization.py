@@ -62,7 +62,8 @@ def _prepare(url: str) -> list[tuple[int, int]]:
             accounts.create_site(store.new_uow(), code=site, name=site, as_user=None)
             coordinators[site] = accounts.create_user(
                 store.new_uow(), username=f"sc{site.lower()}", full_name="Coordinator",
-                password=PASSWORD, role="site_coordinator", site_code=site, as_user=None, one_time_password=False,
+                password=PASSWORD, role="site_coordinator", site_code=site, as_user=None,
+                one_time_password=False,
             ).id  # fmt: skip
         statistician = accounts.create_user(
             store.new_uow(), username="stat", full_name="Statistician", password=PASSWORD,

@@ -74,7 +74,8 @@ def build_world(store: Store) -> TrialWorld:
             username = f"{role.value.replace('_', '')}{(site or 'all').lower()}"
             user = accounts.create_user(
                 store.new_uow(), username=username, full_name=f"Dr {username.title()}",
-                password=PASSWORD, role=role.value, site_code=site, as_user=None, one_time_password=False,
+                password=PASSWORD, role=role.value, site_code=site, as_user=None,
+                one_time_password=False,
             )  # fmt: skip
             world.users[(role, site)] = user.id
     subject = subjects.register_subject(

@@ -321,7 +321,8 @@ def _user(store: Store, actor: Actor) -> None:
     role = actor.role or Role.MONITOR
     accounts.create_user(
         store.new_uow(), username=_username(actor), full_name=actor.name, password=PASSWORD,
-        role=role.value, site_code=actor.site if actor.role else OTHER, as_user=None, one_time_password=False,
+        role=role.value, site_code=actor.site if actor.role else OTHER, as_user=None,
+        one_time_password=False,
     )  # fmt: skip
     if actor.role is None:  # the account stays, its only grant is taken away
         with store.new_uow() as uow:

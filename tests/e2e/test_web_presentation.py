@@ -185,7 +185,8 @@ def test_times_show_in_the_site_zone_with_the_zone_named_for_site_and_study_wide
     )
     accounts.create_user(
         journey.store.new_uow(), username="dm.all", full_name="Data Manager",
-        password=PASSWORD, role="data_manager", site_code=None, as_user=None, one_time_password=False,
+        password=PASSWORD, role="data_manager", site_code=None, as_user=None,
+        one_time_password=False,
     )  # fmt: skip
     for username in ("coord.bj", "dm.all"):
         reader, _ = _browser(journey, username)
