@@ -14,7 +14,7 @@ from trialdesk.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from trialdesk.services import accounts
+from trialdesk.services import account_lifecycle, accounts
 
 PASSWORD = "Correct-Horse-42"
 
@@ -108,9 +108,10 @@ def test_granting_and_revoking_a_role_is_audited(store: Store) -> None:
     accounts.grant_role(
         store.new_uow(), username="alice", role="monitor", site_code="BJ01", as_user=None
     )
-    user = accounts.revoke_role(
-        store.new_uow(), username="alice", role="investigator", site_code="BJ01", as_user=None
-    )
+    user = account_lifecycle.revoke_role(
+        store.new_uow(), username="alice", role="investigator", site_code="BJ01",
+        reason="moved to monitoring", as_user=None,
+    )  # fmt: skip
     assert user.roles == (accounts.RoleGrant(Role.MONITOR, "BJ01"),)
     assert _actions(store)[-2:] == [AuditAction.ROLE_GRANTED, AuditAction.ROLE_REVOKED]
 
@@ -165,8 +166,12 @@ def test_a_session_expires_after_thirty_idle_minutes(store: Store, clock: Settab
 def test_a_deactivated_account_cannot_log_in(store: Store) -> None:
     _setup(store)
     with pytest.raises(InputError, match="reason"):
-        accounts.deactivate_user(store.new_uow(), username="alice", reason=" ", as_user=None)
-    accounts.deactivate_user(store.new_uow(), username="alice", reason="left", as_user=None)
+        account_lifecycle.deactivate_user(
+            store.new_uow(), username="alice", reason=" ", as_user=None
+        )
+    account_lifecycle.deactivate_user(
+        store.new_uow(), username="alice", reason="left", as_user=None
+    )
     with pytest.raises(AuthenticationError):
         accounts.login(store.new_uow(), username="alice", password=PASSWORD)
 
@@ -184,11 +189,13 @@ def test_deactivation_and_lockout_are_audited_as_account_changes(store: Store) -
     for _ in range(5):
         with pytest.raises(AuthenticationError):
             accounts.login(store.new_uow(), username="alice", password="Wrong-Horse-42")
-    accounts.deactivate_user(store.new_uow(), username="alice", reason="left", as_user=None)
+    account_lifecycle.deactivate_user(
+        store.new_uow(), username="alice", reason="left", as_user=None
+    )
     with store.new_uow() as uow:
         changes = [e for e in uow.audit.entries() if e.action is AuditAction.ACCOUNT_CHANGED]
     assert [(e.field, e.reason) for e in changes] == [
-        ("locked_until", "5 failed logins in a row"),
+        ("locked_until", "5 failed sign-in attempts in a row"),
         ("is_active", "left"),
     ]
     assert (changes[1].old_value, changes[1].new_value) == ("true", "false")

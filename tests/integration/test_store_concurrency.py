@@ -14,7 +14,7 @@ from trialdesk.adapters.db.write_mutex import mutex_for
 from trialdesk.bootstrap import Store, build_store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import AuthenticationError
-from trialdesk.services import accounts, api_tokens
+from trialdesk.services import account_lifecycle, accounts, api_tokens
 from trialdesk.services.identity import describe_session_holder, describe_token_holder
 
 #: The in-process write queue exists for SQLite only (PostgreSQL locks rows, not the database).
@@ -129,7 +129,9 @@ def test_a_deactivated_users_live_session_and_token_no_longer_sign_anybody_in(
     session = accounts.login(store.new_uow(), username="coord", password="Bench-Pass-2026!")
     assert describe_token_holder(store.new_read_uow(), token=token).user_id == user.id
     assert describe_session_holder(store.new_read_uow(), token=session.token)[0].user_id == user.id
-    accounts.deactivate_user(store.new_uow(), username="coord", reason="left", as_user=None)
+    account_lifecycle.deactivate_user(
+        store.new_uow(), username="coord", reason="left", as_user=None
+    )
     with pytest.raises(AuthenticationError, match="not logged in"):
         describe_token_holder(store.new_read_uow(), token=token)
     with pytest.raises(AuthenticationError, match="not logged in"):
