@@ -63,10 +63,11 @@ def _prepare(url: str) -> list[tuple[int, int]]:
             coordinators[site] = accounts.create_user(
                 store.new_uow(), username=f"sc{site.lower()}", full_name="Coordinator",
                 password=PASSWORD, role="site_coordinator", site_code=site, as_user=None,
+                one_time_password=False,
             ).id  # fmt: skip
         statistician = accounts.create_user(
             store.new_uow(), username="stat", full_name="Statistician", password=PASSWORD,
-            role="statistician", site_code=None, as_user=None,
+            role="statistician", site_code=None, as_user=None, one_time_password=False,
         ).id  # fmt: skip
         generate_list(
             store.new_randomization_uow(), as_user=statistician,

@@ -69,7 +69,7 @@ def prepare(url: str) -> tuple[Store, int, int]:
     accounts.create_site(store.new_uow(), code="B1", name="Bench", as_user=None)
     user = accounts.create_user(
         store.new_uow(), username="bench", full_name="Bench User", password="Speedy-Writer-2026",
-        role="site_coordinator", site_code="B1", as_user=None,
+        role="site_coordinator", site_code="B1", as_user=None, one_time_password=False,
     )  # fmt: skip
     subject = subjects.register_subject(
         store.new_uow(), as_user=user.id, site_code="B1", screening_number="S-1"

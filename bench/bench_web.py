@@ -79,7 +79,7 @@ def prepare(url: str) -> tuple[str, str, list[int]]:
     accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
     user = accounts.create_user(
         store.new_uow(), username="coord", full_name="Coordinator", password="Bench-Pass-2026!",
-        role="site_coordinator", site_code="BJ01", as_user=None,
+        role="site_coordinator", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     token = api_tokens.create_api_token(store.new_uow(), as_user=user.id, name="bench").token
     session = accounts.login(store.new_uow(), username="coord", password="Bench-Pass-2026!").token

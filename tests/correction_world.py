@@ -76,7 +76,7 @@ def records(journey: WebWorld) -> Records:
     for username, role in (("monitor.bj", "monitor"), ("dm.bj", "data_manager")):
         accounts.create_user(
             uow(), username=username, full_name=username.title(), password=PASSWORD, role=role,
-            site_code="BJ01", as_user=None,
+            site_code="BJ01", as_user=None, one_time_password=False,
         )  # fmt: skip
     users = {name: _user(journey, name) for name in ("coord.bj", "inv.bj", "monitor.bj", "dm.bj")}
     coordinator, subject_id = users["coord.bj"], journey.subject_id

@@ -173,3 +173,18 @@ def store(db_url: str, clock: SettableClock) -> Iterator[Store]:
 
 
 StoreFactory = Callable[[], Store]
+
+
+def allow_quick_sign_in(store: Store) -> None:
+    """Let test users sign in with a password alone: no two-factor roles, no password expiry.
+
+    The trial's defaults (two-factor sign-in for administrators, data managers and investigators;
+    passwords expire after 180 days) are tested on their own; worlds that only need someone
+    signed in turn them off, audited like any administrator's change.
+    """
+    from trialdesk.services.security_settings import update_security_settings
+
+    update_security_settings(
+        store.new_uow(), as_user=None, reason="test world: sign in with a password alone",
+        two_factor_roles=[], password_max_age_days=0,
+    )  # fmt: skip

@@ -63,11 +63,11 @@ def journey(web: WebWorld) -> WebWorld:
     uow = web.store.new_uow
     statistician = accounts.create_user(
         uow(), username="stat", full_name="Stat", password=PASSWORD, role="statistician",
-        site_code=None, as_user=None,
+        site_code=None, as_user=None, one_time_password=False,
     )  # fmt: skip
     accounts.create_user(
         uow(), username="inv.bj", full_name="Dr Wang Fang", password=PASSWORD,
-        role="investigator", site_code="BJ01", as_user=None,
+        role="investigator", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     generate_list(
         web.store.new_randomization_uow(), as_user=statistician.id,

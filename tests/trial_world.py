@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from db_fixtures import allow_quick_sign_in
 from trialdesk.bootstrap import Store, load_protocol
 from trialdesk.domain.access import Role
 from trialdesk.domain.protocol import Protocol
@@ -64,6 +65,7 @@ class TrialWorld:
 
 def build_world(store: Store) -> TrialWorld:
     world = TrialWorld(store=store, protocol=load_protocol())
+    allow_quick_sign_in(store)
     for code in (SITE_A, SITE_B):
         accounts.create_site(store.new_uow(), code=code, name=f"Hospital {code}", as_user=None)
     for role in Role:
@@ -73,6 +75,7 @@ def build_world(store: Store) -> TrialWorld:
             user = accounts.create_user(
                 store.new_uow(), username=username, full_name=f"Dr {username.title()}",
                 password=PASSWORD, role=role.value, site_code=site, as_user=None,
+                one_time_password=False,
             )  # fmt: skip
             world.users[(role, site)] = user.id
     subject = subjects.register_subject(

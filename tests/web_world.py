@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from db_fixtures import SettableClock
+from db_fixtures import SettableClock, allow_quick_sign_in
 from trialdesk.bootstrap import Store, load_protocol
 from trialdesk.entrypoints.api import create_app
 from trialdesk.services import accounts, subjects
@@ -70,6 +70,7 @@ def post_login(client: TestClient, username: str, password: str) -> object:
 @pytest.fixture
 def web(store: Store, clock: SettableClock) -> Iterator[WebWorld]:
     uow = store.new_uow
+    allow_quick_sign_in(store)
     accounts.create_site(uow(), code="BJ01", name="Beijing", as_user=None)
     accounts.create_site(uow(), code="SH01", name="Shanghai", as_user=None)
     for username, role, site in (
@@ -79,7 +80,7 @@ def web(store: Store, clock: SettableClock) -> Iterator[WebWorld]:
     ):
         accounts.create_user(
             uow(), username=username, full_name=username.title(), password=PASSWORD,
-            role=role, site_code=site, as_user=None,
+            role=role, site_code=site, as_user=None, one_time_password=False,
         )  # fmt: skip
     coordinator = accounts.list_users(uow())[1].id
     subject = subjects.register_subject(

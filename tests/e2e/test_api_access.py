@@ -144,7 +144,7 @@ def test_a_monitor_may_see_but_not_change_a_subject_and_is_told_so(web: WebWorld
 
     accounts.create_user(
         web.store.new_uow(), username="mon.bj", full_name="Monitor", password="Correct-Horse-42",
-        role="monitor", site_code="BJ01", as_user=None,
+        role="monitor", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     client, csrf = _as(web, "mon.bj")
     assert client.get(f"/api/v1/subjects/{web.subject_id}").status_code == 200

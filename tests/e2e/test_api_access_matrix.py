@@ -26,7 +26,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from db_fixtures import ENGINES, FAST_PASSWORDS, PostgresServer, SettableClock
+from db_fixtures import (
+    ENGINES,
+    FAST_PASSWORDS,
+    PostgresServer,
+    SettableClock,
+    allow_quick_sign_in,
+)
 from eligibility_signoff_world import JUDGEMENT_ANSWERS
 from journey_world import BASELINE, DAY1, OBJECTIVE
 from pg_roles import app_url
@@ -137,6 +143,37 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
     ("POST", "/api/v1/users/{username}/roles"): (
         Anywhere((A.MANAGE_ACCOUNTS,)),
         {"role": "monitor", "site_code": OTHER},
+    ),
+    ("POST", "/api/v1/users/{username}/deactivate"): (
+        Anywhere((A.MANAGE_ACCOUNTS,)),
+        {"reason": "matrix"},
+    ),
+    ("POST", "/api/v1/users/{username}/reactivate"): (
+        Anywhere((A.MANAGE_ACCOUNTS,)),
+        {"reason": "matrix"},
+    ),
+    ("POST", "/api/v1/users/{username}/roles/revoke"): (
+        Anywhere((A.MANAGE_ACCOUNTS,)),
+        {"role": "monitor", "site_code": OTHER, "reason": "matrix"},
+    ),
+    ("POST", "/api/v1/users/{username}/password-reset"): (
+        Anywhere((A.MANAGE_ACCOUNTS,)),
+        {"reason": "matrix"},
+    ),
+    ("POST", "/api/v1/users/{username}/two-factor-reset"): (
+        Anywhere((A.MANAGE_ACCOUNTS,)),
+        {"reason": "matrix"},
+    ),
+    ("GET", "/api/v1/security-settings"): (Anywhere((A.MANAGE_ACCOUNTS,)), None),
+    ("PATCH", "/api/v1/security-settings"): (
+        Anywhere((A.MANAGE_ACCOUNTS,)),
+        {"password_max_age_days": 0, "reason": "matrix"},
+    ),
+    # A wrong current password: every permitted caller is refused for what it says (422) and
+    # keeps the password the other cells sign with.
+    ("POST", "/api/v1/me/password"): (
+        SignedIn(),
+        {"current_password": "Not-The-Password-1", "new_password": "Another-Horse-43"},
     ),
     ("GET", "/api/v1/roles"): (SignedIn(), None),
     ("GET", "/api/v1/subjects"): (SignedIn(), None),
@@ -323,6 +360,7 @@ def _user(store: Store, actor: Actor) -> None:
     accounts.create_user(
         store.new_uow(), username=_username(actor), full_name=actor.name, password=PASSWORD,
         role=role.value, site_code=actor.site if actor.role else OTHER, as_user=None,
+        one_time_password=False,
     )  # fmt: skip
     if actor.role is None:  # the account stays, its only grant is taken away
         with store.new_uow() as uow:
@@ -398,6 +436,7 @@ def _build_records(matrix: Matrix, store: Store) -> None:
 @pytest.fixture(scope="module")
 def matrix(matrix_url: str) -> Iterator[Matrix]:
     store = build_store(matrix_url, clock=SettableClock(), passwords=FAST_PASSWORDS)
+    allow_quick_sign_in(store)
     accounts.create_site(store.new_uow(), code=OWN, name="Beijing", as_user=None)
     accounts.create_site(store.new_uow(), code=OTHER, name="Shanghai", as_user=None)
     for actor in (*ACTORS, Actor("target", Role.MONITOR, OTHER)):

@@ -51,7 +51,9 @@ def test_sites_and_users_are_added_and_listed_as_json(db_url: str) -> None:
     assert (alice["username"], alice["roles"]) == (
         "alice", [{"role": "investigator", "site_code": "BJ01"}],
     )  # fmt: skip
-    assert "password" not in out
+    assert not {"password", "password_hash"} & alice.keys()
+    assert PASSWORD not in out
+    assert "argon2" not in out
 
 
 def test_user_add_requires_the_password_on_stdin(db_url: str) -> None:

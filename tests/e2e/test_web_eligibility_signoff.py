@@ -125,7 +125,7 @@ def test_the_api_keeps_attestation_and_signature_to_the_investigator_of_the_site
     _coordinator_screens(journey)
     accounts.create_user(
         journey.store.new_uow(), username="inv.sh", full_name="Dr Zhou", password=PASSWORD,
-        role="investigator", site_code="SH01", as_user=None,
+        role="investigator", site_code="SH01", as_user=None, one_time_password=False,
     )  # fmt: skip
     judgements = {k: v == "yes" for k, v in _JUDGEMENTS.items()}
     attest = f"/subjects/{journey.subject_id}/screening/attestations"

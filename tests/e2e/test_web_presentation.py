@@ -186,6 +186,7 @@ def test_times_show_in_the_site_zone_with_the_zone_named_for_site_and_study_wide
     accounts.create_user(
         journey.store.new_uow(), username="dm.all", full_name="Data Manager",
         password=PASSWORD, role="data_manager", site_code=None, as_user=None,
+        one_time_password=False,
     )  # fmt: skip
     for username in ("coord.bj", "dm.all"):
         reader, _ = _browser(journey, username)
@@ -246,7 +247,7 @@ def test_a_monitor_s_forbidden_action_is_a_403_page_inside_their_signed_in_menu(
 ) -> None:
     accounts.create_user(
         journey.store.new_uow(), username="mon.bj", full_name="Monitor Bj", password=PASSWORD,
-        role="monitor", site_code="BJ01", as_user=None,
+        role="monitor", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     client, csrf = _browser(journey, "mon.bj")
     refused = client.post(

@@ -15,7 +15,7 @@ def _setup(web: WebWorld) -> int:
     """A BJ01 monitor and a visit of the BJ01 subject to query; returns the visit's id."""
     accounts.create_user(
         web.store.new_uow(), username="monitor.bj", full_name="Monitor Bj", password=PASSWORD,
-        role="monitor", site_code="BJ01", as_user=None,
+        role="monitor", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     coordinator = next(
         u.id for u in accounts.list_users(web.store.new_uow()) if u.username == "coord.bj"

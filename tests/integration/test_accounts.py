@@ -14,7 +14,7 @@ from trialdesk.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from trialdesk.services import accounts
+from trialdesk.services import account_lifecycle, accounts
 
 PASSWORD = "Correct-Horse-42"
 
@@ -28,7 +28,7 @@ def _setup(store: Store) -> None:
     accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
     accounts.create_user(
         store.new_uow(), username="alice", full_name="Alice Wang", password=PASSWORD,
-        role="investigator", site_code="BJ01", as_user=None,
+        role="investigator", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
 
 
@@ -58,7 +58,7 @@ def test_a_weak_password_is_refused_naming_the_field(store: Store) -> None:
     with pytest.raises(InputError) as caught:
         accounts.create_user(
             store.new_uow(), username="bob", full_name="Bob", password="short",
-            role="monitor", site_code="BJ01", as_user=None,
+            role="monitor", site_code="BJ01", as_user=None, one_time_password=False,
         )  # fmt: skip
     assert {e.field for e in caught.value.errors} == {"password"}
     assert accounts.list_users(store.new_uow()) == []
@@ -69,7 +69,7 @@ def test_a_username_is_never_reused(store: Store) -> None:
     with pytest.raises(InputError, match="username"):
         accounts.create_user(
             store.new_uow(), username="alice", full_name="Another Alice", password=PASSWORD,
-            role="monitor", site_code="BJ01", as_user=None,
+            role="monitor", site_code="BJ01", as_user=None, one_time_password=False,
         )  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def test_role_and_site_must_fit_together(
     with pytest.raises(InputError) as caught:
         accounts.create_user(
             store.new_uow(), username="bob", full_name="Bob", password=PASSWORD,
-            role=role, site_code=site, as_user=None,
+            role=role, site_code=site, as_user=None, one_time_password=False,
         )  # fmt: skip
     assert caught.value.errors[0].field == field
 
@@ -96,7 +96,7 @@ def test_only_a_sponsor_admin_may_manage_accounts(store: Store) -> None:
         accounts.create_site(store.new_uow(), code="SH01", name="Shanghai", as_user=alice)
     accounts.create_user(
         store.new_uow(), username="admin", full_name="Ada Admin", password=PASSWORD,
-        role="sponsor_admin", site_code=None, as_user=None,
+        role="sponsor_admin", site_code=None, as_user=None, one_time_password=False,
     )  # fmt: skip
     admin = accounts.list_users(store.new_uow())[1].id
     site = accounts.create_site(store.new_uow(), code="SH01", name="Shanghai", as_user=admin)
@@ -108,9 +108,10 @@ def test_granting_and_revoking_a_role_is_audited(store: Store) -> None:
     accounts.grant_role(
         store.new_uow(), username="alice", role="monitor", site_code="BJ01", as_user=None
     )
-    user = accounts.revoke_role(
-        store.new_uow(), username="alice", role="investigator", site_code="BJ01", as_user=None
-    )
+    user = account_lifecycle.revoke_role(
+        store.new_uow(), username="alice", role="investigator", site_code="BJ01",
+        reason="moved to monitoring", as_user=None,
+    )  # fmt: skip
     assert user.roles == (accounts.RoleGrant(Role.MONITOR, "BJ01"),)
     assert _actions(store)[-2:] == [AuditAction.ROLE_GRANTED, AuditAction.ROLE_REVOKED]
 
@@ -165,8 +166,12 @@ def test_a_session_expires_after_thirty_idle_minutes(store: Store, clock: Settab
 def test_a_deactivated_account_cannot_log_in(store: Store) -> None:
     _setup(store)
     with pytest.raises(InputError, match="reason"):
-        accounts.deactivate_user(store.new_uow(), username="alice", reason=" ", as_user=None)
-    accounts.deactivate_user(store.new_uow(), username="alice", reason="left", as_user=None)
+        account_lifecycle.deactivate_user(
+            store.new_uow(), username="alice", reason=" ", as_user=None
+        )
+    account_lifecycle.deactivate_user(
+        store.new_uow(), username="alice", reason="left", as_user=None
+    )
     with pytest.raises(AuthenticationError):
         accounts.login(store.new_uow(), username="alice", password=PASSWORD)
 
@@ -184,11 +189,13 @@ def test_deactivation_and_lockout_are_audited_as_account_changes(store: Store) -
     for _ in range(5):
         with pytest.raises(AuthenticationError):
             accounts.login(store.new_uow(), username="alice", password="Wrong-Horse-42")
-    accounts.deactivate_user(store.new_uow(), username="alice", reason="left", as_user=None)
+    account_lifecycle.deactivate_user(
+        store.new_uow(), username="alice", reason="left", as_user=None
+    )
     with store.new_uow() as uow:
         changes = [e for e in uow.audit.entries() if e.action is AuditAction.ACCOUNT_CHANGED]
     assert [(e.field, e.reason) for e in changes] == [
-        ("locked_until", "5 failed logins in a row"),
+        ("locked_until", "5 failed sign-in attempts in a row"),
         ("is_active", "left"),
     ]
     assert (changes[1].old_value, changes[1].new_value) == ("true", "false")

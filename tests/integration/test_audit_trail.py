@@ -102,7 +102,7 @@ def test_a_site_coordinator_may_not_export_the_study_wide_trail(store: Store) ->
     _add_sites(store, 1)
     user = accounts.create_user(
         store.new_uow(), username="carol", full_name="Carol", password=PASSWORD,
-        role="site_coordinator", site_code="S0", as_user=None,
+        role="site_coordinator", site_code="S0", as_user=None, one_time_password=False,
     )  # fmt: skip
     with pytest.raises(PermissionDeniedError):
         export_audit_trail(store.new_uow(), subject=None, as_user=user.id)

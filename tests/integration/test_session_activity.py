@@ -19,7 +19,7 @@ def _login(store: Store) -> accounts.Session:
     accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
     accounts.create_user(
         store.new_uow(), username="alice", full_name="Alice Wang", password=PASSWORD,
-        role="investigator", site_code="BJ01", as_user=None,
+        role="investigator", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     return accounts.login(store.new_uow(), username="alice", password=PASSWORD)
 

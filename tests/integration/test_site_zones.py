@@ -83,7 +83,7 @@ def test_only_an_account_manager_sets_a_zone(store: Store) -> None:
     _sites(store)
     coordinator = accounts.create_user(
         store.new_uow(), username="coord.bj", full_name="Coordinator", password=PASSWORD,
-        role="site_coordinator", site_code="BJ01", as_user=None,
+        role="site_coordinator", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     with pytest.raises(PermissionDeniedError):
         site_zones.set_site_time_zone(
@@ -98,7 +98,7 @@ def test_the_zone_of_a_subject_is_its_site_s_or_the_default(store: Store) -> Non
     _sites(store)
     coordinator = accounts.create_user(
         store.new_uow(), username="coord.sh", full_name="Coordinator", password=PASSWORD,
-        role="site_coordinator", site_code="SH01", as_user=None,
+        role="site_coordinator", site_code="SH01", as_user=None, one_time_password=False,
     )  # fmt: skip
     subject = subjects.register_subject(
         store.new_uow(), as_user=coordinator.id, site_code="SH01", screening_number="SH01-S001"

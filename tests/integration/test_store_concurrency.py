@@ -14,7 +14,7 @@ from trialdesk.adapters.db.write_mutex import mutex_for
 from trialdesk.bootstrap import Store, build_store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import AuthenticationError
-from trialdesk.services import accounts, api_tokens
+from trialdesk.services import account_lifecycle, accounts, api_tokens
 from trialdesk.services.identity import describe_session_holder, describe_token_holder
 
 #: The in-process write queue exists for SQLite only (PostgreSQL locks rows, not the database).
@@ -106,7 +106,7 @@ def test_an_api_token_is_checked_and_its_holder_described_in_one_read(store: Sto
     accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
     user = accounts.create_user(
         store.new_uow(), username="coord", full_name="Coordinator", password="Bench-Pass-2026!",
-        role="site_coordinator", site_code="BJ01", as_user=None,
+        role="site_coordinator", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     created = api_tokens.create_api_token(store.new_uow(), as_user=user.id, name="script")
     holder = describe_token_holder(store.new_read_uow(), token=created.token)
@@ -123,13 +123,15 @@ def test_a_deactivated_users_live_session_and_token_no_longer_sign_anybody_in(
     accounts.create_site(store.new_uow(), code="BJ01", name="Beijing", as_user=None)
     user = accounts.create_user(
         store.new_uow(), username="coord", full_name="Coordinator", password="Bench-Pass-2026!",
-        role="site_coordinator", site_code="BJ01", as_user=None,
+        role="site_coordinator", site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     token = api_tokens.create_api_token(store.new_uow(), as_user=user.id, name="script").token
     session = accounts.login(store.new_uow(), username="coord", password="Bench-Pass-2026!")
     assert describe_token_holder(store.new_read_uow(), token=token).user_id == user.id
     assert describe_session_holder(store.new_read_uow(), token=session.token)[0].user_id == user.id
-    accounts.deactivate_user(store.new_uow(), username="coord", reason="left", as_user=None)
+    account_lifecycle.deactivate_user(
+        store.new_uow(), username="coord", reason="left", as_user=None
+    )
     with pytest.raises(AuthenticationError, match="not logged in"):
         describe_token_holder(store.new_read_uow(), token=token)
     with pytest.raises(AuthenticationError, match="not logged in"):

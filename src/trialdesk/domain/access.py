@@ -11,15 +11,18 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from trialdesk.domain.errors import FieldError
+from trialdesk.domain.password_policy import PasswordPolicy
 
 __all__ = [
+    "CLINICAL_SIGNING",
     "PERMISSIONS",
+    "SITE_CLINICAL_ROLES",
     "Action",
     "LockoutPolicy",
     "PasswordPolicy",
     "Role",
     "SessionPolicy",
+    "conflicting_roles",
     "role_allows",
 ]
 
@@ -83,42 +86,36 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
 }
 
 
+#: Roles that enter, sign and attest a site's clinical records.
+SITE_CLINICAL_ROLES: frozenset[Role] = frozenset({Role.SITE_COORDINATOR, Role.INVESTIGATOR})
+#: Acts that make someone answerable for clinical records.
+CLINICAL_SIGNING: frozenset[Action] = frozenset({Action.SIGN, Action.ATTEST_ELIGIBILITY})
+
+
+def conflicting_roles(held: Iterable[Role], wanted: Role) -> frozenset[Role]:
+    """The held roles that may not be combined with ``wanted`` (separation of duties).
+
+    Whoever manages accounts could otherwise give themselves any clinical power and then act
+    with it: the sponsor administrator never also holds a site clinical role (ICH E6(R3) 3.16).
+    """
+    roles = frozenset(held)
+    if wanted is Role.SPONSOR_ADMIN:
+        return roles & SITE_CLINICAL_ROLES
+    if wanted in SITE_CLINICAL_ROLES and Role.SPONSOR_ADMIN in roles:
+        return frozenset({Role.SPONSOR_ADMIN})
+    return frozenset()
+
+
 def role_allows(roles: Iterable[Role], action: Action) -> bool:
-    """Whether any of the roles grants the action."""
-    return any(action in PERMISSIONS[role] for role in roles)
+    """Whether any of the roles grants the action.
 
-
-@dataclass(frozen=True, slots=True)
-class PasswordPolicy:
-    """Minimum length and character variety; the password may not contain the username."""
-
-    min_length: int = 12
-    min_character_classes: int = 3
-
-    def problems(self, password: str, *, username: str) -> list[FieldError]:
-        """Every way the password falls short, as field errors on ``password``."""
-        found: list[FieldError] = []
-        if len(password) < self.min_length:
-            found.append(FieldError("password", f"must be at least {self.min_length} characters"))
-        classes = sum(
-            (
-                any(c.islower() for c in password),
-                any(c.isupper() for c in password),
-                any(c.isdigit() for c in password),
-                any(not c.isalnum() for c in password),
-            )
-        )
-        if classes < self.min_character_classes:
-            found.append(
-                FieldError(
-                    "password",
-                    f"must mix at least {self.min_character_classes} of: lower case, upper case,"
-                    " digits, symbols",
-                )
-            )
-        if username and username.lower() in password.lower():
-            found.append(FieldError("password", "must not contain the username"))
-        return found
+    A sponsor administrator never signs or attests clinical records, even with a clinical role
+    granted before the rule existed: the administrator role outweighs it for those acts.
+    """
+    held = frozenset(roles)
+    if action in CLINICAL_SIGNING and Role.SPONSOR_ADMIN in held:
+        return False
+    return any(action in PERMISSIONS[role] for role in held)
 
 
 @dataclass(frozen=True, slots=True)

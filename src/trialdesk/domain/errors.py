@@ -10,6 +10,7 @@ no user ever sees a traceback::
     ├── ConfirmationRequiredError    exit 2   soft edit-check warnings not yet confirmed (HTTP 409)
     ├── NotFoundError           exit 3   no such record (also what an unauthorised reader sees)
     ├── PermissionDeniedError   exit 4   the user may see the record but not do this to it
+    │   └── SignInIncompleteError        a session that still owes a sign-in step (HTTP 403)
     ├── AuthenticationError     exit 4   wrong credentials, locked account, expired session
     ├── StateError              exit 5   the action is not allowed in the record's current state
     └── IntegrityError          exit 6   stored data fails a consistency check (audit chain, lists)
@@ -30,6 +31,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "ProtocolError",
+    "SignInIncompleteError",
     "StateError",
     "TrialdeskError",
 ]
@@ -136,6 +138,17 @@ class PermissionDeniedError(TrialdeskError):
 
     exit_code = 4
     http_status = 403
+
+
+class SignInIncompleteError(PermissionDeniedError):
+    """A session that passed the password but still owes a sign-in step (code, new password).
+
+    ``step`` names the step; pages send the browser to it, the API answers 403 with the message.
+    """
+
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
 
 
 class AuthenticationError(TrialdeskError):

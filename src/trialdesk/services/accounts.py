@@ -9,28 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from dataclasses import dataclass
 
-from trialdesk.domain.access import Action, LockoutPolicy, PasswordPolicy, Role
+from trialdesk.domain.access import Action, Role, conflicting_roles
 from trialdesk.domain.audit import AuditAction
-from trialdesk.domain.errors import AuthenticationError, FieldError, InputError, NotFoundError
+from trialdesk.domain.errors import FieldError, InputError, NotFoundError, PermissionDeniedError
+from trialdesk.domain.labels import label
+from trialdesk.domain.password_policy import PasswordPolicy
 from trialdesk.services.access import Actor, load_actor, require_action_anywhere
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import audit_event, insert_audited
 from trialdesk.services.sessions import (
-    SESSION_POLICY,
     SESSION_TOUCH_INTERVAL,
     Session,
     SessionCheck,
     live_session,
     logout,
     session_holder,
-    session_token_hash,
     validate_session,
 )
+from trialdesk.services.sign_in import LOCKOUT_POLICY, login, verify_password
 
 __all__ = [
+    "LOCKOUT_POLICY",
+    "PASSWORD_POLICY",
     "SESSION_TOUCH_INTERVAL",
     "RoleGrant",
     "Session",
@@ -39,28 +41,24 @@ __all__ = [
     "UserRead",
     "create_site",
     "create_user",
-    "deactivate_user",
     "grant_role",
     "list_sites",
     "list_users",
     "live_session",
     "login",
     "logout",
-    "revoke_role",
     "session_holder",
     "validate_session",
     "verify_password",
 ]
 
 PASSWORD_POLICY = PasswordPolicy()
-LOCKOUT_POLICY = LockoutPolicy()
 
 _SITE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 #: Roles that only make sense at one site, and roles that are study-wide by nature.
 _SITE_ROLES = frozenset({Role.SITE_COORDINATOR, Role.INVESTIGATOR})
 _STUDY_ROLES = frozenset({Role.STATISTICIAN, Role.SPONSOR_ADMIN, Role.DSMB_VIEWER})
-_BAD_LOGIN = "wrong username or password"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +84,12 @@ class UserRead:
     is_active: bool
     locked_until: dt.datetime | None
     roles: tuple[RoleGrant, ...]
+    #: The password is one-time (new account or administrator's reset): changed at next sign-in.
+    must_change_password: bool = False
+    two_factor_enrolled: bool = False
 
 
-def _admin(uow: UnitOfWork, as_user: int | None) -> Actor:
+def admin_actor(uow: UnitOfWork, as_user: int | None) -> Actor:
     actor = load_actor(uow, as_user)
     require_action_anywhere(actor, Action.MANAGE_ACCOUNTS)
     return actor
@@ -111,7 +112,7 @@ def create_site(uow: UnitOfWork, *, code: str, name: str, as_user: int | None) -
     if errors:
         raise InputError(errors)
     with uow:
-        actor = _admin(uow, as_user)
+        actor = admin_actor(uow, as_user)
         if uow.records.find("sites", code=code):
             raise InputError.single("code", f"site {code!r} already exists")
         site_id = insert_audited(
@@ -130,11 +131,26 @@ def list_sites(uow: UnitOfWork) -> list[SiteRead]:
         ]
 
 
+def _refuse_conflicts(uow: UnitOfWork, actor: Actor, user: Record, role: Role) -> None:
+    held = [Role(g["role"]) for g in uow.records.find(
+        "role_assignments", user_id=user["id"], is_active=True
+    )]  # fmt: skip
+    clash = conflicting_roles(held, role)
+    if clash:
+        whom = "yourself" if user["id"] == actor.user_id else user["username"]
+        roles = ", ".join(label("role", r) for r in sorted(clash))
+        raise PermissionDeniedError(
+            f"You may not grant {whom} the role {label('role', role)}: it may not be held "
+            f"together with {roles} (separation of duties)"
+        )
+
+
 def _grant(uow: UnitOfWork, actor: Actor, user: Record, role: Role, site_code: str | None) -> None:
     if role in _SITE_ROLES and site_code is None:
         raise InputError.single("site", f"role {role.value} is held at a site: give --site")
     if role in _STUDY_ROLES and site_code is not None:
         raise InputError.single("site", f"role {role.value} is study-wide: give no site")
+    _refuse_conflicts(uow, actor, user, role)
     site_id = _site_by_code(uow, site_code)["id"] if site_code is not None else None
     if uow.records.find(
         "role_assignments", user_id=user["id"], role=role.value, site_id=site_id, is_active=True
@@ -167,8 +183,14 @@ def create_user(
     role: str,
     site_code: str | None,
     as_user: int | None,
+    one_time_password: bool = True,
 ) -> UserRead:
-    """Create a personal account with a first role (the password is stored as an argon2 hash)."""
+    """Create a personal account with a first role (the password is stored as an argon2 hash).
+
+    The first password is chosen by someone else, so by default it is one-time: the user must
+    change it at the first sign-in. ``one_time_password=False`` is for accounts whose password
+    the user chose themselves (and for test set-ups).
+    """
     errors = []
     if not _USERNAME.match(username):
         errors.append(FieldError("username", "use 3–64 lower-case letters, digits, '.', '_', '-'"))
@@ -179,7 +201,7 @@ def create_user(
     if errors:
         raise InputError(errors)
     with uow:
-        actor = _admin(uow, as_user)
+        actor = admin_actor(uow, as_user)
         # Accounts are never reassigned (21 CFR 11.100): a username is used once, for ever.
         if uow.records.find("users", username=username):
             raise InputError.single("username", f"{username!r} is taken")
@@ -192,6 +214,7 @@ def create_user(
             "failed_logins": 0,
             "locked_until": None,
             "password_changed_at": now,
+            "must_change_password": one_time_password,
             "created_at": now,
             "created_by": actor.user_id,
         }
@@ -203,12 +226,12 @@ def create_user(
         user = uow.records.get("users", user_id)
         assert user is not None
         _grant(uow, actor, user, parsed_role, site_code)
-        result = _read_user(uow, user)
+        result = read_user(uow, user)
         uow.commit()
     return result
 
 
-def _user_by_name(uow: UnitOfWork, username: str) -> Record:
+def user_by_name(uow: UnitOfWork, username: str) -> Record:
     found = uow.records.find("users", username=username)
     if not found:
         raise NotFoundError(f"user {username!r} not found")
@@ -221,59 +244,15 @@ def grant_role(
     """Give a user one more role, at a site or study-wide."""
     parsed = _parse_role(role)
     with uow:
-        actor = _admin(uow, as_user)
-        user = _user_by_name(uow, username)
+        actor = admin_actor(uow, as_user)
+        user = user_by_name(uow, username)
         _grant(uow, actor, user, parsed, site_code)
-        result = _read_user(uow, user)
+        result = read_user(uow, user)
         uow.commit()
     return result
 
 
-def revoke_role(
-    uow: UnitOfWork, *, username: str, role: str, site_code: str | None, as_user: int | None
-) -> UserRead:
-    """Withdraw a role; the grant row stays (inactive) so history keeps who could do what."""
-    parsed = _parse_role(role)
-    with uow:
-        actor = _admin(uow, as_user)
-        user = _user_by_name(uow, username)
-        site_id = _site_by_code(uow, site_code)["id"] if site_code is not None else None
-        grants = uow.records.find(
-            "role_assignments", user_id=user["id"], role=parsed.value, site_id=site_id,
-            is_active=True,
-        )  # fmt: skip
-        if not grants:
-            raise NotFoundError(f"{username} holds no {parsed.value} role there")
-        uow.records.update("role_assignments", grants[0]["id"], {"is_active": False})
-        audit_event(
-            uow, actor, AuditAction.ROLE_REVOKED, "role_assignments", grants[0]["id"],
-            old={"username": username, "role": parsed.value, "site": site_code},
-        )  # fmt: skip
-        result = _read_user(uow, user)
-        uow.commit()
-    return result
-
-
-def deactivate_user(
-    uow: UnitOfWork, *, username: str, reason: str, as_user: int | None
-) -> UserRead:
-    """Disable an account for good (it is never deleted or handed to someone else)."""
-    if not reason.strip():
-        raise InputError.single("reason", "say why the account is deactivated")
-    with uow:
-        actor = _admin(uow, as_user)
-        user = _user_by_name(uow, username)
-        uow.records.update("users", user["id"], {"is_active": False})
-        audit_event(
-            uow, actor, AuditAction.ACCOUNT_CHANGED, "users", user["id"],
-            field="is_active", old=user["is_active"], new=False, reason=reason.strip(),
-        )  # fmt: skip
-        result = _read_user(uow, {**user, "is_active": False})
-        uow.commit()
-    return result
-
-
-def _read_user(uow: UnitOfWork, user: Record) -> UserRead:
+def read_user(uow: UnitOfWork, user: Record) -> UserRead:
     codes = {site["id"]: site["code"] for site in uow.records.find("sites")}
     grants = tuple(
         RoleGrant(Role(g["role"]), codes.get(g["site_id"]))
@@ -286,68 +265,12 @@ def _read_user(uow: UnitOfWork, user: Record) -> UserRead:
         is_active=bool(user["is_active"]),
         locked_until=user["locked_until"],
         roles=grants,
+        must_change_password=bool(user.get("must_change_password")),
+        two_factor_enrolled=user.get("totp_confirmed_at") is not None,
     )
 
 
 def list_users(uow: UnitOfWork) -> list[UserRead]:
     """Every account with its active roles."""
     with uow:
-        return [_read_user(uow, user) for user in uow.records.find("users")]
-
-
-def verify_password(uow: UnitOfWork, user: Record, password: str) -> None:
-    """Check a password inside the caller's transaction, counting failures towards lockout.
-
-    On failure the failure is recorded and committed before the error is raised, so a locked-out
-    attacker cannot undo the count by making the request fail.
-    """
-    now = uow.clock.now()
-    actor = Actor(user_id=user["id"], username=user["username"])
-    locked_until = user["locked_until"]
-    if locked_until is not None and locked_until > now:
-        audit_event(
-            uow, actor, AuditAction.LOGIN_FAILED, "users", user["id"], reason="account locked"
-        )
-        uow.commit()
-        raise AuthenticationError(f"account locked until {locked_until.isoformat()}")
-    if not user["is_active"] or not uow.passwords.verify(user["password_hash"], password):
-        failures = int(user["failed_logins"]) + 1
-        lock = LOCKOUT_POLICY.locked_until(failures, now)
-        uow.records.update("users", user["id"], {"failed_logins": failures, "locked_until": lock})
-        audit_event(uow, actor, AuditAction.LOGIN_FAILED, "users", user["id"], reason=_BAD_LOGIN)
-        if lock is not None:
-            audit_event(
-                uow, actor, AuditAction.ACCOUNT_CHANGED, "users", user["id"],
-                field="locked_until", new=lock, reason=f"{failures} failed logins in a row",
-            )  # fmt: skip
-        uow.commit()
-        raise AuthenticationError(_BAD_LOGIN)
-    if user["failed_logins"] or user["locked_until"] is not None:
-        uow.records.update("users", user["id"], {"failed_logins": 0, "locked_until": None})
-
-
-def login(uow: UnitOfWork, *, username: str, password: str) -> Session:
-    """Check the credentials and open a session; failures count towards the lockout."""
-    with uow:
-        found = uow.records.find("users", username=username)
-        if not found:
-            audit_event(
-                uow, Actor(None, username), AuditAction.LOGIN_FAILED, "users",
-                field="username", new=username, reason="unknown username",
-            )  # fmt: skip
-            uow.commit()
-            raise AuthenticationError(_BAD_LOGIN)
-        user = found[0]
-        verify_password(uow, user, password)
-        now = uow.clock.now()
-        token = secrets.token_urlsafe(32)
-        session_id = uow.records.add(
-            "sessions",
-            {"token_hash": session_token_hash(token), "user_id": user["id"], "started_at": now,
-             "last_seen_at": now, "ended_at": None},
-        )  # fmt: skip
-        actor = Actor(user_id=user["id"], username=user["username"])
-        audit_event(uow, actor, AuditAction.LOGIN, "sessions", session_id)
-        uow.commit()
-    expires = SESSION_POLICY.expires_at(started_at=now, last_seen_at=now)
-    return Session(token=token, user_id=user["id"], expires_at=expires)
+        return [read_user(uow, user) for user in uow.records.find("users")]

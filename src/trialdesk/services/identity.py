@@ -6,6 +6,7 @@ still check every action themselves, so this is a convenience, never the only ga
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from trialdesk.domain.access import Action, Role
@@ -32,6 +33,8 @@ class UserContext:
     username: str
     full_name: str
     grants: tuple[RoleGrant, ...]
+    #: For a session: the sign-in step it must still pass before anything else, or ``None``.
+    pending_step: str | None = None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -60,7 +63,10 @@ def describe_session_holder(uow: UnitOfWork, *, token: str) -> tuple[UserContext
     with uow:
         # The session's user is checked for being active by _user_context, in the same read.
         checked = live_session(uow, token)
-        return _user_context(uow, checked.user_id), checked.touch_due
+        user = _user_context(uow, checked.user_id)
+        if checked.pending_step is not None:
+            user = dataclasses.replace(user, pending_step=checked.pending_step)
+        return user, checked.touch_due
 
 
 def _user_context(uow: UnitOfWork, user_id: int) -> UserContext:

@@ -22,6 +22,7 @@ __all__ = [
     "SESSION_TOUCH_INTERVAL",
     "Session",
     "SessionCheck",
+    "end_sessions",
     "live_session",
     "logout",
     "session_holder",
@@ -42,6 +43,8 @@ class Session:
     token: str
     user_id: int
     expires_at: dt.datetime
+    #: The sign-in step the session must still pass before anything else, or ``None``.
+    pending_step: str | None = None
 
 
 def session_token_hash(token: str) -> str:
@@ -71,6 +74,7 @@ class SessionCheck:
     touch_due: bool
     started_at: dt.datetime
     last_seen_at: dt.datetime
+    pending_step: str | None = None
 
 
 def live_session(uow: UnitOfWork, token: str) -> SessionCheck:
@@ -83,8 +87,9 @@ def live_session(uow: UnitOfWork, token: str) -> SessionCheck:
     last_seen = session["last_seen_at"]
     due = uow.clock.now() - last_seen >= SESSION_TOUCH_INTERVAL
     return SessionCheck(
-        int(session["user_id"]), int(session["id"]), due, session["started_at"], last_seen
-    )
+        int(session["user_id"]), int(session["id"]), due, session["started_at"], last_seen,
+        session["pending_step"],
+    )  # fmt: skip
 
 
 def session_holder(uow: UnitOfWork, token: str) -> SessionCheck:
@@ -110,7 +115,20 @@ def validate_session(uow: UnitOfWork, *, token: str) -> Session:
             uow.records.update("sessions", checked.session_id, {"last_seen_at": last_seen})
         uow.commit()
     expires = SESSION_POLICY.expires_at(started_at=checked.started_at, last_seen_at=last_seen)
-    return Session(token=token, user_id=checked.user_id, expires_at=expires)
+    return Session(
+        token=token, user_id=checked.user_id, expires_at=expires, pending_step=checked.pending_step
+    )
+
+
+def end_sessions(
+    uow: UnitOfWork, actor: Actor, user_id: int, *, keep: int | None = None, reason: str
+) -> None:
+    """End every open session of a user (but ``keep``), in the caller's transaction."""
+    now = uow.clock.now()
+    for session in uow.records.find("sessions", user_id=user_id, ended_at=None):
+        if session["id"] != keep:
+            uow.records.update("sessions", session["id"], {"ended_at": now})
+            audit_event(uow, actor, AuditAction.LOGOUT, "sessions", session["id"], reason=reason)
 
 
 def logout(uow: UnitOfWork, *, token: str) -> None:

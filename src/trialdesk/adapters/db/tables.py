@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -108,6 +109,12 @@ users = Table(
     Column("password_changed_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("created_by", Integer, nullable=True),
+    # Migration 0010: a one-time password must be changed at the next sign-in; the TOTP secret
+    # (confirmed once a first code matched) and the last time step used, refused if replayed.
+    Column("must_change_password", Boolean, nullable=False, default=False),
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_confirmed_at", UtcDateTime, nullable=True),
+    Column("totp_last_step", BigInteger, nullable=True),
 )
 
 role_assignments = Table(
@@ -130,6 +137,19 @@ sessions = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime, nullable=True),
+    # The sign-in step still to pass (two_factor, change_password, enrol_two_factor) or NULL.
+    Column("pending_step", String(32), nullable=True),
+)
+
+# Single-use two-factor recovery codes, stored as SHA-256 hashes (migration 0010).
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    _id(),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
 )
 
 subjects = Table(

@@ -22,6 +22,7 @@ from trialdesk.entrypoints.api.security import (
     csrf_matches,
     session_token_of,
 )
+from trialdesk.entrypoints.api.sign_in_steps import refuse_unless_reachable
 from trialdesk.services import accounts
 from trialdesk.services.identity import (
     UserContext,
@@ -78,6 +79,7 @@ def _session_principal(request: Request, context: AppContext) -> Principal:
     # Checked read-only; the idle timer is written only when the stored activity is stale, so
     # most page views and cookie API calls do not queue behind writers.
     user, touch_due = describe_session_holder(context.store.new_read_uow(), token=token)
+    refuse_unless_reachable(user.pending_step, request.url.path)
     if touch_due:
         accounts.validate_session(context.store.new_uow(), token=token)
     return Principal(user, token)

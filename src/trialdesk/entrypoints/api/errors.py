@@ -23,6 +23,7 @@ from trialdesk.domain.errors import (
     FieldError,
     InputError,
     NotFoundError,
+    SignInIncompleteError,
     TrialdeskError,
 )
 from trialdesk.entrypoints.api.schemas.errors import ErrorRead
@@ -65,6 +66,10 @@ def _page(request: Request, error: TrialdeskError) -> Response:
         response = RedirectResponse(target, status_code=303)
         clear_session_cookie(response, context.settings)
         return response
+    if isinstance(error, SignInIncompleteError):
+        from trialdesk.entrypoints.api.sign_in_steps import STEP_PAGES
+
+        return RedirectResponse(STEP_PAGES.get(error.step, "/login"), status_code=303)
     from trialdesk.entrypoints.api.deps import signed_in_principal
 
     return render(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trialdesk.domain.errors import InputError
+from trialdesk.domain.errors import AuthenticationError, InputError
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, to_jsonable
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
@@ -56,6 +56,13 @@ def _signed_in(db: str | None, user: str, password_stdin: bool) -> Iterator[tupl
     password = sys.stdin.readline().rstrip("\r\n")
     with build_store(db) as store:
         session = accounts.login(store.new_uow(), username=user, password=password)
+        if session.pending_step is not None:
+            # The command line cannot ask for a code or a new password: the pages do that.
+            accounts.logout(store.new_uow(), token=session.token)
+            raise AuthenticationError(
+                f"sign in on the pages first ({session.pending_step.replace('_', ' ')} is due), "
+                "then run this command again"
+            )
         try:
             yield store, session.user_id
         finally:

@@ -16,7 +16,11 @@ from trialdesk.entrypoints.cli.output import JsonOption
 if TYPE_CHECKING:
     from trialdesk.services import accounts
 
-app = output.new_app("user", "Create accounts, grant and revoke roles, list users.")
+app = output.new_app(
+    "user",
+    "Create accounts, grant and revoke roles, reset passwords and two-factor sign-in, "
+    "deactivate, list users.",
+)
 
 RoleOption = Annotated[
     str,
@@ -94,18 +98,133 @@ def grant_command(
     _change_role(accounts.grant_role, username, role, site, db, json)
 
 
+ReasonOption = Annotated[
+    str, typer.Option("--reason", help="Why (required; kept in the audit trail).")
+]
+
+
 @app.command("revoke")
 def revoke_command(
     username: Annotated[str, typer.Option("--username")],
     role: RoleOption,
+    reason: ReasonOption,
     site: SiteOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Withdraw a role from a user (audited)."""
-    from trialdesk.services import accounts
+    """Withdraw a role from a user (audited with the reason)."""
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import account_lifecycle
 
-    _change_role(accounts.revoke_role, username, role, site, db, json)
+    with build_store(db) as store:
+        user = account_lifecycle.revoke_role(
+            store.new_uow(), username=username, role=role, site_code=site, reason=reason,
+            as_user=None,
+        )  # fmt: skip
+    output.emit(user, as_json=json, render=_render_user)
+
+
+def _account_act(name: str, username: str, reason: str, db: str | None, as_json: bool) -> None:
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import account_lifecycle
+
+    act = getattr(account_lifecycle, name)
+    with build_store(db) as store:
+        user = act(store.new_uow(), username=username, reason=reason, as_user=None)
+    output.emit(user, as_json=as_json, render=_render_user)
+
+
+@app.command("deactivate")
+def deactivate_command(
+    username: Annotated[str, typer.Option("--username")],
+    reason: ReasonOption,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Deactivate an account: no sign-in, its API tokens stop working (audited)."""
+    _account_act("deactivate_user", username, reason, db, json)
+
+
+@app.command("reactivate")
+def reactivate_command(
+    username: Annotated[str, typer.Option("--username")],
+    reason: ReasonOption,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Let a deactivated account sign in again (audited)."""
+    _account_act("reactivate_user", username, reason, db, json)
+
+
+@app.command("reset-two-factor")
+def reset_two_factor_command(
+    username: Annotated[str, typer.Option("--username")],
+    reason: ReasonOption,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Forget a user's authenticator app (lost phone): they set it up again (audited)."""
+    _account_act("reset_two_factor", username, reason, db, json)
+
+
+@app.command("reset-password")
+def reset_password_command(
+    username: Annotated[str, typer.Option("--username")],
+    reason: ReasonOption,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Issue a one-time password, printed once; it must be changed at the next sign-in."""
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import account_lifecycle
+
+    with build_store(db) as store:
+        reset = account_lifecycle.reset_password(
+            store.new_uow(), username=username, reason=reason, as_user=None
+        )
+    document = {"username": reset.user.username, "one_time_password": reset.password}
+
+    def render(found: dict[str, str]) -> None:
+        output.console.print(
+            f"One-time password for {found['username']} (shown only now; changed at the next "
+            f"sign-in): {found['one_time_password']}",
+            highlight=False,
+        )
+
+    output.emit(document, as_json=json, render=render)
+
+
+@app.command("password")
+def password_command(
+    username: Annotated[str, typer.Option("--username", help="Your account.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the current password, then the new one, one per line from standard input.",
+        ),
+    ] = False,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Change your own password (the current one is required; audited)."""
+    if not password_stdin:
+        raise InputError.single(
+            "password", "pass --password-stdin and pipe the current and the new password in"
+        )
+    current = sys.stdin.readline().rstrip("\r\n")
+    new = sys.stdin.readline().rstrip("\r\n")
+    from trialdesk.bootstrap import build_store
+    from trialdesk.services import account_lifecycle
+
+    with build_store(db) as store:
+        account_lifecycle.change_password_of(
+            store.new_uow(), username=username, current_password=current, new_password=new
+        )
+    output.emit(
+        {"username": username, "password_changed": True}, as_json=json,
+        render=lambda _found: output.console.print(f"Password of {username} changed."),
+    )  # fmt: skip
 
 
 @app.command("list")

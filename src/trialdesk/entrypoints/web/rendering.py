@@ -39,6 +39,8 @@ def navigation(principal: Principal | None) -> list[NavItem]:
     items = [NavItem("/trial", "Trial")]
     if principal is None:
         return [*items, NavItem("/login", "Log in")]
+    if principal.user.pending_step is not None:
+        return items  # the session reaches only its sign-in step's page until that is done
     items = [NavItem("/", "Dashboard"), *items, NavItem("/gvhd/calculator", "GVHD calculator")]
     if role_allows(principal.user.roles, Action.VIEW_SUBJECT):
         items.append(NavItem("/subjects", "Subjects"))
@@ -51,7 +53,7 @@ def navigation(principal: Principal | None) -> list[NavItem]:
         ]
     if role_allows(principal.user.roles, Action.VIEW_AGGREGATES):
         items.append(NavItem("/reports", "Reports"))
-    return [*items, NavItem("/tokens", "API tokens")]
+    return [*items, NavItem("/tokens", "API tokens"), NavItem("/account/password", "Account")]
 
 
 def render(

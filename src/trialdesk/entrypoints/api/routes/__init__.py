@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from trialdesk.entrypoints.api.routes import (
+    accounts,
     admin,
     adverse_events,
     clinical,
@@ -38,7 +39,7 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, subjects, eligibility_signoff, clinical,
+            protocol, gvhd, me, tokens, admin, accounts, subjects, eligibility_signoff, clinical,
             adverse_events, corrections, edit_checks, planning, forms,
             dashboard, queries, reports,
         )

@@ -39,6 +39,8 @@ def user_read(user: accounts.UserRead) -> UserRead:
         is_active=user.is_active,
         locked_until=user.locked_until,
         roles=[RoleGrantRead(role=g.role, site_code=g.site_code) for g in user.roles],
+        must_change_password=user.must_change_password,
+        two_factor_enrolled=user.two_factor_enrolled,
     )
 
 

@@ -70,6 +70,10 @@ class UserRead(BaseModel):
     is_active: bool
     locked_until: dt.datetime | None
     roles: list[RoleGrantRead]
+    must_change_password: bool = Field(
+        False, description="The password is one-time and must be changed at the next sign-in."
+    )
+    two_factor_enrolled: bool = False
 
 
 class RoleRead(BaseModel):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from trialdesk.entrypoints.web.views import (
+    account,
     admin,
+    admin_accounts,
     adverse_event_page,
     auth,
     pages,
@@ -31,7 +33,8 @@ def page_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            auth, pages, admin, tokens, queries, reports, screening, subject_page,
+            auth, account, pages, admin, admin_accounts, tokens, queries, reports, screening,
+            subject_page,
             protocol_forms, adverse_event_page, record_pages,
         )
     ]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from trialdesk.domain.errors import AuthenticationError
+from trialdesk.domain.errors import AuthenticationError, InputError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, WebUser
 from trialdesk.entrypoints.api.lanes import run_slow
 from trialdesk.entrypoints.api.security import (
@@ -13,8 +13,9 @@ from trialdesk.entrypoints.api.security import (
     new_login_nonce,
     set_session_cookie,
 )
+from trialdesk.entrypoints.api.sign_in_steps import STEP_PAGES
 from trialdesk.entrypoints.web.rendering import render
-from trialdesk.services import accounts
+from trialdesk.services import accounts, sign_in
 
 __all__ = ["router"]
 
@@ -76,10 +77,36 @@ async def login(request: Request, context: ContextDep) -> Response:
             request, context, status_code=401, username=username, next=target,
             failure=error.message,
         )  # fmt: skip
-    response = RedirectResponse(target, status_code=303)
+    # A session still owing a step (two-factor code, new password, enrolment) goes there first.
+    step_page = STEP_PAGES.get(session.pending_step or "")
+    response = RedirectResponse(step_page or target, status_code=303)
     set_session_cookie(response, context.settings, session.token)
     response.delete_cookie(context.settings.login_cookie, path="/login")
     return response
+
+
+@router.get("/login/two-factor")
+def two_factor_form(request: Request, principal: WebUser) -> Response:
+    return render(request, "login_two_factor.html", {}, principal=principal)
+
+
+@router.post("/login/two-factor")
+async def two_factor(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm
+) -> Response:
+    code = form.get("code", "")
+    assert principal.session_token is not None
+    try:
+        pending = await run_slow(
+            request, sign_in.submit_second_factor, context.store.new_uow(),
+            token=principal.session_token, code=code if isinstance(code, str) else "",
+        )  # fmt: skip
+    except (AuthenticationError, InputError) as error:
+        return render(
+            request, "login_two_factor.html", {"failure": error.message},
+            principal=principal, status_code=401,
+        )  # fmt: skip
+    return RedirectResponse(STEP_PAGES.get(pending or "", "/"), status_code=303)
 
 
 @router.post("/logout")
