@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     protocol_file: Path | None = None
     #: Worker threads per server process for everyday requests (``trialdesk serve --threads``).
     request_threads: int = Field(DEFAULT_REQUEST_THREADS, ge=1)
+    #: Mark every cookie ``Secure`` (``trialdesk serve --secure-cookies``), for a server reached
+    #: over HTTPS only. Requests that arrive over HTTPS get ``Secure`` cookies in any case.
+    secure_cookies: bool = False
+    #: Proxies whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed: comma-separated
+    #: addresses or networks, ``*`` for any (``trialdesk serve --forwarded-allow-ips``).
+    forwarded_allow_ips: str = "127.0.0.1"
 
 
 def get_settings() -> Settings:
