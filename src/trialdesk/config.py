@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     checkpoint_minutes: float = Field(15.0, ge=0)
     #: PostgreSQL role the application connects as; ``db upgrade`` grants it what it needs.
     app_role: str | None = None
+    #: Mark every cookie ``Secure`` (``trialdesk serve --secure-cookies``), for a server reached
+    #: over HTTPS only. Requests that arrive over HTTPS get ``Secure`` cookies in any case.
+    secure_cookies: bool = False
+    #: Proxies whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed: comma-separated
+    #: addresses or networks, ``*`` for any (``trialdesk serve --forwarded-allow-ips``).
+    forwarded_allow_ips: str = "127.0.0.1"
 
 
 def get_settings() -> Settings:

@@ -12,12 +12,17 @@ import datetime as dt
 
 import pytest
 from browser_harness import Visitor, username_of
+from playwright.sync_api import expect
 
 from trial_world import SITE_A
 from trialdesk.domain.access import Role
 from trialdesk.services.randomization_lists import generate_list
 
 pytestmark = pytest.mark.browser
+
+#: How long a live panel may take to update on a busy machine. Waits go through locators: the
+#: pages' policy forbids evaluating strings as script, which wait_for_function would need.
+WAIT_MS = 20_000
 
 #: Weekly measurements from baseline (day 1) to the day-28 response: grade III, then resolving.
 WEEKS: list[tuple[int, dict[str, str]]] = [
@@ -64,9 +69,7 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
     page.select_option("#consent_signed", "yes")
     # The judgement criteria (IN1, EX1, EX2, EX4, EX6) are the investigator's to attest.
     # The checklist updates as values are typed: IN2 is met once they have been checked.
-    page.wait_for_function(
-        "document.querySelector('tr[data-criterion=\"IN2\"] .status').textContent === 'Met'"
-    )
+    expect(page.locator('tr[data-criterion="IN2"] .status')).to_have_text("Met", timeout=WAIT_MS)
     assert page.locator("#eligibility-verdict").inner_text() == "incomplete"
     visitor.screenshot("01-screening-live-checklist")
     _submit(visitor, "#screening-form")
@@ -112,7 +115,7 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
         page.select_option("#product", "anti_cd25")
         page.fill("#administered_on", (day1 + dt.timedelta(days=offset)).isoformat())
         page.fill("#weight_kg", "65")
-        page.wait_for_function("document.getElementById('planned-dose').dataset.value === '20'")
+        expect(page.locator("#planned-dose")).to_have_attribute("data-value", "20", timeout=WAIT_MS)
         page.fill("#dose_value", "20")
         _submit(visitor, "#dose-form")
         assert page.url.endswith("#dose"), page.locator("#dose").inner_text()
@@ -125,9 +128,9 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
             page.fill(f"#{name}", value)
         page.select_option("#bilirubin_unit", "mg/dL")  # no unit is assumed
         page.check("#additional_therapy_no")  # no answer is assumed either
-        page.wait_for_function("document.getElementById('grade').textContent !== '–'")
+        expect(page.locator("#grade")).not_to_have_text("–", timeout=WAIT_MS)
         if offset == 28:
-            page.wait_for_function("document.getElementById('response').textContent === 'CR'")
+            expect(page.locator("#response")).to_have_text("CR", timeout=WAIT_MS)
             visitor.screenshot("06-day-28-assessment-live")
         _submit(visitor, "#gvhd-calculator")
     rows = page.locator("#assessments tr")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from trialdesk.domain.access import Action, Role, role_allows
 from trialdesk.domain.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from trialdesk.domain.labels import label
+from trialdesk.domain.refusals import refusal_message
 from trialdesk.services.ports import Record, UnitOfWork
 
 __all__ = [
@@ -88,16 +88,11 @@ def require_subject(
     if actor.may(action, site_id):
         return found[0]
     if actor.may(Action.VIEW_SUBJECT, site_id):
-        raise PermissionDeniedError(
-            f"You may not {label('action', action)} for subject {subject_id}: "
-            "your roles at its site do not allow it"
-        )
+        raise PermissionDeniedError(refusal_message(action, subject_id=subject_id))
     raise _subject_not_found(subject_id)
 
 
 def require_action_anywhere(actor: Actor, action: Action) -> None:
     """Study-level actions (account management, study-wide export) need the role somewhere."""
     if not actor.may_anywhere(action):
-        raise PermissionDeniedError(
-            f"You may not {label('action', action)}: your roles do not allow it"
-        )
+        raise PermissionDeniedError(refusal_message(action))

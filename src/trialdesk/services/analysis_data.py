@@ -15,6 +15,7 @@ from trialdesk.domain.access import Action, Role
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import InputError, PermissionDeniedError
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.refusals import refusal_message
 from trialdesk.services.access import Actor, load_actor
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import audit_event
@@ -59,7 +60,7 @@ def _require(actor: Actor, purpose: AnalysisPurpose) -> None:
         if not actor.is_system and Role.STATISTICIAN not in {role for role, _ in actor.grants}:
             raise PermissionDeniedError("exporting analysis datasets needs the statistician role")
     elif not actor.may_anywhere(Action.VIEW_AGGREGATES):
-        raise PermissionDeniedError("your roles do not allow view aggregates")
+        raise PermissionDeniedError(refusal_message(Action.VIEW_AGGREGATES))
 
 
 def prepare_analysis(

@@ -2,6 +2,11 @@
 
 A token is shown once, when it is created; only its SHA-256 hash is stored. Creating and revoking
 a token are account changes and go to the audit trail in the same transaction.
+
+Every token expires: after 90 days unless its creator chose another lifetime, and after a year at
+most, so a token forgotten in a script stops working by itself. A token cannot make further
+tokens: a leaked one must not be able to outlive its own revocation or expiry. Signing out of
+the pages does not revoke tokens; they belong to scripts, not to the browser session.
 """
 
 from __future__ import annotations
@@ -12,18 +17,28 @@ import secrets
 from dataclasses import dataclass
 
 from trialdesk.domain.audit import AuditAction
-from trialdesk.domain.errors import AuthenticationError, InputError, NotFoundError
-from trialdesk.services.access import load_actor
+from trialdesk.domain.errors import (
+    AuthenticationError,
+    FieldError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from trialdesk.services.access import Actor, load_actor
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import audit_event
 
 __all__ = [
+    "DEFAULT_VALID_DAYS",
+    "MAX_VALID_DAYS",
     "TOKEN_PREFIX",
     "ApiTokenCreated",
     "ApiTokenRead",
     "authenticate_api_token",
     "create_api_token",
+    "issue_api_token",
     "list_api_tokens",
+    "list_api_tokens_of",
     "revoke_api_token",
     "token_holder",
     "token_owner",
@@ -32,6 +47,9 @@ __all__ = [
 #: Every token starts with this, so a leaked token is easy to recognise in logs and scanners.
 TOKEN_PREFIX = "td_"
 _MAX_NAME = 100
+#: A token's lifetime when its creator does not choose one, and the longest allowed.
+DEFAULT_VALID_DAYS = 90
+MAX_VALID_DAYS = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +58,10 @@ class ApiTokenRead:
     name: str
     prefix: str
     created_at: dt.datetime
+    expires_at: dt.datetime
     revoked_at: dt.datetime | None
+    #: Whether the token's expiry has passed (as of the moment it was read).
+    expired: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,47 +76,118 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _read(row: Record) -> ApiTokenRead:
+def _read(row: Record, now: dt.datetime) -> ApiTokenRead:
     return ApiTokenRead(
         id=row["id"],
         name=row["name"],
         prefix=row["prefix"],
         created_at=row["created_at"],
+        expires_at=row["expires_at"],
         revoked_at=row["revoked_at"],
+        expired=row["expires_at"] <= now,
     )
 
 
-def create_api_token(uow: UnitOfWork, *, as_user: int, name: str) -> ApiTokenCreated:
-    """Issue a token that acts as ``as_user`` with exactly that user's roles."""
+def _checked(name: str, valid_days: int) -> str:
+    problems = []
     cleaned = name.strip()
     if not cleaned or len(cleaned) > _MAX_NAME:
-        raise InputError.single("name", f"must be 1–{_MAX_NAME} characters")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        problems.append(FieldError("name", f"must be 1–{_MAX_NAME} characters"))
+    if not 1 <= valid_days <= MAX_VALID_DAYS:
+        problems.append(
+            FieldError("valid_days", f"must be a whole number of days from 1 to {MAX_VALID_DAYS}")
+        )
+    if problems:
+        raise InputError(problems)
+    return cleaned
+
+
+def create_api_token(
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    name: str,
+    valid_days: int = DEFAULT_VALID_DAYS,
+    via_api_token: bool = False,
+) -> ApiTokenCreated:
+    """Issue a token that acts as ``as_user`` with exactly that user's roles.
+
+    ``via_api_token`` says the request itself was authenticated by a token: refused, so that a
+    token (perhaps leaked) cannot mint successors that outlive it.
+    """
+    if via_api_token:
+        raise PermissionDeniedError(
+            "You may not create an API token with an API token: that is for a signed-in user "
+            "(the API tokens page) or the command line (trialdesk token create)"
+        )
+    cleaned = _checked(name, valid_days)
     with uow:
         actor = load_actor(uow, as_user)
-        now = uow.clock.now()
-        values = {
-            "user_id": as_user,
-            "name": cleaned,
-            "token_hash": _hash(token),
-            "prefix": token[:10],
-            "created_at": now,
-            "revoked_at": None,
-        }
-        token_id = uow.records.add("api_tokens", values)
-        audit_event(
-            uow, actor, AuditAction.ACCOUNT_CHANGED, "api_tokens", token_id,
-            field="api_token", new={"name": cleaned, "prefix": values["prefix"]},
-        )  # fmt: skip
+        created = _issue(uow, actor, as_user, cleaned, valid_days)
         uow.commit()
-    return ApiTokenCreated(token=token, details=_read({**values, "id": token_id}))
+    return created
+
+
+def issue_api_token(
+    uow: UnitOfWork, *, username: str, name: str, valid_days: int = DEFAULT_VALID_DAYS
+) -> ApiTokenCreated:
+    """The command-line operator issues a token for a user's script (audited as ``system``)."""
+    cleaned = _checked(name, valid_days)
+    with uow:
+        owner = _active_user_named(uow, username)
+        created = _issue(uow, load_actor(uow, None), owner, cleaned, valid_days)
+        uow.commit()
+    return created
+
+
+def _active_user_named(uow: UnitOfWork, username: str) -> int:
+    found = uow.records.find("users", username=username)
+    if not found:
+        raise NotFoundError(f"user {username!r} not found")
+    if not found[0]["is_active"]:
+        raise InputError.single("username", f"{username!r} is deactivated")
+    return int(found[0]["id"])
+
+
+def _issue(
+    uow: UnitOfWork, actor: Actor, owner: int, name: str, valid_days: int
+) -> ApiTokenCreated:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = uow.clock.now()
+    values = {
+        "user_id": owner,
+        "name": name,
+        "token_hash": _hash(token),
+        "prefix": token[:10],
+        "created_at": now,
+        "expires_at": now + dt.timedelta(days=valid_days),
+        "revoked_at": None,
+    }
+    token_id = uow.records.add("api_tokens", values)
+    audit_event(
+        uow, actor, AuditAction.ACCOUNT_CHANGED, "api_tokens", token_id, field="api_token",
+        new={"name": name, "prefix": values["prefix"], "expires_at": values["expires_at"]},
+    )  # fmt: skip
+    return ApiTokenCreated(token=token, details=_read({**values, "id": token_id}, now))
 
 
 def list_api_tokens(uow: UnitOfWork, *, as_user: int) -> list[ApiTokenRead]:
-    """The user's own tokens, revoked ones included (they show when access ended)."""
+    """The user's own tokens, revoked and expired ones included (they show when access ended)."""
     with uow:
         load_actor(uow, as_user)
-        return [_read(row) for row in uow.records.find("api_tokens", user_id=as_user)]
+        now = uow.clock.now()
+        return [_read(row, now) for row in uow.records.find("api_tokens", user_id=as_user)]
+
+
+def list_api_tokens_of(uow: UnitOfWork, *, username: str) -> list[ApiTokenRead]:
+    """A user's tokens, for the command-line operator."""
+    with uow:
+        found = uow.records.find("users", username=username)
+        if not found:
+            raise NotFoundError(f"user {username!r} not found")
+        now = uow.clock.now()
+        rows = uow.records.find("api_tokens", user_id=found[0]["id"])
+        return [_read(row, now) for row in rows]
 
 
 def revoke_api_token(uow: UnitOfWork, *, as_user: int, token_id: int) -> ApiTokenRead:
@@ -114,7 +206,7 @@ def revoke_api_token(uow: UnitOfWork, *, as_user: int, token_id: int) -> ApiToke
             )  # fmt: skip
             row = {**row, "revoked_at": now}
         uow.commit()
-    return _read(row)
+        return _read(row, uow.clock.now())
 
 
 def authenticate_api_token(uow: UnitOfWork, *, token: str) -> int:
@@ -134,6 +226,13 @@ def token_owner(uow: UnitOfWork, token: str) -> int:
     found = uow.records.find("api_tokens", token_hash=_hash(token))
     if not found or found[0]["revoked_at"] is not None:
         raise AuthenticationError("invalid or revoked API token")
+    expires_at: dt.datetime = found[0]["expires_at"]
+    if expires_at <= uow.clock.now():
+        # Said plainly: the script's owner knows at once to create a new token.
+        raise AuthenticationError(
+            f"this API token expired at {expires_at.isoformat(timespec='minutes')}; "
+            "create a new one on the API tokens page"
+        )
     return int(found[0]["user_id"])
 
 

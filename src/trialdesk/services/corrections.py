@@ -21,6 +21,7 @@ from typing import Any
 from trialdesk.domain.access import Action
 from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.refusals import refusal_message
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.correction_rules import EDITABLE_FIELDS, corrected_record
 from trialdesk.services.correction_state import settle_state, state_facts
@@ -104,7 +105,9 @@ def _record_to_change(
     subject = uow.records.get("subjects", record["subject_id"])
     assert subject is not None
     if not actor.may(Action.ENTER_DATA, subject["site_id"]):
-        raise PermissionDeniedError("your roles do not allow correcting or deleting records")
+        raise PermissionDeniedError(
+            refusal_message(Action.ENTER_DATA, subject_id=record["subject_id"])
+        )
     if is_locked(uow, entity, record_id, record["subject_id"]):
         raise StateError(f"{entity} {record_id} is locked; unlock it (with a reason) to edit")
     return record

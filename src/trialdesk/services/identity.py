@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from trialdesk.domain.access import Action, Role
+from trialdesk.domain.access import Action, Role, role_allows
 from trialdesk.domain.errors import AuthenticationError
 from trialdesk.services.access import load_actor, require_action_anywhere
 from trialdesk.services.accounts import RoleGrant, live_session
@@ -39,6 +39,18 @@ class UserContext:
     @property
     def roles(self) -> frozenset[Role]:
         return frozenset(grant.role for grant in self.grants)
+
+    def may(self, action: Action, site_code: str | None = None) -> bool:
+        """Whether the roles held at ``site_code`` (study-wide ones included) allow ``action``.
+
+        For showing only the forms a user may submit; the use case still decides.
+        """
+        held = (
+            self.roles
+            if site_code is None
+            else {g.role for g in self.grants if g.site_code in (None, site_code)}
+        )
+        return role_allows(held, action)
 
 
 def describe_user(uow: UnitOfWork, *, user_id: int) -> UserContext:

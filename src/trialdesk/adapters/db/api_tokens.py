@@ -2,7 +2,7 @@
 
 Declared on the shared metadata and registered with the generic record repository, so use cases
 reach it through :class:`~trialdesk.services.ports.RecordRepository` like every other table.
-Migration ``0002`` creates it.
+Migration ``0002`` creates it; ``0009`` adds the expiry.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("prefix", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
 )
 

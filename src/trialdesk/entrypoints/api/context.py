@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from trialdesk.bootstrap import Store
 from trialdesk.domain.protocol import Protocol
+from trialdesk.entrypoints.api.body_limit import DEFAULT_MAX_BODY_BYTES
 
 __all__ = ["AppContext", "WebSettings"]
 
@@ -14,7 +15,8 @@ __all__ = ["AppContext", "WebSettings"]
 class WebSettings:
     """How the web face behaves; the defaults suit ``http://127.0.0.1`` on one machine."""
 
-    #: Send the session cookie only over HTTPS (turn on behind a TLS-terminating proxy).
+    #: Mark cookies ``Secure`` on every answer (``serve --secure-cookies``). Without it they are
+    #: marked on answers to requests that came over HTTPS, directly or through a trusted proxy.
     secure_cookies: bool = False
     session_cookie: str = "trialdesk_session"
     login_cookie: str = "trialdesk_login"
@@ -24,6 +26,8 @@ class WebSettings:
     #: Close a connection after this many requests, so connections move between server
     #: processes (see ``connection_reuse``); ``None`` keeps connections open.
     requests_per_connection: int | None = None
+    #: Request bodies larger than this are refused with 413 before anything reads them.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from trialdesk.domain.errors import (
 from trialdesk.entrypoints.api.schemas.errors import ErrorRead
 from trialdesk.entrypoints.api.security import clear_session_cookie
 
-__all__ = ["field_path", "install_error_handlers"]
+__all__ = ["field_path", "install_error_handlers", "refusal_before_session"]
 
 _log = logging.getLogger("trialdesk.web")
 
@@ -54,6 +54,18 @@ def _json(error: TrialdeskError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
     body = ErrorRead.of(error).model_dump()
     return JSONResponse(body, status_code=error.http_status, headers=headers)
+
+
+def refusal_before_session(request: Request, error: TrialdeskError) -> Response:
+    """The answer to a request refused before anything looked at its session (a body too large).
+
+    The page has no signed-in menu: the refusal must not cost a database read.
+    """
+    if _is_api(request):
+        return _json(error)
+    from trialdesk.entrypoints.web.rendering import render
+
+    return render(request, "error.html", {"error": error}, status_code=error.http_status)
 
 
 def _page(request: Request, error: TrialdeskError) -> Response:
@@ -99,6 +111,10 @@ async def _on_http_error(request: Request, error: Exception) -> Response:
     translated: TrialdeskError
     if error.status_code == 404:
         translated = NotFoundError(f"no page or operation at {request.url.path}")
+    elif error.status_code == 413:  # the body limit, raised while a route read the body
+        translated = InputError.single("body", str(error.detail))
+        translated.http_status = 413
+        return await _on_trialdesk_error(request, translated)
     else:
         translated = TrialdeskError(str(error.detail))
         translated.http_status = error.status_code

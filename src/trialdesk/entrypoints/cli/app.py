@@ -45,6 +45,7 @@ _SUBCOMMANDS = {
     "audit": ("audit", "app"),
     "site": ("sites", "app"),
     "user": ("users", "app"),
+    "token": ("tokens", "app"),
     "randomization": ("randomization", "app"),
     "stats": ("stats", "app"),
     "export": ("analysis", "export_app"),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from trialdesk.domain.spreadsheet_cells import inert_row
 from trialdesk.entrypoints.cli import output
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
@@ -199,5 +200,5 @@ def export_command(
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(inert_row(row) for row in rows)
     sys.stdout.write(buffer.getvalue())

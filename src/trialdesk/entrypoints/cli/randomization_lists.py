@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trialdesk.domain.errors import AuthenticationError, InputError
+from trialdesk.domain.spreadsheet_cells import inert_row
 from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption, console, emit, to_jsonable
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
@@ -169,7 +170,7 @@ def export(
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({name: getattr(row, name) for name in names} for row in rows)
+    writer.writerows(inert_row({name: getattr(row, name) for name in names}) for row in rows)
     sys.stdout.write(buffer.getvalue())
 
 

@@ -62,12 +62,34 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log one line per request.")
     ] = True,
+    secure_cookies: Annotated[
+        bool | None,
+        typer.Option(
+            "--secure-cookies/--no-secure-cookies",
+            help="Mark every cookie Secure (the server is reached over HTTPS only). Default: "
+            "the TRIALDESK_SECURE_COOKIES setting; requests that came over HTTPS get Secure "
+            "cookies anyway.",
+            show_default=False,
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Trusted proxies (comma-separated addresses or networks, '*' for any) whose "
+            "X-Forwarded-Proto/-For headers are believed, so a request that reached the proxy "
+            "over HTTPS counts as HTTPS. Default: the TRIALDESK_FORWARDED_ALLOW_IPS setting, "
+            "127.0.0.1.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the web application and the API (upgrades the schema first)."""
     import uvicorn
 
     from trialdesk.adapters.db.maintenance import upgrade_database
     from trialdesk.bootstrap import build_store, database_url, load_protocol
+    from trialdesk.config import get_settings
     from trialdesk.entrypoints.api import WebSettings, create_app
     from trialdesk.entrypoints.cli.server_processes import (
         reuse_port_supported,
@@ -75,6 +97,9 @@ def serve(
     )
     from trialdesk.services.first_run import initialise_demo
 
+    settings = get_settings()
+    secure = settings.secure_cookies if secure_cookies is None else secure_cookies
+    proxies = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     url = database_url(db)
     protocol = load_protocol(protocol_file)
     revision = upgrade_database(url)
@@ -92,8 +117,11 @@ def serve(
     console.print(f"serving {protocol.identification.nct_id} at http://{host}:{port}/")
     if workers == 1:
         try:
-            app = create_app(store, protocol, WebSettings(request_threads=threads))
-            uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+            web = WebSettings(request_threads=threads, secure_cookies=secure)
+            uvicorn.run(
+                create_app(store, protocol, web), host=host, port=port, log_level="info",
+                access_log=access_log, proxy_headers=True, forwarded_allow_ips=proxies,
+            )  # fmt: skip
         finally:
             store.close()
         return
@@ -101,6 +129,8 @@ def serve(
     # Worker processes start afresh and read their database and protocol from the settings.
     os.environ["TRIALDESK_DATABASE_URL"] = url
     os.environ["TRIALDESK_REQUEST_THREADS"] = str(threads)
+    os.environ["TRIALDESK_SECURE_COOKIES"] = "true" if secure else "false"
+    os.environ["TRIALDESK_FORWARDED_ALLOW_IPS"] = proxies
     if protocol_file is not None:
         os.environ["TRIALDESK_PROTOCOL_FILE"] = str(protocol_file.resolve())
     else:  # the built-in protocol, as this process loaded, whatever the environment says
@@ -110,7 +140,7 @@ def serve(
         return
     uvicorn.run(  # one shared socket where the platform cannot give each process its own
         f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers,
-        log_level="info", access_log=access_log,
+        log_level="info", access_log=access_log, proxy_headers=True, forwarded_allow_ips=proxies,
     )  # fmt: skip
 
 
@@ -164,7 +194,9 @@ def worker_settings() -> WebSettings:
 
     # Several processes share the clients: connections are renewed now and then so that the
     # kernel can place them afresh (a lasting lopsided split would cap the throughput).
+    settings = get_settings()
     return WebSettings(
-        request_threads=get_settings().request_threads,
+        request_threads=settings.request_threads,
         requests_per_connection=REQUESTS_PER_CONNECTION,
+        secure_cookies=settings.secure_cookies,
     )

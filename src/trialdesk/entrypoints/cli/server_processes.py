@@ -30,6 +30,7 @@ from types import FrameType
 
 import uvicorn
 
+from trialdesk.config import get_settings
 from trialdesk.domain.errors import InputError, TrialdeskError
 
 __all__ = ["Supervisor", "reuse_port_supported", "run_server_processes"]
@@ -78,7 +79,8 @@ def _serve_one(host: str, port: int, access_log: bool, ready: EventType) -> None
     sock.bind((host, port))
     config = uvicorn.Config(
         "trialdesk.entrypoints.cli.serve:worker_app", factory=True, host=host, port=port,
-        log_level="info", access_log=access_log,
+        log_level="info", access_log=access_log, proxy_headers=True,
+        forwarded_allow_ips=get_settings().forwarded_allow_ips,
     )  # fmt: skip
     _ReportingServer(config, ready).run(sockets=[sock])
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pyreadstat
 
 from trialdesk.domain.errors import InputError
+from trialdesk.domain.spreadsheet_cells import inert_cell
 from trialdesk.stats.datasets.build import AnalysisDatasets
 from trialdesk.stats.datasets.steroids import STEROID_COLUMNS
 
@@ -130,6 +131,15 @@ def _for_xpt(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _inert_text(frame: pd.DataFrame) -> pd.DataFrame:
+    # Only text columns: numeric ones (negative values included) are written as numbers.
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(inert_cell)
+    return out
+
+
 def write_datasets(
     datasets: AnalysisDatasets, directory: Path, fmt: ExportFormat | str
 ) -> list[Path]:
@@ -140,7 +150,9 @@ def write_datasets(
     for name, frame in datasets.items():
         path = directory / f"{name}.{chosen.value}"
         if chosen is ExportFormat.CSV:
-            frame.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+            _inert_text(frame).to_csv(
+                path, index=False, date_format="%Y-%m-%d", lineterminator="\n"
+            )
         else:
             _check_names(name, frame)
             pyreadstat.write_xport(

@@ -20,7 +20,9 @@ def _read(token: api_tokens.ApiTokenRead) -> ApiTokenRead:
         name=token.name,
         prefix=token.prefix,
         created_at=token.created_at,
+        expires_at=token.expires_at,
         revoked_at=token.revoked_at,
+        expired=token.expired,
     )
 
 
@@ -33,10 +35,14 @@ def list_tokens(context: ContextDep, principal: ApiUser) -> list[ApiTokenRead]:
 
 @router.post("", response_model=ApiTokenCreated, status_code=status.HTTP_201_CREATED)
 def create_token(body: ApiTokenCreate, context: ContextDep, principal: ApiUser) -> ApiTokenCreated:
-    """A new token acting with your roles; the secret is in this response only."""
+    """A new token acting with your roles; the secret is in this response only.
+
+    Refused (403) when this request is itself authenticated by an API token.
+    """
     created = api_tokens.create_api_token(
-        context.store.new_uow(), as_user=principal.user_id, name=body.name
-    )
+        context.store.new_uow(), as_user=principal.user_id, name=body.name,
+        valid_days=body.valid_days, via_api_token=principal.session_token is None,
+    )  # fmt: skip
     return ApiTokenCreated(token=created.token, **_read(created.details).model_dump())
 
 
