@@ -9,6 +9,8 @@ import re
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from db_fixtures import owner_url
+from trialdesk.adapters.db.engine import create_db_engine
 from trialdesk.adapters.db.migrate import upgrade
 from trialdesk.entrypoints.cli.app import app as cli
 from web_world import WebWorld, login
@@ -143,8 +145,10 @@ def test_the_command_line_issues_and_lists_a_users_tokens(web: WebWorld) -> None
 
 def test_tokens_issued_before_expiry_existed_get_90_days_from_the_upgrade(web: WebWorld) -> None:
     _create(web)
-    upgrade(web.store.engine, "0007", downgrade=True)
-    upgrade(web.store.engine)
+    owner = create_db_engine(owner_url(web.store.url))  # migrations run as the schema's owner
+    upgrade(owner, "0008", downgrade=True)
+    upgrade(owner)
+    owner.dispose()
     with web.store.engine.connect() as connection:
         stored = connection.execute(text("SELECT expires_at FROM api_tokens")).scalar_one()
     if isinstance(stored, str):

@@ -24,7 +24,7 @@ def monitor_query(web: WebWorld) -> int:
     uow = web.store.new_uow
     monitor = accounts.create_user(
         uow(), username="mon.bj", full_name="Mon Bj", password=PASSWORD, role="monitor",
-        site_code="BJ01", as_user=None,
+        site_code="BJ01", as_user=None, one_time_password=False,
     )  # fmt: skip
     coordinator = accounts.list_users(uow())[1].id
     consent = subjects.record_consent(

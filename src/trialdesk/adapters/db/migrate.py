@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
 
@@ -28,12 +28,33 @@ def alembic_config(url: str = "") -> Config:
 def upgrade(engine: Engine, revision: str = "head", *, downgrade: bool = False) -> None:
     """Migrate the schema to ``revision`` in one transaction (backwards with ``downgrade``)."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        if downgrade:
-            command.downgrade(config, revision)
-        else:
-            command.upgrade(config, revision)
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            _migrate(connection, config, revision, downgrade=downgrade)
+        return
+    # A batch migration rebuilds a SQLite table (copy, drop, rename); dropping a table that other
+    # rows reference breaks under foreign-key enforcement, immediate or deferred. SQLite's own
+    # recipe: enforcement off outside the transaction, then ``foreign_key_check`` before commit.
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():
+                _migrate(connection, config, revision, downgrade=downgrade)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _migrate(connection: Connection, config: Config, revision: str, *, downgrade: bool) -> None:
+    config.attributes["connection"] = connection
+    if downgrade:
+        command.downgrade(config, revision)
+    else:
+        command.upgrade(config, revision)
 
 
 def current_revision(engine: Engine) -> str | None:
