@@ -1,6 +1,7 @@
 """In a real browser: an administrator resets a password; the user signs in with the one-time
 password, is made to change it, sets up two-factor sign-in from the code on the page, signs out
-and signs in again with the password and a code from the app."""
+signs in again with the password and a code from the app, opens a patient, signs out and is
+refused the patient page when pressing Back."""
 
 from __future__ import annotations
 
@@ -86,6 +87,17 @@ def test_a_reset_password_is_changed_then_two_factor_sign_in_is_set_up_and_used(
         assert page.url.rstrip("/") == live.base_url
         assert re.search("dashboard", page.locator("h1").inner_text(), re.IGNORECASE)
         visitor.screenshot("signed-in-with-two-factor")
+
+        subject = f"/subjects/{live.world.subject_id}"
+        visitor.visit(subject)
+        patient_heading = page.locator("h1").first.inner_text()
+        _sign_out(visitor)
+        page.go_back()
+        page.wait_for_load_state()
+        # Nothing was kept by the browser (no-store): Back asks the server, which wants a login.
+        assert "/login" in page.url
+        assert patient_heading not in page.locator("main").inner_text()
+        visitor.screenshot("back-after-sign-out")
         assert all(shot.stat().st_size > 0 for shot in visitor.taken)
     finally:
         context.close()
