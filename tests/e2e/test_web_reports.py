@@ -170,7 +170,7 @@ def test_a_site_coordinator_is_refused_every_report_and_nothing_is_exported(
                  "/reports/final?cutoff=not-a-date"):  # fmt: skip
         response = client.get(path)
         assert response.status_code == 403, path
-        assert "view aggregates" in response.text
+        assert "may not view aggregate figures" in response.text
     api = client.get("/api/v1/reports/dsmb_closed")
     assert api.status_code == 403
     assert api.json()["error"] == "PermissionDeniedError"
