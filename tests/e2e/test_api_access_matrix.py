@@ -201,6 +201,11 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
         OnSubject((A.RANDOMIZE,)),
         {"baseline_grade": 3, "gi_involvement": True},
     ),
+    # The first permitted caller flags it; every later one is a 409, never a refusal.
+    ("POST", "/api/v1/subjects/{subject_id}/randomization/error"): (
+        OnSubject((A.RANDOMIZE,)),
+        {"reason": "matrix"},
+    ),
     ("POST", "/api/v1/subjects/{subject_id}/screening/attestations"): (
         OnSubject((A.ATTEST_ELIGIBILITY,)),
         {"answers": JUDGEMENT_ANSWERS},

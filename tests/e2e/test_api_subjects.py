@@ -110,6 +110,30 @@ def test_randomization_shows_arm_and_time_but_never_the_list_position(journey: W
     assert "block" not in body
 
 
+def test_an_allocation_made_in_error_is_flagged_with_a_reason_and_stays(
+    journey: WebWorld,
+) -> None:
+    api = api_as(journey, "coord.bj")
+    subject_id, arm = _randomized(api)
+    path = f"/subjects/{subject_id}/randomization/error"
+    blank = api.post(path, {"reason": ""})
+    assert blank.status_code == 422
+    assert [e["field"] for e in blank.json()["errors"]] == ["reason"]
+    flagged = api.post(path, {"reason": "wrong patient chosen from the list"})
+    assert flagged.status_code == 200, flagged.text
+    assert flagged.json()["state"] == "randomized"
+    assert api.get(f"/subjects/{subject_id}/detail").json()["arm"] == arm
+    audit = api.get(f"/subjects/{subject_id}/audit").json()
+    assert any(
+        e["entity"] == "allocations" and e["reason"] == "wrong patient chosen from the list"
+        for e in audit
+    )
+    again = api.post(path, {"reason": "once more"})
+    assert again.status_code == 409
+    assert "already flagged" in again.text
+    assert count(journey, "allocations") == 1
+
+
 def test_randomizing_without_consent_is_refused_and_allocates_nothing(journey: WebWorld) -> None:
     api = api_as(journey, "coord.bj")
     api.post(

@@ -34,13 +34,11 @@ __all__ = [
     "TOKEN_PREFIX",
     "ApiTokenCreated",
     "ApiTokenRead",
-    "authenticate_api_token",
     "create_api_token",
     "issue_api_token",
     "list_api_tokens",
     "list_api_tokens_of",
     "revoke_api_token",
-    "token_holder",
     "token_owner",
 ]
 
@@ -209,17 +207,11 @@ def revoke_api_token(uow: UnitOfWork, *, as_user: int, token_id: int) -> ApiToke
         return _read(row, uow.clock.now())
 
 
-def authenticate_api_token(uow: UnitOfWork, *, token: str) -> int:
-    """The id of the active user a live token belongs to; anything else is refused alike."""
-    with uow:
-        return token_holder(uow, token)
-
-
 def token_owner(uow: UnitOfWork, token: str) -> int:
     """The user id a live (well-formed, known, unrevoked) token belongs to.
 
     The owner's account is not checked here: the caller must refuse an inactive owner itself,
-    as :func:`token_holder` does.
+    as :func:`trialdesk.services.identity.describe_token_holder` does.
     """
     if not token.startswith(TOKEN_PREFIX):
         raise AuthenticationError("invalid API token")
@@ -234,11 +226,3 @@ def token_owner(uow: UnitOfWork, token: str) -> int:
             "create a new one on the API tokens page"
         )
     return int(found[0]["user_id"])
-
-
-def token_holder(uow: UnitOfWork, token: str) -> int:
-    """:func:`authenticate_api_token` inside a unit of work the caller has opened."""
-    user = uow.records.get("users", token_owner(uow, token))
-    if user is None or not user["is_active"]:
-        raise AuthenticationError("invalid or revoked API token")
-    return int(user["id"])

@@ -25,7 +25,7 @@ from trialdesk.services.audit_reconciliation import RowDifference, reconcile
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.recording import audit_event
 
-__all__ = ["AuditVerification", "export_audit_trail", "find_subject", "verify_audit_trail"]
+__all__ = ["AuditVerification", "export_audit_trail", "verify_audit_trail"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ def verify_audit_trail(
     )  # fmt: skip
 
 
-def find_subject(uow: UnitOfWork, reference: str) -> int:
+def _find_subject(uow: UnitOfWork, reference: str) -> int:
     """A subject's id from its subject code or screening number (inside a unit of work)."""
     for column in ("subject_code", "screening_number"):
         wanted: dict[str, Any] = {column: reference}
@@ -130,7 +130,7 @@ def export_audit_trail(
             require_action_anywhere(actor, Action.EXPORT_AUDIT)
         else:
             try:
-                subject_id = find_subject(uow, subject)
+                subject_id = _find_subject(uow, subject)
                 require_subject(uow, actor, subject_id, Action.EXPORT_AUDIT)
             except NotFoundError:
                 raise NotFoundError(f"subject {subject!r} not found") from None

@@ -20,7 +20,6 @@ __all__ = [
     "UserContext",
     "describe_session_holder",
     "describe_token_holder",
-    "describe_user",
     "require_study_action",
 ]
 
@@ -51,12 +50,6 @@ class UserContext:
             else {g.role for g in self.grants if g.site_code in (None, site_code)}
         )
         return role_allows(held, action)
-
-
-def describe_user(uow: UnitOfWork, *, user_id: int) -> UserContext:
-    """The active user with this id; a deactivated or missing account is not signed in."""
-    with uow:
-        return _user_context(uow, user_id)
 
 
 def describe_token_holder(uow: UnitOfWork, *, token: str) -> UserContext:

@@ -51,7 +51,6 @@ __all__ = [
     "generate_list",
     "seed_fingerprint",
     "spec_from_dict",
-    "spec_to_dict",
 ]
 
 #: Enough for any one stratum of a trial this size, small enough to keep generation instant.
@@ -99,7 +98,7 @@ def _factor_from_dict(data: Mapping[str, Any]) -> StratificationFactor:
     return StratificationFactor(data["code"], data["label"], data["source_field"], levels)
 
 
-def spec_to_dict(spec: RandomizationSpec) -> dict[str, Any]:
+def _spec_to_dict(spec: RandomizationSpec) -> dict[str, Any]:
     """The settings a list is generated with, as JSON, so a later protocol amendment cannot
     change how an existing list is verified or extended."""
     minimization = spec.minimization
@@ -122,7 +121,7 @@ def spec_to_dict(spec: RandomizationSpec) -> dict[str, Any]:
 
 
 def spec_from_dict(data: Mapping[str, Any]) -> RandomizationSpec:
-    """Inverse of :func:`spec_to_dict`."""
+    """Inverse of :func:`_spec_to_dict`."""
     raw_min = data["minimization"]
     minimization = (
         None
@@ -253,7 +252,7 @@ def generate_list(
              "seed_hash": seed_fingerprint(code, chosen_seed), "method": spec.method.value,
              "created_at": uow.clock.now(), "created_by": actor.user_id},
         )  # fmt: skip
-        uow.randomization.save_secret(list_id, chosen_seed, spec_to_dict(spec))
+        uow.randomization.save_secret(list_id, chosen_seed, _spec_to_dict(spec))
         strata: list[StratumKey] = []
         if spec.method is RandomizationMethod.STRATIFIED_BLOCKS:
             strata = _known_strata(uow, spec)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, status
 
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.schemas.clinical import AuditEntryRead, SubjectDetailRead
+from trialdesk.entrypoints.api.schemas.accounts import Reason
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.schemas.subjects import (
     AllocationRead,
@@ -29,7 +30,7 @@ from trialdesk.entrypoints.api.subject_reads import (
     subject_read,
 )
 from trialdesk.services import subject_view, subjects
-from trialdesk.services.randomization import randomize_subject
+from trialdesk.services.randomization import flag_allocation_error, randomize_subject
 
 __all__ = ["SubjectId", "router"]
 
@@ -169,3 +170,21 @@ def randomize(
         arm_label=context.protocol.arm(allocation.arm).label,
         allocated_at=allocation.allocated_at, allocated_by=allocation.allocated_by,
     )  # fmt: skip
+
+
+@router.post("/{subject_id}/randomization/error", response_model=SubjectRead)
+def flag_allocation_made_in_error(
+    body: Reason, context: ContextDep, principal: ApiUser, subject_id: int = SubjectId
+) -> SubjectRead:
+    """Flag the subject's allocation as made in error, with the reason.
+
+    The allocation stays (nothing is re-randomized) and the subject stays in the
+    intention-to-treat set; the balance report counts flagged allocations.
+    """
+    flag_allocation_error(
+        context.store.new_randomization_uow(), as_user=principal.user_id,
+        subject_id=subject_id, reason=body.reason,
+    )  # fmt: skip
+    return current_subject(
+        context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
+    )
