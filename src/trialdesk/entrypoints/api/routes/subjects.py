@@ -8,8 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, status
 
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
-from trialdesk.entrypoints.api.schemas.clinical import AuditEntryRead, SubjectDetailRead
 from trialdesk.entrypoints.api.schemas.accounts import Reason
+from trialdesk.entrypoints.api.schemas.clinical import AuditEntryRead, SubjectDetailRead
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.schemas.subjects import (
     AllocationRead,
