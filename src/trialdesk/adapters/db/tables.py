@@ -19,6 +19,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -343,6 +344,11 @@ queries = Table(
     # NULL when a person raised it; "edit_check:<code>" for a confirmed soft edit check.
     Column("origin", String(64), nullable=True),
     *_created(),
+    # Migration 0011: the role expected to act next ("site", "monitor", "data_manager"; NULL in
+    # older rows: the site while open, the raiser once answered), and when the status last
+    # changed, from which a query's age in its current status is counted.
+    Column("assigned_role", String(32), nullable=True),
+    Column("status_changed_at", UtcDateTime, nullable=True),
 )
 
 query_messages = Table(
@@ -370,11 +376,14 @@ signatures = Table(
     Column("invalidated_at", UtcDateTime, nullable=True),
 )
 
+# A lock on a form (``entity`` = its table, ``entity_id`` = the record), a subject (``subjects``,
+# the subject's id), a site (``sites``, the site's id; no subject) or the study (``study``, 0; no
+# subject). Migration 0011 made ``subject_id`` optional for those and added the locker's reason.
 locks = Table(
     "locks",
     metadata,
     _id(),
-    _subject_fk(),
+    Column("subject_id", Integer, ForeignKey("subjects.id"), nullable=True, index=True),
     Column("entity", String(64), nullable=False),
     Column("entity_id", Integer, nullable=False),
     Column("locked_at", UtcDateTime, nullable=False),
@@ -382,6 +391,27 @@ locks = Table(
     Column("unlocked_at", UtcDateTime, nullable=True),
     Column("unlocked_by", Integer, ForeignKey("users.id"), nullable=True),
     Column("unlock_reason", Text, nullable=True),
+    Column("lock_reason", Text, nullable=True),
+)
+
+# Source data verification (migration 0011): a monitor's mark that a form (``field`` NULL) or one
+# of its fields (``field`` = the field's path, e.g. ``measurements.skin_bsa_pct``) agrees with the
+# source documents. ``verified_hash`` is the fingerprint of what was verified (the record, or the
+# field's value); a later correction of it resets the mark (``reset_at`` and the reason).
+sdv_marks = Table(
+    "sdv_marks",
+    metadata,
+    _id(),
+    _subject_fk(),
+    Column("entity", String(64), nullable=False),
+    Column("entity_id", Integer, nullable=False),
+    Column("field", String(64), nullable=True),
+    Column("verified_hash", String(64), nullable=False),
+    Column("verified_at", UtcDateTime, nullable=False),
+    Column("verified_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("reset_at", UtcDateTime, nullable=True),
+    Column("reset_reason", Text, nullable=True),
+    Index("ix_sdv_marks_entity_entity_id", "entity", "entity_id"),
 )
 
 # Allocation tables: created here, filled by the randomization use cases.
