@@ -51,9 +51,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("lock_reason", sa.Text(), nullable=True))
     with op.batch_alter_table("queries") as batch:
         batch.add_column(sa.Column("assigned_role", sa.String(32), nullable=True))
-        batch.add_column(
-            sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch.add_column(sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
