@@ -40,6 +40,7 @@ from trialdesk.services.casebook_cells import ReviewFacts, load_review_facts
 from trialdesk.services.corrections import COLLECTIONS
 from trialdesk.services.course_progress import CourseProgress
 from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.site_zones import zone_of_subject
 from trialdesk.services.subject_plan import SubjectRecords, TimelineItem, subject_timeline
 from trialdesk.services.subject_view import AllocationView
 from trialdesk.services.subjects import SubjectRead, read_subject_row
@@ -116,6 +117,11 @@ class Casebook:
     #: Planned doses and visits whose window is open today or has closed, oldest first.
     due: tuple[TimelineItem, ...]
     casebook_signed: bool
+    #: The whole plan (the treatment calendar below the grid), study day 1, weight, courses.
+    timeline: tuple[TimelineItem, ...]
+    day1: dt.date | None
+    weight_kg: float | None
+    courses: int
     may_enter_data: bool
     may_record_dose: bool
     may_randomize: bool
@@ -414,6 +420,10 @@ def build_casebook(
         treatment_ended=plan.treatment_ended,
         due=due,
         casebook_signed=facts.casebook_signed,
+        timeline=plan.items,
+        day1=plan.progress.day1,
+        weight_kg=plan.progress.weight_kg,
+        courses=plan.progress.courses,
         may_enter_data=may_enter,
         may_record_dose=ctx.may_dose,
         may_randomize=ctx.may_randomize,
@@ -423,22 +433,23 @@ def build_casebook(
 
 
 def load_casebook(
-    uow: UnitOfWork, *, as_user: int, subject_id: int, protocol: Protocol, today: dt.date
+    uow: UnitOfWork, *, as_user: int, subject_id: int, protocol: Protocol
 ) -> Casebook:
     """The subject's casebook, if the user may see the subject (another site: not found).
 
-    ``today`` is the site's calendar day (what is due is counted on it).
+    What is due is counted on the site's calendar day.
     """
     with uow:
         actor = load_actor(uow, as_user)
         row = require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT)
         tables = {t: uow.records.find(t, subject_id=subject_id) for t in SUBJECT_TABLES}
-        site = row["site_id"]
+        site, now = row["site_id"], uow.clock.now()
         permissions = (
             actor.may(Action.ENTER_DATA, site), actor.may(Action.RANDOMIZE, site),
             actor.may(Action.SIGN, site),
         )  # fmt: skip
         return build_casebook(
             protocol, read_subject_row(uow, row), row, tables, load_review_facts(uow, row),
-            today=today, now=uow.clock.now(), permissions=permissions,
+            today=now.astimezone(zone_of_subject(uow, subject_id, protocol.time_zone)).date(),
+            now=now, permissions=permissions,
         )  # fmt: skip

@@ -10,6 +10,7 @@ from trialdesk.entrypoints.web.views import (
     admin_accounts,
     adverse_event_page,
     auth,
+    casebook_page,
     pages,
     protocol_forms,
     queries,
@@ -34,7 +35,7 @@ def page_routers() -> list[APIRouter]:
         module.router
         for module in (
             auth, account, pages, admin, admin_accounts, tokens, queries, reports, screening,
-            subject_page,
+            casebook_page, subject_page,
             protocol_forms, adverse_event_page, record_pages,
         )
     ]  # fmt: skip

@@ -33,16 +33,16 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/subjects")
 
-#: Where each kind of record is listed: the page and its section.
+#: Where each kind of record is listed: the page (its entry page) and its section.
 _LISTED_AT = {
     "screening_records": ("/screening", "screening"),
     "consents": ("/screening", "consent"),
-    "visits": ("", "visits"),
-    "dose_administrations": ("", "dose"),
-    "gvhd_assessments": ("", "assessment"),
-    "adverse_events": ("", "adverse-event"),
-    "therapies": ("", "therapy"),
-    "outcomes": ("", "outcome"),
+    "visits": ("/visits/new", "visits"),
+    "dose_administrations": ("/doses/new", "dose"),
+    "gvhd_assessments": ("/assessments/new", "assessment"),
+    "adverse_events": ("/adverse-events/new", "adverse-event"),
+    "therapies": ("/therapies/new", "therapy"),
+    "outcomes": ("/outcomes/new", "outcome"),
 }
 _TITLES = {
     "screening_records": "Screening record",

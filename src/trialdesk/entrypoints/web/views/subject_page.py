@@ -1,7 +1,9 @@
-"""The subject page and its forms: doses, visits, assessments, AEs, therapies, outcomes, signing.
+"""The subject's entry pages: doses, visits, assessments, AEs, therapies, outcomes, signing.
 
-Each form posts to its service; a refusal re-renders the page with the message next to the field
-of that form (422) and saves nothing; success redirects back to the form's section.
+Each kind of record has its own page (``/subjects/{id}/doses/new`` ...: the records entered so
+far and the form), reached from the casebook grid. Each form posts to its service; a refusal
+re-renders the entry page with the message next to the field (422) and saves nothing; success
+redirects back to the casebook with a "saved" notice.
 """
 
 from __future__ import annotations
@@ -47,8 +49,21 @@ def _signable(page: subject_view.SubjectPage) -> list[tuple[str, int, str]]:
     return rows
 
 
+#: Entry pages by section: the page's title and the notice the casebook shows after a save.
+SECTIONS = {
+    "dose": "Dose", "visit": "Visit", "assessment": "GVHD assessment",
+    "adverse-event": "Adverse event", "therapy": "Therapy", "outcome": "Outcome",
+    "signature": "Signature", "forms": "Protocol forms",
+}  # fmt: skip
+
+
 def _subject_page(
-    request: Request, context: ContextDep, principal: Principal, subject_id: int, **extra: Any
+    request: Request,
+    context: ContextDep,
+    principal: Principal,
+    subject_id: int,
+    section: str,
+    **extra: Any,
 ) -> Response:
     page = subject_view.load_subject_page(
         context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
@@ -64,17 +79,20 @@ def _subject_page(
         "",
     )  # fmt: skip
     return render(
-        request, "subjects/subject.html",
-        {"page": page, "protocol": context.protocol,
+        request, "subjects/entry.html",
+        {"page": page, "protocol": context.protocol, "section": section,
+         "title": SECTIONS[section],
          "today": site_today(context, subject_id, page.now),
          "now": now.strftime("%Y-%m-%dT%H:%M+00:00"), "baseline": baseline,
-         "next_visit": next_visit, "signable": _signable(page), "values": {}, "errors": {},
+         "next_visit": extra.pop("next_visit", None) or next_visit,
+         "signable": _signable(page), "values": {}, "errors": {},
          "form": "", "outcome_kinds": list(OutcomeKind), "therapy_kinds": list(TherapyKind),
          "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
          "causalities": list(Causality), "course_visits": _course_visits(context),
          "ae_products": _products(context), "warnings": {},
          "attribution_biopsies": _BIOPSIES, "attribution_causes": _CAUSES,
-         **subject_forms(context, principal, subject_id), **extra},
+         **(subject_forms(context, principal, subject_id) if section == "forms" else {}),
+         **extra},
         principal=principal,
         status_code=422 if extra.get("errors") else 409 if extra.get("warnings") else 200,
     )  # fmt: skip
@@ -90,11 +108,34 @@ def _course_visits(context: ContextDep) -> list[str]:
     return [v.code for v in context.protocol.visits_in(VisitPhase.COURSE)]
 
 
-@router.get("/{subject_id}")
-def subject_page(
-    request: Request, context: ContextDep, principal: WebUser, subject_id: int
-) -> Response:
-    return _subject_page(request, context, principal, subject_id)
+def _visit_param(request: Request) -> str:
+    """The visit the grid's link was for (``?visit=D8``), when it names a protocol visit."""
+    return str(request.query_params.get("visit", ""))[:32]
+
+
+def _entry(section: str, path: str) -> None:
+    def entry_page(
+        request: Request, context: ContextDep, principal: WebUser, subject_id: int
+    ) -> Response:
+        visit = _visit_param(request)
+        extra: dict[str, Any] = {}
+        if visit and section == "visit":
+            extra["values"] = {"visit_code": visit}
+            extra["form"] = "visit"
+        elif visit and section == "assessment":
+            extra["next_visit"] = visit
+        return _subject_page(request, context, principal, subject_id, section, **extra)
+
+    entry_page.__name__ = f"entry_page_{section.replace('-', '_')}"
+    router.get(f"/{{subject_id}}/{path}")(entry_page)
+
+
+for _section, _path in (
+    ("dose", "doses/new"), ("visit", "visits/new"), ("assessment", "assessments/new"),
+    ("adverse-event", "adverse-events/new"), ("therapy", "therapies/new"),
+    ("outcome", "outcomes/new"), ("signature", "signatures/new"), ("forms", "forms"),
+):  # fmt: skip
+    _entry(_section, _path)
 
 
 def _submit(
@@ -114,18 +155,20 @@ def _submit(
     def redisplay(error: InputError) -> Response:
         typed = kept_values(values.form)
         return _subject_page(
-            request, context, principal, subject_id, errors=errors_by_field(error, prefix),
-            form=form_name, values=typed,
+            request, context, principal, subject_id, form_name,
+            errors=errors_by_field(error, prefix), form=form_name, values=typed,
         )  # fmt: skip
 
     try:
         return submit_form(
-            checked_action, redisplay=redisplay, done=f"/subjects/{subject_id}#{form_name}"
+            checked_action,
+            redisplay=redisplay,
+            done=f"/subjects/{subject_id}?saved={form_name}#casebook",
         )
     except ConfirmationRequiredError as warning:  # nothing saved: ask, keeping every value
         typed = {k: v for k, v in values.form.items() if k not in {"csrf_token", "password"}}
         return _subject_page(
-            request, context, principal, subject_id, form=form_name, values=typed,
+            request, context, principal, subject_id, form_name, form=form_name, values=typed,
             warnings=warnings_by_field(warning, prefix),
         )  # fmt: skip
 
