@@ -24,7 +24,8 @@ def _sae_page(world: WebWorld, client: TestClient, csrf: str) -> str:
               "outcome": "recovering", "seriousness": ["hospitalization"]},
     )  # fmt: skip
     assert subject.status_code == 200, subject.text
-    link = re.search(r'<a href="(/subjects/\d+/adverse-events/\d+)">Sepsis</a>', subject.text)
+    listed = client.get(f"/subjects/{world.subject_id}/adverse-events/new").text
+    link = re.search(r'<a href="(/subjects/\d+/adverse-events/\d+)">Sepsis</a>', listed)
     assert link is not None
     return link.group(1)
 
@@ -133,7 +134,8 @@ def test_a_susar_shows_a_report_form_per_clock_and_the_regulator_report_stops_it
               "outcome": "recovering", "seriousness": ["hospitalization"],
               "product": "anti_cd25", "causality": "probable"},
     )  # fmt: skip
-    link = re.search(r'<a href="(/subjects/\d+/adverse-events/\d+)">Hepatitis</a>', subject.text)
+    listed = client.get(f"/subjects/{web.subject_id}/adverse-events/new").text
+    link = re.search(r'<a href="(/subjects/\d+/adverse-events/\d+)">Hepatitis</a>', listed)
     assert link is not None
     page = client.get(link.group(1)).text
     forms = re.findall(r'<form [^>]*id="report-([a-z_]+)"', page)

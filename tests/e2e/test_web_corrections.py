@@ -66,7 +66,7 @@ def test_correcting_a_skin_bsa_re_derives_stage_grade_and_response_on_the_subjec
 ) -> None:
     later = _later_assessment(records, skin_bsa_pct=60)  # typed 60 for 30
     client, csrf = _browser(records, "coord.bj")
-    before = client.get(f"/subjects/{records.subject_id}").text
+    before = client.get(f"/subjects/{records.subject_id}/assessments/new").text
     # Skin, liver, upper GI, lower GI, grade, response.
     assert _assessment_row(before, later) == ["3", "0", "0", "0", "2", "PD"]
     href = f"/subjects/{records.subject_id}/assessments/{later}"
@@ -82,8 +82,8 @@ def test_correcting_a_skin_bsa_re_derives_stage_grade_and_response_on_the_subjec
     )  # fmt: skip
 
     assert saved.status_code == 303, saved.text
-    assert saved.headers["location"] == f"/subjects/{records.subject_id}#assessment"
-    after = client.get(f"/subjects/{records.subject_id}").text
+    assert saved.headers["location"] == f"/subjects/{records.subject_id}/assessments/new#assessment"
+    after = client.get(saved.headers["location"]).text
     assert _assessment_row(after, later) == ["2", "0", "0", "0", "1", "NR"]
     record = client.get(href).text
     assert '<dd id="derived-response">NR</dd>' in record
@@ -157,11 +157,12 @@ def test_deleting_a_therapy_needs_a_reason_and_a_confirmation(records: Records) 
     )
 
     assert deleted.status_code == 303
-    assert deleted.headers["location"] == f"/subjects/{records.subject_id}#therapy"
-    subject = client.get(f"/subjects/{records.subject_id}").text
+    assert deleted.headers["location"] == f"/subjects/{records.subject_id}/therapies/new#therapy"
+    subject = client.get(deleted.headers["location"]).text
     therapy_list = subject[subject.index('id="therapy"') :]
     assert "Ruxolitinib" not in therapy_list[: therapy_list.index("</ul>")]
-    assert "entered for the wrong patient" in subject  # the audit trail shows the reason
+    audit = client.get(f"/subjects/{records.subject_id}/audit").text
+    assert "entered for the wrong patient" in audit  # the audit trail shows the reason
     assert client.get(href).status_code == 404
 
 

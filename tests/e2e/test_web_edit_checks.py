@@ -107,7 +107,8 @@ def test_a_hard_refusal_stays_an_error_next_to_the_field(journey: WebWorld) -> N
 def test_every_checked_form_calls_the_dry_run_from_a_script_file(journey: WebWorld) -> None:
     subject_id = _randomized_subject(journey)
     client, _ = _browser(journey)
-    page = client.get(f"/subjects/{subject_id}").text
+    entry = ("doses", "visits", "assessments", "adverse-events", "therapies", "outcomes")
+    page = "".join(client.get(f"/subjects/{subject_id}/{e}/new").text for e in entry)
     targets = re.findall(r'data-edit-checks="/api/v1/subjects/\d+/edit-checks/(\w+)"', page)
     assert set(targets) == {
         "dose_administrations", "visits", "gvhd_assessments", "adverse_events", "therapies",

@@ -117,7 +117,7 @@ def test_the_assessment_form_saves_the_chosen_visit(journey: WebWorld) -> None:
     journey.clock.advance(days=8)
     client, csrf = _browser(journey)
     url = f"/subjects/{journey.subject_id}"
-    page = client.get(url).text
+    page = client.get(f"{url}/assessments/new").text
     # Day 9: week 1's window is still open, so the form suggests it.
     assert re.search(r'<select id="visit" name="visit">.*?<option value="D8" selected>D8', page)
     for day, visit in ((1, "D1"), (9, "D15")):
@@ -128,7 +128,10 @@ def test_the_assessment_form_saves_the_chosen_visit(journey: WebWorld) -> None:
                   "bilirubin_unit": "mg/dL", **{k: str(v) for k, v in BASELINE.items()}},
         )  # fmt: skip
         assert saved.status_code == 200, saved.text
-    assert _assessment_visits(saved.text) == [(_on(1), "D1"), (_on(9), "D15")]
+    assert _assessment_visits(client.get(f"{url}/assessments/new").text) == [
+        (_on(1), "D1"),
+        (_on(9), "D15"),
+    ]
     # Another date than the saved one, so the refusal is the taken visit, not the warning about
     # the same assessment saved less than a minute ago.
     taken = client.post(
@@ -214,7 +217,7 @@ def test_the_form_suggests_a_visit_only_while_its_window_is_open_today(
                   "skin_bsa_pct": skin, "bilirubin": "4", "bilirubin_unit": "mg/dL",
                   "stool_ml_per_day": "800"},
         )  # fmt: skip
-    page = client.get(url).text
+    page = client.get(f"{url}/assessments/new").text
     select = re.search(r'<select id="visit" name="visit">(.*?)</select>', page, re.S)
     assert select is not None
     assert "selected" not in select.group(1)

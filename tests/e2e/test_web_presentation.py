@@ -41,6 +41,12 @@ def _readable_text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(text))
 
 
+def _subject_pages(client: TestClient, url: str) -> str:
+    """The casebook and every entry page of the subject, as one text to search."""
+    entries = ("doses", "visits", "assessments", "adverse-events", "therapies", "outcomes")
+    return client.get(url).text + "".join(client.get(f"{url}/{e}/new").text for e in entries)
+
+
 def _select(page: str, name: str, element_id: str = r'[^"]*') -> str:
     """The options of the (first) select named ``name``, or of the one with ``element_id``."""
     found = re.search(rf'<select id="{element_id}" name="{name}"[^>]*>(.*?)</select>', page, re.S)
@@ -74,7 +80,7 @@ def _randomized(world: WebWorld, weight: str = "72") -> tuple[TestClient, str, s
 
 def test_empty_forms_pre_select_and_pre_fill_no_clinical_value(journey: WebWorld) -> None:
     client, _, url = _randomized(journey)
-    page = client.get(url).text
+    page = _subject_pages(client, url)
     for name, element_id in (
         ("kind", "outcome_kind"), ("kind", "therapy_kind"), ("outcome", "outcome"),
         ("ctcae_grade", "ctcae_grade"), ("bilirubin_unit", "bilirubin_unit"),
@@ -142,8 +148,9 @@ def test_a_refused_adverse_event_form_keeps_every_value_entered(journey: WebWorl
     assert '<option value="2" selected>Grade 2</option>' in _select(refused.text, "ctcae_grade")
     assert '<option value="not_recovered" selected>' in _select(refused.text, "outcome")
     assert '<option value="uc_msc" selected>' in _select(refused.text, "product", "ae_product")
-    # The dose form, which also has a product, is not filled from the refused AE form.
-    assert " selected" not in _select(refused.text, "product", "product")
+    # The dose form, which also has a product, is on its own page and not filled from the AE.
+    dose_page = client.get(f"/subjects/{journey.subject_id}/doses/new").text
+    assert " selected" not in _select(dose_page, "product", "product")
     assert '<option value="possible" selected>' in _select(refused.text, "causality")
     for ticked in ("hospitalization", "life_threatening"):
         assert f'value="{ticked}" checked>' in refused.text
@@ -177,7 +184,7 @@ def test_times_show_in_the_site_zone_with_the_zone_named_for_site_and_study_wide
               "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00",
               "outcome": "recovering", "seriousness": ["hospitalization"]},
     )  # fmt: skip
-    page = client.get(f"/subjects/{journey.subject_id}").text
+    page = client.get(f"/subjects/{journey.subject_id}/adverse-events/new").text
     # Typed at 08:00 in Asia/Shanghai (the protocol default): due 24 h later, 08:00 there.
     assert "due 2026-03-03 08:00 CST (Asia/Shanghai)" in _readable_text(page)
     site_zones.set_site_time_zone(
@@ -190,7 +197,7 @@ def test_times_show_in_the_site_zone_with_the_zone_named_for_site_and_study_wide
     )  # fmt: skip
     for username in ("coord.bj", "dm.all"):
         reader, _ = _browser(journey, username)
-        text = _readable_text(reader.get(f"/subjects/{journey.subject_id}").text)
+        text = _readable_text(reader.get(f"/subjects/{journey.subject_id}/adverse-events/new").text)
         assert "due 2026-03-03 01:00 CET (Europe/Berlin)" in text, username
         assert "+00:00" not in text
 
@@ -211,7 +218,7 @@ def test_the_subject_page_shows_labels_and_readable_numbers_instead_of_codes(
         data={"csrf_token": csrf, "kind": "end_of_study_treatment",
               "occurred_on": DAY1.isoformat()},
     )  # fmt: skip
-    text = _readable_text(client.get(url).text)
+    text = _readable_text(_subject_pages(client, url))
     for code in CODES:
         assert code not in text, code
     assert "Life-threatening" in text

@@ -30,7 +30,7 @@ def _post(client: TestClient, csrf: str, path: str, data: dict[str, object]) -> 
 
 def test_the_subject_page_has_a_section_per_applicable_form(records: Records) -> None:
     client, _ = _browser(records, "coord.bj")
-    page = client.get(f"/subjects/{records.subject_id}").text
+    page = client.get(f"/subjects/{records.subject_id}/forms").text
     for code in ("baseline_risk", "corticosteroids", "immunosuppressants", "infections",
                  "chronic_gvhd"):  # fmt: skip
         assert f'id="form-{code}"' in page
@@ -48,7 +48,7 @@ def test_the_subject_page_has_a_section_per_applicable_form(records: Records) ->
 def test_a_visit_whose_window_has_opened_is_due_with_an_add_link(records: Records) -> None:
     records.world.clock.advance(days=50)  # the week-8 window opens on study day 50
     client, _ = _browser(records, "coord.bj")
-    page = client.get(f"/subjects/{records.subject_id}").text
+    page = client.get(f"/subjects/{records.subject_id}/forms").text
     visits = re.search(r'id="form-chronic_gvhd-visits">(.*?)</p>', page, re.S)
     assert visits is not None
     assert 'data-visit="W8">W8 – Week 8: due (<a href=' in visits.group(1)
@@ -72,7 +72,7 @@ def test_a_saved_steroid_period_shows_in_prednisone_on_the_subject_page(records:
     client, csrf = _browser(records, "coord.bj")
     saved = _post(client, csrf, f"/subjects/{records.subject_id}/forms/corticosteroids", STEROID)
     assert saved.status_code == 303  # type: ignore[attr-defined]
-    page = client.get(f"/subjects/{records.subject_id}").text
+    page = client.get(f"/subjects/{records.subject_id}/forms").text
     section = re.search(r'id="form-corticosteroids-records">(.*?)</tbody>', page, re.S)
     assert section is not None
     assert "Methylprednisolone" in section.group(1)
@@ -121,7 +121,7 @@ def test_a_monitor_sees_the_records_but_no_add_link_nor_entry_form(records: Reco
     client, csrf = _browser(records, "coord.bj")
     _post(client, csrf, f"/subjects/{records.subject_id}/forms/corticosteroids", STEROID)
     monitor, _ = _browser(records, "monitor.bj")
-    page = monitor.get(f"/subjects/{records.subject_id}").text
+    page = monitor.get(f"/subjects/{records.subject_id}/forms").text
     assert "Prednisone equivalent 62.5 mg/day" in page
     assert "/forms/corticosteroids/new" not in page
     assert "add-link" not in page
@@ -166,7 +166,7 @@ def test_a_record_is_deleted_only_with_a_reason_and_a_tick(records: Records) -> 
     assert count(records.world, "form_records") == 1
     deleted = _post(client, csrf, path, {"reason": "duplicate", "confirm": "yes"})
     assert deleted.status_code == 303  # type: ignore[attr-defined]
-    page = client.get(f"/subjects/{records.subject_id}").text
+    page = client.get(f"/subjects/{records.subject_id}/forms").text
     section = re.search(r'id="form-corticosteroids-records">(.*?)</tbody>', page, re.S)
     assert section is not None
     assert "None recorded." in section.group(1)
@@ -180,7 +180,7 @@ def test_a_second_record_of_a_once_form_is_refused_with_the_reason(records: Reco
             "onset_upper_gi_stage": "0", "onset_lower_gi_stage": "1"}  # fmt: skip
     path = f"/subjects/{records.subject_id}/forms/baseline_risk"
     assert _post(client, csrf, path, risk).status_code == 303  # type: ignore[attr-defined]
-    page = client.get(f"/subjects/{records.subject_id}").text
+    page = client.get(f"/subjects/{records.subject_id}/forms").text
     assert 'id="add-baseline_risk"' not in page
     again = client.post(path, data={"csrf_token": csrf, **risk})
     assert again.status_code == 409

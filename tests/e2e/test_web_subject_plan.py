@@ -97,7 +97,8 @@ def _week_8_after(world: WebWorld, week_4: dict[str, object]) -> str:
     _assess(client, csrf, url, 1, BASELINE)
     _assess(client, csrf, url, 29, week_4)
     _assess(client, csrf, url, 57, week_4)
-    return client.get(url).text
+    # The casebook (next step, calendar) and the assessments' entry page (their visits).
+    return client.get(url).text + client.get(f"{url}/assessments/new").text
 
 
 def test_the_screening_visit_is_done_on_the_screening_date_of_a_randomized_subject(
@@ -148,12 +149,12 @@ def test_off_study_treatment_the_dose_form_is_gone_and_a_dose_is_refused_naming_
               "occurred_on": (DAY1 + dt.timedelta(days=28)).isoformat()},
     )  # fmt: skip
     assert ended.status_code == 200, ended.text
-    page = client.get(url).text
+    page = client.get(f"{url}/doses/new").text
     assert 'id="dose-form"' not in page
     assert "No study treatment is given in state “Off study treatment”." in page
     # Safety data are still collected in follow-up.
-    assert f'action="{url}/adverse-events"' in page
-    assert f'action="{url}/outcomes"' in page
+    assert f'action="{url}/adverse-events"' in client.get(f"{url}/adverse-events/new").text
+    assert f'action="{url}/outcomes"' in client.get(f"{url}/outcomes/new").text
     doses = count(journey, "dose_administrations")
     api = api_as(journey, "coord.bj")
     refused = api.post(

@@ -167,7 +167,10 @@ def test_the_subject_page_saves_doses_and_assessments_and_shows_derived_values(
               "assessed_on": DAY1.isoformat(), "bilirubin_unit": "mg/dL",
               **{k: str(v) for k, v in BASELINE.items()}},
     )  # fmt: skip
-    row = re.search(r'<tbody id="assessments"><tr>(.*?)</tr>', assessed.text, re.S)
+    assert assessed.url.path == url  # back on the casebook, the assessment listed on its page
+    assert 'id="saved-notice"' in assessed.text
+    listed = client.get(f"{url}/assessments/new").text
+    row = re.search(r'<tbody id="assessments"><tr>(.*?)</tr>', listed, re.S)
     assert row is not None
     cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
     assert cells == ["2026-03-02", "D1 – Day 1 (baseline)", "2", "2", "0", "1", "3", "baseline"]
@@ -180,7 +183,7 @@ def test_the_assessment_form_asks_for_additional_therapy_and_shows_the_attributi
     _screen_and_consent(client, csrf, journey.subject_id)
     _randomize(client, csrf, journey.subject_id)
     url = f"/subjects/{journey.subject_id}"
-    form = client.get(url).text
+    form = client.get(f"{url}/assessments/new").text
     # Yes/no radios with neither checked: an unanswered question must not read as "no".
     radios = re.findall(r'<input id="additional_therapy_(yes|no)"[^>]*>', form)
     assert radios == ["yes", "no"]
@@ -198,7 +201,8 @@ def test_the_assessment_form_asks_for_additional_therapy_and_shows_the_attributi
               "attr_liver_attributed": "on"},
     )  # fmt: skip
     assert saved.status_code == 200, saved.text
-    row = re.search(r'<tbody id="assessments"><tr>(.*?)</tr>', saved.text, re.S)
+    listed = client.get(f"{url}/assessments/new").text
+    row = re.search(r'<tbody id="assessments"><tr>(.*?)</tr>', listed, re.S)
     assert row is not None
     assert re.findall(r"<td>([^<]*)</td>", row.group(1))[2:7] == ["2", "0", "0", "1", "2"]
     assert "Yes: ruxolitinib" in row.group(1)
@@ -231,6 +235,7 @@ def test_a_serious_adverse_event_shows_its_reporting_deadline(journey: WebWorld)
               "outcome": "recovering", "seriousness": ["life_threatening", "hospitalization"]},
     )  # fmt: skip
     assert page.status_code == 200
+    page = client.get(f"/subjects/{journey.subject_id}/adverse-events/new")
     assert "yes: Requires or prolongs hospitalization, Life-threatening" in page.text
     # Due 24 h after awareness, shown in the site's time zone (the protocol default) and named.
     assert (
@@ -277,9 +282,11 @@ def test_the_investigator_signs_with_password_re_entry_and_sees_the_manifest(
               "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00+00:00",
               "outcome": "recovered"},
     )  # fmt: skip
-    assert 'action="/subjects/1/signatures"' not in coordinator.get("/subjects/1").text
+    assert (
+        'action="/subjects/1/signatures"' not in coordinator.get("/subjects/1/signatures/new").text
+    )
     investigator, inv_csrf = _browser(journey, "inv.bj")
-    page = investigator.get(f"/subjects/{journey.subject_id}")
+    page = investigator.get(f"/subjects/{journey.subject_id}/signatures/new")
     record = re.search(r'<option value="(adverse_events:\d+)">', page.text)
     assert record is not None
     form = {"csrf_token": inv_csrf, "record": record.group(1), "meaning": "I approve"}
@@ -292,6 +299,7 @@ def test_the_investigator_signs_with_password_re_entry_and_sees_the_manifest(
     signed = investigator.post(
         f"/subjects/{journey.subject_id}/signatures", data={**form, "password": PASSWORD}
     )
+    signed = investigator.get(f"/subjects/{journey.subject_id}/signatures/new")
     assert (
         "<td>Dr Wang Fang</td><td>2026-03-02 17:00:00 CST (Asia/Shanghai)</td><td>I approve</td>"
         "<td>valid"
@@ -300,7 +308,7 @@ def test_the_investigator_signs_with_password_re_entry_and_sees_the_manifest(
 
 def test_the_audit_trail_shows_site_times_and_keeps_utc_in_the_markup(journey: WebWorld) -> None:
     client, _ = _browser(journey, "coord.bj")
-    page = client.get(f"/subjects/{journey.subject_id}")
+    page = client.get(f"/subjects/{journey.subject_id}/audit")
     assert re.search(
         r'<time datetime="2026-03-02T09:00:00(\.\d+)?\+00:00">2026-03-02 17:00:00 CST '
         r"\(Asia/Shanghai\)</time>",

@@ -180,7 +180,7 @@ def correct_form_record(
             visit_code=visit if isinstance(visit, str) else "",
             status_code=422 if isinstance(error, InputError) else 409,
         )  # fmt: skip
-    return RedirectResponse(f"/subjects/{subject_id}#form-{spec.code}", status_code=303)
+    return RedirectResponse(f"/subjects/{subject_id}/forms#form-{spec.code}", status_code=303)
 
 
 @router.post("/{subject_id}/forms/{record_id:int}/delete")
@@ -218,7 +218,7 @@ def delete_form_record(
             deletion=messages,
             status_code=422 if isinstance(error, InputError) else 409,
         )  # fmt: skip
-    return RedirectResponse(f"/subjects/{subject_id}#form-{spec.code}", status_code=303)
+    return RedirectResponse(f"/subjects/{subject_id}/forms#form-{spec.code}", status_code=303)
 
 
 @router.post("/{subject_id}/forms/{form_code}")
@@ -245,7 +245,7 @@ def record_form(
             errors=_refused(error), visit_code=visit_code or "",
             status_code=422 if isinstance(error, InputError) else 409,
         )  # fmt: skip
-    return RedirectResponse(f"/subjects/{subject_id}#form-{spec.code}", status_code=303)
+    return RedirectResponse(f"/subjects/{subject_id}/forms#form-{spec.code}", status_code=303)
 
 
 def _found(

@@ -53,7 +53,7 @@ def _signable(page: subject_view.SubjectPage) -> list[tuple[str, int, str]]:
 SECTIONS = {
     "dose": "Dose", "visit": "Visit", "assessment": "GVHD assessment",
     "adverse-event": "Adverse event", "therapy": "Therapy", "outcome": "Outcome",
-    "signature": "Signature", "forms": "Protocol forms",
+    "signature": "Signature", "forms": "Protocol forms", "audit": "Audit trail",
 }  # fmt: skip
 
 
@@ -134,6 +134,7 @@ for _section, _path in (
     ("dose", "doses/new"), ("visit", "visits/new"), ("assessment", "assessments/new"),
     ("adverse-event", "adverse-events/new"), ("therapy", "therapies/new"),
     ("outcome", "outcomes/new"), ("signature", "signatures/new"), ("forms", "forms"),
+    ("audit", "audit"),
 ):  # fmt: skip
     _entry(_section, _path)
 
