@@ -127,7 +127,7 @@ def test_a_susar_shows_a_report_form_per_clock_and_the_regulator_report_stops_it
     web: WebWorld,
 ) -> None:
     client, csrf = _browser(web, "coord.bj")
-    subject = client.post(
+    client.post(
         f"/subjects/{web.subject_id}/adverse-events",
         data={"csrf_token": csrf, "term": "Hepatitis", "ctcae_grade": "3",
               "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00+00:00",
