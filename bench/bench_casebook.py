@@ -1,4 +1,4 @@
-"""Benchmark: the casebook page of one busy subject under 16 concurrent clients, beside bare FastAPI.
+"""Benchmark: the casebook page of one busy subject, 16 concurrent clients, beside bare FastAPI.
 
 Setup (not timed): a fresh SQLite database migrated to the newest schema, one site, one
 coordinator, and one randomized subject (screening, consent and allocation inserted directly, as
