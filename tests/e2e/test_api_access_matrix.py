@@ -291,6 +291,7 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
         {"values": {"recorded_on": DAY1.isoformat()}},
     ),
     ("GET", "/api/v1/dashboard"): (SignedIn(), None),
+    ("GET", "/api/v1/worklist"): (SignedIn(), None),
     ("GET", "/api/v1/queries"): (SignedIn(), None),
     ("POST", "/api/v1/queries"): (
         OnSubject((A.RAISE_QUERY,)),

@@ -22,6 +22,7 @@ from trialdesk.entrypoints.api.routes import (
     reports,
     subjects,
     tokens,
+    worklist,
 )
 
 __all__ = ["API_PREFIX", "api_routers"]
@@ -41,6 +42,6 @@ def api_routers() -> list[APIRouter]:
         for module in (
             protocol, gvhd, me, tokens, admin, accounts, subjects, eligibility_signoff, clinical,
             adverse_events, corrections, edit_checks, planning, forms,
-            dashboard, queries, reports,
+            dashboard, worklist, queries, reports,
         )
     ]  # fmt: skip

@@ -10,6 +10,7 @@ from trialdesk.entrypoints.api.deps import ContextDep, ProtocolDep, WebUser
 from trialdesk.entrypoints.web.charts import enrollment_chart, stacked_bars
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.services.dashboard import trial_dashboard
+from trialdesk.services.worklists import load_worklists
 
 __all__ = ["router"]
 
@@ -42,7 +43,9 @@ def dashboard(
     }
     return render(
         request, "dashboard.html",
-        {"protocol": protocol, "figures": figures, "charts": charts, "arm_label": arm_label},
+        {"protocol": protocol, "figures": figures, "charts": charts, "arm_label": arm_label,
+         "worklists": load_worklists(
+             context.store.new_read_uow(), as_user=principal.user_id, protocol=protocol)},
         principal=principal,
     )  # fmt: skip
 
