@@ -133,7 +133,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
 
     # The coordinator corrects it on the assessment's page; everything derived follows.
     visitor.login(username_of(Role.SITE_COORDINATOR, SITE_A))
-    visitor.visit(subject)
+    visitor.visit(f"{subject}/assessments/new")
     before_row = _assessment_row(visitor, week1)
     before_step = page.locator("#subject-next-step").inner_text()
     assert "PD" in before_row, before_row
@@ -144,7 +144,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
     page.fill("#reason", "Monitor's query: the source document says 10 %")
     visitor.screenshot("03-correcting-the-skin-rash")
     _submit(visitor, "#correction-form")
-    visitor.visit(subject)
+    visitor.visit(f"{subject}/assessments/new")
     after_row = _assessment_row(visitor, week1)
     assert after_row != before_row
     # Skin stage 3 → 1: no longer progression; the grade and the next step follow.
@@ -154,7 +154,9 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
     visitor.screenshot("04b-the-assessments-after-the-correction", of="section#assessment")
 
     # A UC-MSC dose typed as 7.2 cells is refused next to the field; nothing is saved.
+    visitor.visit(subject)
     doses_before = page.locator("#timeline tr.dose.done").count()
+    visitor.visit(f"{subject}/doses/new")
     page.select_option("#product", "uc_msc")
     page.fill("#administered_on", day15.isoformat())
     page.fill("#weight_kg", "72")
@@ -166,6 +168,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
     visitor.screenshot("05-a-7.2-cell-dose-is-refused", of="section#dose")
     visitor.visit(subject)
     assert page.locator("#timeline tr.dose.done").count() == doses_before
+    visitor.visit(f"{subject}/assessments/new")
 
     # Bilirubin 34 "mg/dL" warns; confirmed with a reason it is saved and queried.
     def fill_assessment(on: dt.date, bilirubin: str) -> None:
@@ -187,7 +190,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
         box.check()
     page.fill("#confirm_reason", "Checked with the laboratory: 34 mg/dL is right")
     _submit(visitor, "#gvhd-calculator")
-    assert page.url.endswith("#assessment"), page.url
+    assert page.url.endswith("?saved=assessment#casebook"), page.url
     with live.world.store.new_uow() as uow:
         raised = [
             q for q in uow.records.find("queries", subject_id=subject_id)
@@ -198,6 +201,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
     visitor.screenshot("07-confirmed-and-queried")
 
     # An assessment dated before randomization is refused next to its date.
+    visitor.visit(f"{subject}/assessments/new")
     fill_assessment(randomized_on - dt.timedelta(days=1), "4")
     page.select_option("select#visit", "")
     _submit(visitor, "#gvhd-calculator")
@@ -209,10 +213,12 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
     # A switch to rescue therapy and the end of study treatment cancel the rest of the plan.
     visitor.visit(subject)
     assert page.locator("#timeline tr.cancelled").count() == 0
+    visitor.visit(f"{subject}/therapies/new")
     page.select_option("#therapy_kind", "rescue")
     page.fill("#therapy_name", "ruxolitinib")
     page.fill("#started_on", day15.isoformat())
     _submit(visitor, "#therapy form")
+    visitor.visit(f"{subject}/outcomes/new")
     page.select_option("#outcome_kind", "end_of_study_treatment")
     page.fill("#occurred_on", day15.isoformat())
     _submit(visitor, "section#outcome form")
@@ -225,6 +231,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
 
     # A serious adverse event: its sponsor clock stops when the report date is entered.
     aware = live.clock.now() - dt.timedelta(hours=2)
+    visitor.visit(f"{subject}/adverse-events/new")
     page.fill("#term", "Pneumonia")
     page.select_option("#ctcae_grade", "3")
     page.fill("#onset_on", day15.isoformat())
@@ -233,6 +240,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
     page.select_option("select#outcome", "not_recovered")
     page.check('input[name="seriousness"][value="hospitalization"]')
     _submit(visitor, "#adverse-event form")
+    visitor.visit(f"{subject}/adverse-events/new")
     assert "Pneumonia" in page.locator("#adverse-events").inner_text(), page.content()
     page.click('#adverse-events a:has-text("Pneumonia")')
     page.wait_for_selector("#ae-clocks")

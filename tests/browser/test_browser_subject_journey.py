@@ -110,19 +110,21 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
     visitor.live.clock.back_to_now()  # 31 days later: the session has expired
     visitor.login(username_of(Role.SITE_COORDINATOR, SITE_A))
 
-    visitor.visit(subject)
     for offset in (0, 3):
+        visitor.visit(f"{subject}/doses/new")
         page.select_option("#product", "anti_cd25")
         page.fill("#administered_on", (day1 + dt.timedelta(days=offset)).isoformat())
         page.fill("#weight_kg", "65")
         expect(page.locator("#planned-dose")).to_have_attribute("data-value", "20", timeout=WAIT_MS)
         page.fill("#dose_value", "20")
         _submit(visitor, "#dose-form")
-        assert page.url.endswith("#dose"), page.locator("#dose").inner_text()
+        assert page.url.endswith("?saved=dose#casebook"), page.url
+        assert "Dose saved." in page.locator("#saved-notice").inner_text()
     assert page.locator('tr.dose.done.in_window[data-code="anti_cd25"]').count() == 2
     visitor.screenshot("05-doses")
 
     for offset, measurements in WEEKS:
+        visitor.visit(f"{subject}/assessments/new")
         page.fill("#assessed_on", (day1 + dt.timedelta(days=offset)).isoformat())
         for name, value in measurements.items():
             page.fill(f"#{name}", value)
@@ -133,6 +135,7 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
             expect(page.locator("#response")).to_have_text("CR", timeout=WAIT_MS)
             visitor.screenshot("06-day-28-assessment-live")
         _submit(visitor, "#gvhd-calculator")
+    visitor.visit(f"{subject}/assessments/new")
     rows = page.locator("#assessments tr")
     assert rows.count() == 5
     assert rows.nth(4).locator("td").nth(1).inner_text() == "D29 – Week 4 (day-28 response)"
@@ -140,6 +143,7 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
     assert "Course complete" in page.locator("#subject-next-step").inner_text()
     visitor.screenshot("07-four-weekly-assessments-and-response")
 
+    visitor.visit(f"{subject}/adverse-events/new")
     page.fill("#term", "Pneumonia")
     page.select_option("#ctcae_grade", "3")
     page.fill("#onset_on", (day1 + dt.timedelta(days=10)).isoformat())
@@ -148,15 +152,17 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
     page.select_option("#outcome", "recovering")
     page.check('input[name="seriousness"][value="hospitalization"]')
     _submit(visitor, "#adverse-event form")
+    visitor.visit(f"{subject}/adverse-events/new")
     events = page.locator("#adverse-events").inner_text()
     assert "SAE report to the sponsor" in events
     assert "CST (Asia/Shanghai)" in events
     visitor.screenshot("08-serious-adverse-event")
 
     visitor.login(username_of(Role.INVESTIGATOR, SITE_A))
-    visitor.visit(subject)
+    visitor.visit(f"{subject}/signatures/new")
     page.fill("#password", "Correct-Horse-42")
     _submit(visitor, "#signature form")
+    visitor.visit(f"{subject}/signatures/new")
     assert "valid" in page.locator("#signatures").inner_text()
     visitor.screenshot("09-signed")
     assert all(shot.stat().st_size > 0 for shot in visitor.taken)
