@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.calendar import Calendar, PlanState, WindowStatus
+from trialdesk.domain.calendar import PlanState, WindowStatus
 from trialdesk.domain.casebook import (
     LEGEND,
     CasebookColumn,
@@ -30,17 +30,16 @@ from trialdesk.domain.casebook import (
     is_applicable,
 )
 from trialdesk.domain.decisions import ProtocolDecision
+from trialdesk.domain.display import time_zone
 from trialdesk.domain.forms.spec import FormField
 from trialdesk.domain.labels import label
 from trialdesk.domain.lifecycle import may_be_randomized, may_receive_study_treatment
-from trialdesk.domain.plan_status import pair_doses
-from trialdesk.domain.protocol import Protocol, VisitPhase
+from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import load_actor, require_subject
 from trialdesk.services.casebook_cells import ReviewFacts, load_review_facts
+from trialdesk.services.casebook_placing import place_plan, place_records, row_code
 from trialdesk.services.corrections import COLLECTIONS
-from trialdesk.services.course_progress import CourseProgress
 from trialdesk.services.ports import Record, UnitOfWork
-from trialdesk.services.site_zones import zone_of_subject
 from trialdesk.services.subject_plan import SubjectRecords, TimelineItem, subject_timeline
 from trialdesk.services.subject_view import AllocationView
 from trialdesk.services.subjects import SubjectRead, read_subject_row
@@ -157,79 +156,6 @@ def _layout(protocol: Protocol, courses: int) -> CasebookLayout:
         cached = (protocol, casebook_layout(protocol, courses))
         _LAYOUTS[key] = cached
     return cached[1]
-
-
-def _key(visit: str, course: int | None) -> str:
-    return visit if course in (None, 1) else f"{visit}.{course}"
-
-
-_Slot = tuple[str, str]  # (row code, column key); row code = form code or row kind
-
-
-def _row_code(row: CasebookRow) -> str:
-    return row.form_code or row.kind.value
-
-
-def _dose_columns(calendar: Calendar | None) -> dict[tuple[int, int], str]:
-    """(course, study day) of each planned course visit → its column key."""
-    if calendar is None:
-        return {}
-    return {(v.course, v.day): _key(v.visit, v.course) for v in calendar.visits if v.course}
-
-
-def _place_records(
-    protocol: Protocol, tables: Mapping[str, Sequence[Record]], progress: CourseProgress,
-    calendar: Calendar | None,
-) -> dict[_Slot, list[Record]]:  # fmt: skip
-    """Each grid record in its cell: by visit code, matched visit or paired planned dose."""
-    placed: dict[_Slot, list[Record]] = {}
-    first = protocol.visits[0].code if protocol.visits else ""
-    course_visits = {v.code for v in protocol.visits_in(VisitPhase.COURSE)}
-    for kind, table in ((RowKind.SCREENING, "screening_records"), (RowKind.CONSENT, "consents"),
-                        (RowKind.RANDOMIZATION, "allocations")):  # fmt: skip
-        placed[(kind.value, first)] = list(tables[table])
-    seen: dict[str, int] = {}
-    for row in tables["visits"]:
-        code = row["visit_code"]
-        seen[code] = seen.get(code, 0) + 1
-        course = seen[code] if code in course_visits else None
-        placed.setdefault((RowKind.VISIT.value, _key(code, course)), []).append(row)
-    matched = progress.matched
-    for row in tables["gvhd_assessments"]:
-        visit = matched.get(row["id"])
-        key = _key(visit.visit, visit.course) if visit is not None else row["visit_code"]
-        if key:
-            placed.setdefault((RowKind.ASSESSMENT.value, key), []).append(row)
-    doses = tables["dose_administrations"]
-    columns = _dose_columns(calendar)
-    paired = pair_doses(
-        calendar.administrations if calendar else (),
-        [(d["product"], d["administered_on"]) for d in doses],
-    )
-    for dose, planned in zip(doses, paired, strict=True):
-        key = columns.get((planned.course, planned.day), first) if planned else first
-        placed.setdefault((RowKind.DOSE.value, key), []).append(dose)
-    for row in tables["form_records"]:
-        placed.setdefault((row["form"], row["visit_code"] or first), []).append(row)
-    return placed
-
-
-def _place_plan(
-    items: Sequence[TimelineItem], calendar: Calendar | None
-) -> dict[_Slot, list[TimelineItem]]:
-    """The planned doses and visits of each cell (cancelled or not)."""
-    columns = _dose_columns(calendar)
-    placed: dict[_Slot, list[TimelineItem]] = {}
-    for item in items:
-        if item.kind == "visit":
-            slots = [(RowKind.VISIT.value, _key(item.code, item.course))]
-            if "gvhd_staging" in item.detail.replace(" ", "_"):
-                slots.append((RowKind.ASSESSMENT.value, _key(item.code, item.course)))
-        else:
-            slots = [(RowKind.DOSE.value, columns.get((item.course or 1, item.day), ""))]
-        for slot in slots:
-            placed.setdefault(slot, []).append(item)
-    return placed
 
 
 def _missing_required(fields: Sequence[FormField], values: Mapping[str, object]) -> bool:
@@ -387,12 +313,12 @@ def build_casebook(
         permissions[1] and allocation is None and may_be_randomized(subject_row["state"]),
     )  # fmt: skip
     layout = _layout(protocol, plan.progress.courses)
-    records = _place_records(protocol, rows, plan.progress, calendar)
-    planned = _place_plan(plan.items, calendar)
+    records = place_records(protocol, rows, plan.progress, calendar)
+    planned = place_plan(plan.items, calendar)
     grid = tuple(
         GridRow(row, tuple(
-            _cell(ctx, row, c, records.get((_row_code(row), c.key), ()),
-                  planned.get((_row_code(row), c.key), ()))
+            _cell(ctx, row, c, records.get((row_code(row), c.key), ()),
+                  planned.get((row_code(row), c.key), ()))
             for c in layout.columns
         ))
         for row in layout.rows
@@ -444,12 +370,16 @@ def load_casebook(
         row = require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT)
         tables = {t: uow.records.find(t, subject_id=subject_id) for t in SUBJECT_TABLES}
         site, now = row["site_id"], uow.clock.now()
+        # One read of the site: its code for the header, its zone for "today".
+        site_row = uow.records.get("sites", site)
+        assert site_row is not None
         permissions = (
             actor.may(Action.ENTER_DATA, site), actor.may(Action.RANDOMIZE, site),
             actor.may(Action.SIGN, site),
         )  # fmt: skip
         return build_casebook(
-            protocol, read_subject_row(uow, row), row, tables, load_review_facts(uow, row),
-            today=now.astimezone(zone_of_subject(uow, subject_id, protocol.time_zone)).date(),
+            protocol, read_subject_row(uow, row, {site: site_row["code"]}), row, tables,
+            load_review_facts(uow, row),
+            today=now.astimezone(time_zone(site_row["time_zone"] or protocol.time_zone)).date(),
             now=now, permissions=permissions,
         )  # fmt: skip
