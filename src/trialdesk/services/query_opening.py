@@ -142,6 +142,8 @@ def _shown(value: Any) -> str:
         return "(empty)"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 10.0 as typed: 10
     return str(value)
 
 
