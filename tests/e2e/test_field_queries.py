@@ -177,7 +177,7 @@ def test_the_list_filters_and_pages(records: Records) -> None:
     first = _raise(records, message="one")["id"]
     _raise(records, field=None, message="two")
     _raise(records, field="measurements.bilirubin", message="three")
-    monitor, headers = _client(records, "monitor.bj")
+    monitor, _ = _client(records, "monitor.bj")
     coordinator, c_headers = _client(records, "coord.bj")
     coordinator.post(f"/api/v1/queries/{first}/replies", headers=c_headers, json={"message": "a"})
     reader = [monitor]
@@ -293,7 +293,8 @@ def test_the_query_list_page_shows_labels_never_table_names(records: Records) ->
     table = page.split('id="query-list"', 1)[1].split("</table>", 1)[0]
     assert SKIN_LABEL in table
     assert "GVHD assessment" in table
-    assert "Open" in table and "Site" in table
+    assert "Open" in table
+    assert "Site" in table
     assert f"{_record_url(records)}#field-{SKIN}" in table
     for raw in ("gvhd_assessments", SKIN, "skin_bsa_pct", f">{query_id}<"):
         assert raw not in table.replace(f"#field-{SKIN}", ""), raw
