@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from correction_world import Records
+from journey_world import DAY1
 from web_world import login
 
 SKIN = "measurements.skin_bsa_pct"
@@ -300,3 +301,46 @@ def test_the_query_list_page_shows_labels_never_table_names(records: Records) ->
         assert raw not in table.replace(f"#field-{SKIN}", ""), raw
     paged = monitor.get("/queries?page_size=1").text
     assert 'id="query-pages"' not in paged  # one query, one page
+
+
+def test_a_protocol_form_record_has_bubbles_and_its_correction_answers_the_query(
+    records: Records,
+) -> None:
+    coordinator = records.world.new_client()
+    c_token = login(coordinator, "coord.bj")
+    steroid = {"drug": "methylprednisolone", "dose_mg_per_day": "50", "route": "iv",
+               "started_on": DAY1.isoformat()}  # fmt: skip
+    coordinator.post(
+        f"/subjects/{records.subject_id}/forms/corticosteroids",
+        data={"csrf_token": c_token, **steroid}, follow_redirects=False,
+    )  # fmt: skip
+    with records.world.store.new_uow() as uow:
+        record_id = uow.records.find("form_records", subject_id=records.subject_id)[0]["id"]
+    url = f"/subjects/{records.subject_id}/forms/{record_id}"
+    monitor = records.world.new_client()
+    m_token = login(monitor, "monitor.bj")
+    raised = monitor.post(
+        url + "/queries", follow_redirects=False,
+        data={"csrf_token": m_token, "field": "values.dose_mg_per_day", "message": "40 in chart?"},
+    )  # fmt: skip
+    assert raised.status_code == 303, raised.text
+    assert raised.headers["location"] == f"{url}#field-values.dose_mg_per_day"
+    page = coordinator.get(url).text
+    bubble = page.split('id="field-values.dose_mg_per_day"', 1)[1].split("</details>", 1)[0]
+    assert "40 in chart?" in bubble
+    query_id = int(re.search(r'action="/queries/(\d+)/reply"', bubble).group(1))  # type: ignore[union-attr]
+    listed = monitor.get("/api/v1/queries?form=corticosteroids").json()
+    assert [q["id"] for q in listed["items"]] == [query_id]
+    assert listed["items"][0]["form_label"] != "Protocol form"  # the protocol's own label
+    assert (
+        f'<option value="{query_id}" selected>' in coordinator.get(f"{url}?query={query_id}").text
+    )
+    corrected = coordinator.post(
+        url, follow_redirects=False,
+        data={"csrf_token": c_token, **steroid, "dose_mg_per_day": "40",
+              "reason": "chart re-checked", "query_id": str(query_id)},
+    )  # fmt: skip
+    assert corrected.status_code == 303, corrected.text
+    query = _query(records, query_id)
+    assert query["status"] == "answered"
+    assert "50 → 40" in query["messages"][-1]["body"]

@@ -261,6 +261,8 @@ def raise_query_on_record(
             protocol=context.protocol,
         )  # fmt: skip
     except InputError as error:
+        if table not in _TITLES:  # a protocol form's record: its page shows the refusal alone
+            raise
         return _record_page(
             request, context, principal, subject_id, collection, record_id, status_code=422,
             # A path the record does not hold has no bubble: its refusal shows at the record's.
