@@ -305,6 +305,11 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
         OnSubject((A.CLOSE_QUERY,)),
         {"message": "Resolved"},
     ),
+    # Only an answered query re-opens: a permitted caller may meet a 409, never a refusal.
+    ("POST", "/api/v1/queries/{query_id}/reopen"): (
+        OnSubject((A.CLOSE_QUERY,)),
+        {"message": "Still differs from the source"},
+    ),
     ("GET", "/api/v1/reports/{kind}"): (Anywhere((A.VIEW_AGGREGATES,)), None),
 }
 

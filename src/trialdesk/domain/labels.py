@@ -131,7 +131,13 @@ _TABLES: dict[str, dict[str, str]] = {
         "regulator_follow_up": "regulatory authority (follow-up report)",
         "ethics_committee": "ethics committee",
     },
-    "query_status": {"open": "Open", "answered": "Answered", "closed": "Closed"},
+    "query_status": {
+        "open": "Open",
+        "answered": "Answered",
+        "reopened": "Re-opened",
+        "closed": "Closed",
+    },
+    "query_assignee": {"site": "Site", "monitor": "Monitor", "data_manager": "Data manager"},
     "criterion_status": {
         "met": "Met",
         "not_met": "Not met",

@@ -29,6 +29,7 @@ from trialdesk.services.edit_checks import check_correction
 from trialdesk.services.gvhd_baseline import derive_against_baseline, rederive_assessments
 from trialdesk.services.investigator_criteria import check_answer_rights
 from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.query_opening import answer_by_correction, query_to_answer
 from trialdesk.services.recording import delete_audited, is_locked, require_reason, update_audited
 from trialdesk.services.subjects import screening_values
 
@@ -147,12 +148,15 @@ def correct_record(
     reason: str | None,
     protocol: Protocol,
     subject_id: int | None = None,
+    query_id: int | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Correct fields of a saved record; returns each changed field's (old, new) value.
 
     With ``subject_id`` the record must belong to that subject. Everything derived from the
     record (its own derived values, the responses of the subject's assessments, the subject's
-    state) is re-derived in the same transaction.
+    state) is re-derived in the same transaction. With ``query_id`` the correction answers that
+    query (open or re-opened, on this record) in the same transaction too: both are saved, or
+    neither.
     """
     why = require_reason(reason)
     if entity not in EDITABLE_FIELDS:
@@ -160,6 +164,7 @@ def correct_record(
     with uow:
         actor = load_actor(uow, as_user)
         record = _record_to_change(uow, actor, entity, record_id, subject_id)
+        query = None if query_id is None else query_to_answer(uow, query_id, entity, record_id)
         corrected = corrected_record(uow, entity, record, changes, protocol)
         if entity == "gvhd_assessments":
             corrected.update(derive_against_baseline(uow, corrected, protocol))
@@ -179,6 +184,11 @@ def correct_record(
             if entity in {"gvhd_assessments", "dose_administrations"}:
                 rederive_assessments(uow, actor, owner, why, protocol)
             settle_state(uow, actor, entity, owner, facts, why)
+        if query is not None:
+            answer_by_correction(
+                uow, actor, query, table=entity, before=record, after=corrected, reason=why,
+                protocol=protocol,
+            )  # fmt: skip
         uow.commit()
     return diff
 
@@ -192,8 +202,11 @@ def delete_record(
     reason: str | None,
     protocol: Protocol | None = None,
     subject_id: int | None = None,
+    query_id: int | None = None,
 ) -> None:
     """Delete a record entered in error (logically); the audit trail keeps its full content.
+
+    With ``query_id`` the deletion answers that query in its transaction, like a correction.
 
     Deleting a GVHD assessment needs the protocol: the subject's remaining assessments are
     re-derived, since the deleted one may have been the baseline. Deleting a screening, consent
@@ -207,6 +220,7 @@ def delete_record(
     with uow:
         actor = load_actor(uow, as_user)
         record = _record_to_change(uow, actor, entity, record_id, subject_id)
+        query = None if query_id is None else query_to_answer(uow, query_id, entity, record_id)
         owner = int(record["subject_id"])
         subject = uow.records.get("subjects", owner)
         assert subject is not None
@@ -215,4 +229,9 @@ def delete_record(
         if protocol is not None and entity in {"gvhd_assessments", "dose_administrations"}:
             rederive_assessments(uow, actor, owner, why, protocol)
         settle_state(uow, actor, entity, owner, facts, why)
+        if query is not None:
+            answer_by_correction(
+                uow, actor, query, table=entity, before=record, after=None, reason=why,
+                protocol=protocol,
+            )  # fmt: skip
         uow.commit()

@@ -53,7 +53,7 @@ def _under_changes() -> Iterator[None]:
     except InputError as error:
         raise InputError(
             FieldError(
-                e.field if e.field == "reason" or e.field.startswith("changes") else
+                e.field if e.field in ("reason", "query_id") or e.field.startswith("changes") else
                 f"changes.{e.field}",
                 e.message,
             )
@@ -128,6 +128,7 @@ def correct_record(
             context.store.new_uow(), as_user=principal.user_id, entity=table,
             record_id=record_id, changes=typed_changes(collection, body.changes),
             reason=body.reason, protocol=context.protocol, subject_id=subject_id,
+            query_id=body.query_id,
         )  # fmt: skip
     saved = read_subject_record(
         context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
@@ -161,6 +162,7 @@ def delete_record(
         context.store.new_uow(), as_user=principal.user_id,
         entity=corrections.COLLECTIONS[collection.value], record_id=record_id,
         reason=body.reason, protocol=context.protocol, subject_id=subject_id,
+        query_id=body.query_id,
     )  # fmt: skip
     return DeletionRead(
         collection=collection, id=record_id, deleted_reason=body.reason.strip(),

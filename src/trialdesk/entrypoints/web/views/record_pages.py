@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
+from trialdesk.domain.record_fields import field_paths
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues
@@ -26,7 +27,7 @@ from trialdesk.entrypoints.web.views.record_forms import (
     typed_values,
 )
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import corrections, site_zones, subject_view
+from trialdesk.services import corrections, query_list, query_workflow, site_zones, subject_view
 from trialdesk.services.record_reads import read_subject_record
 
 __all__ = ["router"]
@@ -101,6 +102,11 @@ def _record_page(
     )  # fmt: skip
     fields = form_fields(context.protocol, table)
     recorded = shown_values(fields, found.record, _zone(context, subject_id))
+    queries = query_list.queries_on_record(
+        context.store.new_read_uow(), as_user=principal.user_id, table=table,
+        record_id=record_id, protocol=context.protocol,
+    )  # fmt: skip
+    asked = request.query_params.get("query", "")
     return render(
         request, "subjects/record.html",
         {"page": page, "found": found, "record": found.record, "table": table,
@@ -109,7 +115,11 @@ def _record_page(
          "values": extra.pop("values", None) or recorded, "errors": {}, "form": "",
          "action": f"/subjects/{subject_id}/{collection}/{record_id}",
          "today": site_today(context, subject_id, page.now),
-         "back": _back(subject_id, table), **_derived(page, table, record_id), **extra},
+         "back": _back(subject_id, table), **_derived(page, table, record_id),
+         "queries": queries, "queryable": set(field_paths(table, found.record)),
+         "query_paths": {f.name: f"{f.within}.{f.name}" if f.within else f.name for f in fields},
+         "answering": int(asked) if asked.isdigit() else extra.pop("answering", None),
+         "raise_errors": extra.pop("raise_errors", {}), **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
 
@@ -164,6 +174,10 @@ def correct_record(
     reason = values.text("reason")
     if not reason:
         values.problems.append(FieldError("reason", "a reason for change is required"))
+    answering = values.text("query_id")
+    if answering and not answering.isdigit():
+        values.problems.append(FieldError("query_id", "choose a query from the list"))
+    query_id = int(answering) if answering.isdigit() else None
     try:
         values.check()
         current = read_subject_record(
@@ -173,12 +187,12 @@ def correct_record(
         corrections.correct_record(
             context.store.new_uow(), as_user=principal.user_id, entity=table,
             record_id=record_id, changes=changed_values(fields, current, typed), reason=reason,
-            protocol=context.protocol, subject_id=subject_id,
+            protocol=context.protocol, subject_id=subject_id, query_id=query_id,
         )  # fmt: skip
     except InputError as error:
         return _record_page(
             request, context, principal, subject_id, collection, record_id, status_code=422,
-            form="correct", errors=_errors(error), values=_typed_form(form),
+            form="correct", errors=_errors(error), values=_typed_form(form), answering=query_id,
         )  # fmt: skip
     except StateError as error:  # locked meanwhile, or an outcome's move cannot be undone
         return _record_page(
@@ -220,3 +234,45 @@ def delete_record(
             errors=problems, deletion=typed,
         )  # fmt: skip
     return RedirectResponse(_back(subject_id, table), status_code=303)
+
+
+@router.post("/{subject_id}/{collection}/{record_id}/queries")
+def raise_query_on_record(
+    request: Request,
+    context: ContextDep,
+    principal: WebUser,
+    form: CheckedForm,
+    subject_id: int,
+    collection: str,
+    record_id: int,
+) -> Response:
+    """A reviewer raises a query from a field's bubble (an empty field: the whole record)."""
+    table = _table(collection)
+    values = FormValues(form)
+    path = values.text("field") or None
+    read_subject_record(  # another subject's record, or one out of reach, is "not found"
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
+        entity=table, record_id=record_id,
+    )  # fmt: skip
+    try:
+        query_workflow.raise_query(
+            context.store.new_uow(), as_user=principal.user_id, entity=table,
+            record_id=record_id, field=path, message=values.text("message"),
+            protocol=context.protocol,
+        )  # fmt: skip
+    except InputError as error:
+        if table not in _TITLES:  # a protocol form's record: its page shows the refusal alone
+            raise
+        return _record_page(
+            request, context, principal, subject_id, collection, record_id, status_code=422,
+            # A path the record does not hold has no bubble: its refusal shows at the record's.
+            raise_errors={
+                "" if any(e.field == "field" for e in error.errors) else path or "": "; ".join(
+                    e.message for e in error.errors
+                )
+            },
+        )  # fmt: skip
+    anchor = f"field-{path}" if path else "field-form"
+    return RedirectResponse(
+        f"/subjects/{subject_id}/{collection}/{record_id}#{anchor}", status_code=303
+    )
