@@ -141,8 +141,8 @@ def audit_file_response(
 @router.get("/{subject_id}/audit/export", response_class=Response, responses=_FILE_CONTENT)
 async def export_readable_audit(
     request: Request, context: ContextDep, principal: ApiUser, filters: AuditFiltersDep,
-    file_format: Annotated[AuditFileFormat, Query(alias="format")],
     subject_id: int = _SubjectId,
+    file_format: Annotated[AuditFileFormat, Query(alias="format")] = AuditFileFormat.CSV,
 ) -> Response:  # fmt: skip
     """The filtered trail as CSV (readable columns plus the stored JSON) or PDF (audited)."""
     return await run_slow(

@@ -68,8 +68,8 @@ def audit_page(
 @router.get("/{subject_id}/audit/export")
 async def audit_export(
     request: Request, context: ContextDep, principal: WebUser,
-    file_format: Annotated[AuditFileFormat, Query(alias="format")],
     subject_id: int,
+    file_format: Annotated[AuditFileFormat, Query(alias="format")] = AuditFileFormat.CSV,
 ) -> Response:  # fmt: skip
     """The filtered trail as a CSV or PDF download (an audited export)."""
     filters = parse_filters(**_raw_filters(request))
