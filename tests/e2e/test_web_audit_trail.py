@@ -161,3 +161,23 @@ def test_another_site_gets_not_found_and_a_coordinator_may_not_export(records: R
     )
     assert refused.status_code == 403
     assert _export_events(records) == []
+
+
+def test_a_record_page_shows_its_history_with_a_link_to_the_filtered_trail(
+    records: Records,
+) -> None:
+    _correct_skin(records)
+    client = _browser(records, "monitor.bj")
+    record_id = records.ids["assessments"]
+    page = client.get(f"/subjects/{records.subject_id}/assessments/{record_id}").text
+    history = page[page.index('<section id="history">') :]
+    history = history[: history.index("</section>")]
+    first_row = history.split("<tbody>")[1].split("</tr>")[0]  # newest first
+    assert "Skin rash (% body surface area)" in first_row
+    assert "transcription error" in first_row
+    link = f"/subjects/{records.subject_id}/audit?table=gvhd_assessments&amp;record_id={record_id}"
+    assert link in history
+    assert history.count("<tr>") <= 21  # header and at most 20 rows
+    filtered = client.get(link.replace("&amp;", "&")).text
+    assert "Stool volume (mL/day)" in filtered
+    assert "Date of consent" not in filtered.split("<tbody>")[1]

@@ -21,6 +21,7 @@ from trialdesk.domain.forms.summary import derived_lines, field_text
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field, kept_values
+from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import corrections, forms, subject_view
 from trialdesk.services.record_reads import read_subject_record
@@ -109,6 +110,7 @@ def _form_page(
             "derived": derived_lines(spec.derive, record["derived"]),
             "values": _text_values(spec, record["values"]),
             "visit_code": record["visit_code"] or "",
+            **record_history(context, principal, subject_id, forms.TABLE, record_id),
         }  # fmt: skip
     context_values = {
         "page": page, "spec": spec, "protocol": context.protocol, "values": {}, "errors": {},

@@ -25,6 +25,7 @@ from trialdesk.entrypoints.web.views.record_forms import (
     shown_values,
     typed_values,
 )
+from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import corrections, site_zones, subject_view
 from trialdesk.services.record_reads import read_subject_record
@@ -109,7 +110,8 @@ def _record_page(
          "values": extra.pop("values", None) or recorded, "errors": {}, "form": "",
          "action": f"/subjects/{subject_id}/{collection}/{record_id}",
          "today": site_today(context, subject_id, page.now),
-         "back": _back(subject_id, table), **_derived(page, table, record_id), **extra},
+         "back": _back(subject_id, table), **_derived(page, table, record_id),
+         **record_history(context, principal, subject_id, table, record_id), **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
 
