@@ -82,10 +82,12 @@ def _check_paging(page: int, page_size: int | None) -> None:
         raise InputError.single("page_size", f"rows per page: from 1 to {MAX_PAGE_SIZE}")
 
 
-def _check_filters(filters: AuditFilters, rows: Sequence[ChangeRow], usernames: set[str]) -> None:
+def _check_filters(
+    filters: AuditFilters, rows: Sequence[ChangeRow], usernames: set[str], tables: set[str]
+) -> None:
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise InputError.single("date_to", "the end date is before the start date")
-    if filters.table is not None and filters.table not in LABELS["entity"]:
+    if filters.table is not None and filters.table not in {*LABELS["entity"], *tables}:
         raise InputError.single("table", f"no form {filters.table!r} in the audit trail")
     if filters.field is not None and not any(r.field == filters.field for r in rows):
         raise InputError.single("field", f"no changes of the field {filters.field!r}")
@@ -136,7 +138,7 @@ def readable_audit(
     changes = read_trail(entries, protocol=protocol)
     usernames = {c.entry.username for c in changes}
     tables = {c.table for c in changes}
-    _check_filters(wanted, changes, usernames)
+    _check_filters(wanted, changes, usernames, tables)
     kept: list[ReadableRow] = []
     for change in reversed(changes):
         moment = dt.datetime.fromisoformat(change.entry.occurred_at)
@@ -156,7 +158,8 @@ def readable_audit(
         rows=tuple(kept[start : start + size]), total=len(kept), page=page, page_size=size,
         fields=tuple(fields),
         users=tuple(sorted((u, names.get(u, u)) for u in usernames)),
-        forms=tuple(sorted((t, LABELS["entity"].get(t, t)) for t in tables)),
+        # Only the forms people enter; events (queries, verification) are found by their field.
+        forms=tuple(sorted((t, LABELS["entity"][t]) for t in tables if t in LABELS["entity"])),
         filters=wanted,
     )  # fmt: skip
 
