@@ -47,7 +47,7 @@ def test_the_page_shows_one_labelled_row_per_change_in_site_time(records: Record
     assert row is not None
     text = row.group(0)
     assert "Skin rash (% body surface area)" in text
-    assert "<td>30</td><td>45</td>" in text
+    assert '<td class="value">30</td><td class="value">45</td>' in text
     assert "GVHD assessment" in text
     assert "(Asia/Shanghai)</time>" in text  # the site's zone, named
     assert re.search(r'<time datetime="[^"]+\+00:00">', text)  # UTC kept in the markup
