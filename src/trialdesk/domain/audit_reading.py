@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from trialdesk.domain.audit import AuditAction, AuditEntry
+from trialdesk.domain.display import local_moment
 from trialdesk.domain.labels import LABELS, label, protocol_label
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.record_fields import STRUCTURED_COLUMNS, field_label, field_paths
@@ -104,14 +106,17 @@ def action_label(action: AuditAction) -> str:
     return _ACTION_LABELS[action]
 
 
-def _format_text(text: str) -> str:
-    # ISO date-times (aware-at, signed-at) read as "2026-01-05 14:03 UTC"; dates stay ISO,
-    # which is unambiguous across sites.
+def _format_text(text: str, zone: zoneinfo.ZoneInfo | None) -> str:
+    # ISO date-times (aware-at, signed-at) read in the site's zone, named ("2026-01-05 22:03 CST
+    # (Asia/Shanghai)"), or as "2026-01-05 14:03 UTC" without one; dates stay ISO, which is
+    # unambiguous across sites.
     if len(text) > 10 and text[4:5] == "-" and text[10:11] == "T":
         try:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
             return text
+        if moment.tzinfo is not None and zone is not None:
+            return local_moment(moment, zone)
         if moment.tzinfo is not None:
             return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         return moment.strftime("%Y-%m-%d %H:%M")
@@ -124,6 +129,7 @@ def format_value(
     table: str = "",
     column: str = "",
     protocol: Protocol | None = None,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> str:
     """``value`` as a person reads it: yes/no, "–" for nothing, codes by their label."""
     if value is None or value == "" or value == [] or value == {}:
@@ -132,11 +138,12 @@ def format_value(
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(
-            format_value(v, table=table, column=column, protocol=protocol) for v in value
+            format_value(v, table=table, column=column, protocol=protocol, zone=zone) for v in value
         )
     if isinstance(value, Mapping):
         return "; ".join(
-            f"{key}: {format_value(v, protocol=protocol)}" for key, v in sorted(value.items())
+            f"{key}: {format_value(v, protocol=protocol, zone=zone)}"
+            for key, v in sorted(value.items())
         )
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -148,7 +155,7 @@ def format_value(
     protocol_kind = _PROTOCOL_KINDS.get(column)
     if protocol_kind is not None and protocol is not None:
         return protocol_label(protocol, protocol_kind, value)
-    return _format_text(value)
+    return _format_text(value, zone)
 
 
 def _parse(text: str | None) -> Any:
@@ -171,6 +178,7 @@ class _RecordContext:
 @dataclass(slots=True)
 class _Reader:
     protocol: Protocol | None
+    zone: zoneinfo.ZoneInfo | None = None
     records: dict[tuple[str, str | None], _RecordContext] = field(default_factory=dict)
 
     def context(self, entry: AuditEntry) -> _RecordContext:
@@ -193,7 +201,11 @@ class _Reader:
 
     def value(self, table: str, path: str, value: Any) -> str:
         return format_value(
-            value, table=table, column=path.rpartition(".")[2], protocol=self.protocol
+            value,
+            table=table,
+            column=path.rpartition(".")[2],
+            protocol=self.protocol,
+            zone=self.zone,
         )
 
     def label(self, table: str, path: str, context: _RecordContext) -> str:
@@ -301,14 +313,17 @@ class _Reader:
 
 
 def read_trail(
-    entries: Iterable[AuditEntry], *, protocol: Protocol | None = None
+    entries: Iterable[AuditEntry],
+    *,
+    protocol: Protocol | None = None,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> list[ChangeRow]:
     """The readable rows of ``entries`` (given in sequence order), oldest first.
 
     Entries are read in order because an update names only its column: the record's form and
     visit come from its earlier insert (and later visit changes).
     """
-    reader = _Reader(protocol)
+    reader = _Reader(protocol, zone)
     rows: list[ChangeRow] = []
     for entry in entries:
         rows.extend(reader.read(entry))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.audit import AuditAction
@@ -52,6 +53,13 @@ class AuditFilters:
     user: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """The filters as keyword arguments of :func:`readable_audit`."""
+        return {
+            "table": self.table, "record_id": self.record_id, "field": self.field,
+            "user": self.user, "date_from": self.date_from, "date_to": self.date_to,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +121,12 @@ def readable_audit(
     subject_id: int,
     protocol: Protocol,
     *,
-    filters: AuditFilters | None = None,
+    table: str | None = None,
+    record_id: int | None = None,
+    field: str | None = None,
+    user: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
     page: int = 1,
     page_size: int | None = 50,
 ) -> ReadableAudit:
@@ -122,7 +135,7 @@ def readable_audit(
     Exports are no more than what the page shows: the subject's data changes and events. Who
     may view the subject may read it here; another site's subject is "not found".
     """
-    wanted = filters or AuditFilters()
+    wanted = AuditFilters(table, record_id, field, user, date_from, date_to)
     _check_paging(page, page_size)
     with uow:
         actor = load_actor(uow, as_user)
@@ -135,7 +148,7 @@ def readable_audit(
             if e.action is not AuditAction.EXPORT
         ]
         names = {u["username"]: u["full_name"] for u in uow.records.find("users")}
-    changes = read_trail(entries, protocol=protocol)
+    changes = read_trail(entries, protocol=protocol, zone=zone)
     usernames = {c.entry.username for c in changes}
     tables = {c.table for c in changes}
     _check_filters(wanted, changes, usernames, tables)
@@ -176,13 +189,6 @@ def record_audit_export(
         audit_event(
             uow, actor, AuditAction.EXPORT, "audit_trail", subject_id=subject_id,
             new={"format": file_format, "rows": rows, "readable": True,
-                 "filters": {k: v for k, v in _filter_items(filters) if v is not None}},
+                 "filters": {k: v for k, v in filters.as_kwargs().items() if v is not None}},
         )  # fmt: skip
         uow.commit()
-
-
-def _filter_items(filters: AuditFilters) -> list[tuple[str, object]]:
-    return [
-        ("table", filters.table), ("record_id", filters.record_id), ("field", filters.field),
-        ("user", filters.user), ("date_from", filters.date_from), ("date_to", filters.date_to),
-    ]  # fmt: skip

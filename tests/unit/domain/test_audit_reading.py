@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -232,3 +233,12 @@ def test_format_value_labels_codes_from_tables_and_protocol() -> None:
     assert format_value("uc_msc", column="product", protocol=PROTOCOL) != "uc_msc"
     assert format_value("uc_msc", column="product") == "uc_msc"
     assert dt.date(2026, 3, 1).isoformat() == format_value("2026-03-01", column="visit_date")
+
+
+def test_moments_read_in_the_sites_zone_when_given() -> None:
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    text = format_value("2026-03-01T08:00:00+00:00", zone=shanghai)
+    assert text == "2026-03-01 16:00 CST (Asia/Shanghai)"
+    entry = _entry(1, AuditAction.UPDATE, "adverse_events", field="aware_at",
+                   old=None, new="2026-03-01T08:00:00+00:00")  # fmt: skip
+    assert read_trail([entry], zone=shanghai)[0].new == text

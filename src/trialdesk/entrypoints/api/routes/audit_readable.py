@@ -104,7 +104,7 @@ def read_readable_audit(
     """The subject's audit trail, one row per field change, newest first (filterable)."""
     audit = readable_audit(
         context.store.new_read_uow(), principal.user_id, subject_id, context.protocol,
-        filters=filters, page=page, page_size=page_size,
+        **filters.as_kwargs(), page=page, page_size=page_size,
     )  # fmt: skip
     return ReadableAuditRead(
         items=_rows(audit), total=audit.total, page=audit.page, page_size=audit.page_size
@@ -117,7 +117,7 @@ def audit_file_response(
 ) -> Response:  # fmt: skip
     """Every filtered row as a file; the export is on the trail before the file is sent."""
     audit = readable_audit(
-        context.store.new_read_uow(), user_id, subject_id, context.protocol, filters=filters,
+        context.store.new_read_uow(), user_id, subject_id, context.protocol, **filters.as_kwargs(),
         page_size=None,
     )  # fmt: skip
     record_audit_export(

@@ -45,7 +45,7 @@ def audit_page(
         filters = parse_filters(**raw)
         audit = readable_audit(
             context.store.new_read_uow(), principal.user_id, subject_id, context.protocol,
-            filters=filters, page=page,
+            **filters.as_kwargs(), page=page,
         )  # fmt: skip
     except InputError as error:
         errors = {problem.field: problem.message for problem in error.errors}

@@ -10,7 +10,7 @@ import urllib.parse
 from typing import Any
 
 from trialdesk.entrypoints.api.deps import ContextDep, Principal
-from trialdesk.services.audit_readable import AuditFilters, readable_audit
+from trialdesk.services.audit_readable import readable_audit
 
 __all__ = ["HISTORY_ROWS", "record_history"]
 
@@ -24,7 +24,7 @@ def record_history(
     """Template values for ``subjects/_record_history.html``."""
     history = readable_audit(
         context.store.new_read_uow(), principal.user_id, subject_id, context.protocol,
-        filters=AuditFilters(table=table, record_id=record_id), page_size=HISTORY_ROWS,
+        table=table, record_id=record_id, page_size=HISTORY_ROWS,
     )  # fmt: skip
     query = urllib.parse.urlencode({"table": table, "record_id": record_id})
     return {
