@@ -184,6 +184,8 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
     ("GET", "/api/v1/subjects/{subject_id}"): (OnSubject((A.VIEW_SUBJECT,)), None),
     ("GET", "/api/v1/subjects/{subject_id}/detail"): (OnSubject((A.VIEW_SUBJECT,)), None),
     ("GET", "/api/v1/subjects/{subject_id}/audit"): (OnSubject((A.VIEW_SUBJECT,)), None),
+    ("GET", "/api/v1/subjects/{subject_id}/audit/readable"): (OnSubject((A.VIEW_SUBJECT,)), None),
+    ("GET", "/api/v1/subjects/{subject_id}/audit/export"): (OnSubject((A.EXPORT_AUDIT,)), None),
     ("POST", "/api/v1/subjects/{subject_id}/screenings"): (
         OnSubject((A.ENTER_DATA,)),
         {"screened_on": DAY1.isoformat(), "answers": OBJECTIVE},

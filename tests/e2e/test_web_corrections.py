@@ -161,7 +161,8 @@ def test_deleting_a_therapy_needs_a_reason_and_a_confirmation(records: Records) 
     subject = client.get(f"/subjects/{records.subject_id}").text
     therapy_list = subject[subject.index('id="therapy"') :]
     assert "Ruxolitinib" not in therapy_list[: therapy_list.index("</ul>")]
-    assert "entered for the wrong patient" in subject  # the audit trail shows the reason
+    trail = client.get(f"/subjects/{records.subject_id}/audit").text
+    assert "entered for the wrong patient" in trail  # the audit trail shows the reason
     assert client.get(href).status_code == 404
 
 

@@ -300,7 +300,7 @@ def test_the_investigator_signs_with_password_re_entry_and_sees_the_manifest(
 
 def test_the_audit_trail_shows_site_times_and_keeps_utc_in_the_markup(journey: WebWorld) -> None:
     client, _ = _browser(journey, "coord.bj")
-    page = client.get(f"/subjects/{journey.subject_id}")
+    page = client.get(f"/subjects/{journey.subject_id}/audit")
     assert re.search(
         r'<time datetime="2026-03-02T09:00:00(\.\d+)?\+00:00">2026-03-02 17:00:00 CST '
         r"\(Asia/Shanghai\)</time>",

@@ -8,6 +8,7 @@ from trialdesk.entrypoints.api.routes import (
     accounts,
     admin,
     adverse_events,
+    audit_readable,
     clinical,
     corrections,
     dashboard,
@@ -41,6 +42,6 @@ def api_routers() -> list[APIRouter]:
         for module in (
             protocol, gvhd, me, tokens, admin, accounts, subjects, eligibility_signoff, clinical,
             adverse_events, corrections, edit_checks, planning, forms,
-            dashboard, queries, reports,
+            dashboard, queries, reports, audit_readable,
         )
     ]  # fmt: skip

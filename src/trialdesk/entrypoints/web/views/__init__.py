@@ -9,6 +9,7 @@ from trialdesk.entrypoints.web.views import (
     admin,
     admin_accounts,
     adverse_event_page,
+    audit_page,
     auth,
     pages,
     protocol_forms,
@@ -34,7 +35,7 @@ def page_routers() -> list[APIRouter]:
         module.router
         for module in (
             auth, account, pages, admin, admin_accounts, tokens, queries, reports, screening,
-            subject_page,
+            audit_page, subject_page,
             protocol_forms, adverse_event_page, record_pages,
         )
     ]  # fmt: skip

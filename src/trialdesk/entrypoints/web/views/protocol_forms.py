@@ -22,6 +22,7 @@ from trialdesk.domain.record_fields import field_paths
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field, kept_values
+from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import corrections, forms, query_list, subject_view
 from trialdesk.services.record_reads import read_subject_record
@@ -120,6 +121,7 @@ def _form_page(
                 record_id=record_id, protocol=context.protocol,
             ),
             "queryable": set(field_paths(forms.TABLE, record)),
+            **record_history(context, principal, subject_id, forms.TABLE, record_id),
         }  # fmt: skip
     context_values = {
         "page": page, "spec": spec, "protocol": context.protocol, "values": {}, "errors": {},

@@ -26,6 +26,7 @@ from trialdesk.entrypoints.web.views.record_forms import (
     shown_values,
     typed_values,
 )
+from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import corrections, query_list, query_workflow, site_zones, subject_view
 from trialdesk.services.record_reads import read_subject_record
@@ -119,7 +120,8 @@ def _record_page(
          "queries": queries, "queryable": set(field_paths(table, found.record)),
          "query_paths": {f.name: f"{f.within}.{f.name}" if f.within else f.name for f in fields},
          "answering": int(asked) if asked.isdigit() else extra.pop("answering", None),
-         "raise_errors": extra.pop("raise_errors", {}), **extra},
+         "raise_errors": extra.pop("raise_errors", {}),
+         **record_history(context, principal, subject_id, table, record_id), **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
 
