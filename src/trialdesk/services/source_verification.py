@@ -67,11 +67,16 @@ class WorklistItem:
     created_at: dt.datetime | None
 
 
-def _live_record(uow: UnitOfWork, actor: Actor, table: str, record_id: int) -> Record:
+def _live_record(
+    uow: UnitOfWork, actor: Actor, table: str, record_id: int, subject_id: int | None
+) -> Record:
+    """The live record (of ``subject_id`` when given) the monitor may verify; else not found."""
     if table not in CASEBOOK_TABLES:
         raise InputError.single("entity", f"unknown record type {table!r}")
     record = load_subject_record(uow, actor, table, record_id, Action.VERIFY_SOURCE)
-    if record.get("deleted_at") is not None:
+    if record.get("deleted_at") is not None or (
+        subject_id is not None and record["subject_id"] != subject_id
+    ):
         raise NotFoundError(f"{table} {record_id} not found")
     return record
 
@@ -85,12 +90,18 @@ def _live_marks(uow: UnitOfWork, table: str, record_id: int) -> list[Record]:
 
 
 def mark_verified(
-    uow: UnitOfWork, *, as_user: int | None, table: str, record_id: int, field: str | None = None
+    uow: UnitOfWork,
+    *,
+    as_user: int | None,
+    table: str,
+    record_id: int,
+    field: str | None = None,
+    subject_id: int | None = None,
 ) -> int:
     """Mark a form (``field`` None) or one field verified against source; the mark's id."""
     with uow:
         actor = load_actor(uow, as_user)
-        record = _live_record(uow, actor, table, record_id)
+        record = _live_record(uow, actor, table, record_id, subject_id)
         if field is None:
             fingerprint = record_fingerprint(table, record)
         else:
@@ -122,12 +133,13 @@ def unverify(
     record_id: int,
     field: str | None = None,
     reason: str | None,
+    subject_id: int | None = None,
 ) -> None:
     """Withdraw a mark (a verification made in error); the reason is required and audited."""
     why = require_reason(reason)
     with uow:
         actor = load_actor(uow, as_user)
-        record = _live_record(uow, actor, table, record_id)
+        record = _live_record(uow, actor, table, record_id, subject_id)
         marks = [m for m in _live_marks(uow, table, record_id) if m["field"] == field]
         if not marks:
             raise StateError("not verified")
