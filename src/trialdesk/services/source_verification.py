@@ -32,6 +32,7 @@ from trialdesk.services.recording import audit_event, require_reason
 __all__ = [
     "SdvMarkRead",
     "WorklistItem",
+    "mark_read",
     "mark_verified",
     "marks_of_subject",
     "progress_by_site",
@@ -154,7 +155,7 @@ def unverify(
         uow.commit()
 
 
-def _mark_read(uow: UnitOfWork, mark: Record) -> SdvMarkRead:
+def mark_read(uow: UnitOfWork, mark: Record) -> SdvMarkRead:
     user = uow.records.get("users", int(mark["verified_by"]))
     return SdvMarkRead(
         id=int(mark["id"]), subject_id=int(mark["subject_id"]), entity=mark["entity"],
@@ -170,7 +171,7 @@ def marks_of_subject(uow: UnitOfWork, *, as_user: int | None, subject_id: int) -
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT)
-        return [_mark_read(uow, m) for m in uow.records.find("sdv_marks", subject_id=subject_id)]
+        return [mark_read(uow, m) for m in uow.records.find("sdv_marks", subject_id=subject_id)]
 
 
 def _required(

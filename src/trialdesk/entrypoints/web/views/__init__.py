@@ -15,6 +15,7 @@ from trialdesk.entrypoints.web.views import (
     queries,
     record_pages,
     reports,
+    review_forms,
     screening,
     subject_page,
     tokens,
@@ -35,6 +36,6 @@ def page_routers() -> list[APIRouter]:
         for module in (
             auth, account, pages, admin, admin_accounts, tokens, queries, reports, screening,
             subject_page,
-            protocol_forms, adverse_event_page, record_pages,
+            protocol_forms, adverse_event_page, review_forms, record_pages,
         )
     ]  # fmt: skip

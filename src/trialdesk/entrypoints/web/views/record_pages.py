@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
+from trialdesk.domain.record_fields import field_label
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues
@@ -26,10 +27,10 @@ from trialdesk.entrypoints.web.views.record_forms import (
     typed_values,
 )
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import corrections, site_zones, subject_view
+from trialdesk.services import corrections, review_status, site_zones, subject_view
 from trialdesk.services.record_reads import read_subject_record
 
-__all__ = ["router"]
+__all__ = ["record_page_response", "router", "table_of"]
 
 router = APIRouter(prefix="/subjects")
 
@@ -56,7 +57,7 @@ _TITLES = {
 }
 
 
-def _table(collection: str) -> str:
+def table_of(collection: str) -> str:
     table = corrections.COLLECTIONS.get(collection)
     if table is None:
         raise NotFoundError(f"no page or operation at /subjects/…/{collection}")
@@ -79,7 +80,7 @@ def _derived(page: subject_view.SubjectPage, table: str, record_id: int) -> dict
     return {}
 
 
-def _record_page(
+def record_page_response(
     request: Request,
     context: ContextDep,
     principal: Principal,
@@ -90,7 +91,7 @@ def _record_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     found = read_subject_record(
         context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
         entity=table, record_id=record_id,
@@ -101,6 +102,15 @@ def _record_page(
     )  # fmt: skip
     fields = form_fields(context.protocol, table)
     recorded = shown_values(fields, found.record, _zone(context, subject_id))
+    review = review_status.form_review(
+        context.store.new_read_uow(), as_user=principal.user_id, table=table, record_id=record_id
+    )
+    labels = {
+        path: field_label(
+            table, path, protocol=context.protocol, form_code=found.record.get("form_code")
+        )
+        for path in (*review.paths, *(m.field for m in review.marks if m.field))
+    }
     return render(
         request, "subjects/record.html",
         {"page": page, "found": found, "record": found.record, "table": table,
@@ -109,7 +119,8 @@ def _record_page(
          "values": extra.pop("values", None) or recorded, "errors": {}, "form": "",
          "action": f"/subjects/{subject_id}/{collection}/{record_id}",
          "today": site_today(context, subject_id, page.now),
-         "back": _back(subject_id, table), **_derived(page, table, record_id), **extra},
+         "back": _back(subject_id, table), **_derived(page, table, record_id),
+         "review": review, "field_labels": labels, "collection": collection, **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
 
@@ -144,7 +155,7 @@ def record_page(
     collection: str,
     record_id: int,
 ) -> Response:
-    return _record_page(request, context, principal, subject_id, collection, record_id)
+    return record_page_response(request, context, principal, subject_id, collection, record_id)
 
 
 @router.post("/{subject_id}/{collection}/{record_id}")
@@ -157,7 +168,7 @@ def correct_record(
     collection: str,
     record_id: int,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     fields = form_fields(context.protocol, table)
     values = FormValues(form)
     typed = typed_values(values, fields, _zone(context, subject_id))
@@ -170,20 +181,25 @@ def correct_record(
             context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
             entity=table, record_id=record_id,
         ).record  # fmt: skip
-        corrections.correct_record(
+        diff = corrections.correct_record(
             context.store.new_uow(), as_user=principal.user_id, entity=table,
             record_id=record_id, changes=changed_values(fields, current, typed), reason=reason,
             protocol=context.protocol, subject_id=subject_id,
         )  # fmt: skip
     except InputError as error:
-        return _record_page(
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id, status_code=422,
             form="correct", errors=_errors(error), values=_typed_form(form),
         )  # fmt: skip
     except StateError as error:  # locked meanwhile, or an outcome's move cannot be undone
-        return _record_page(
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id, status_code=409,
             form="correct", errors={"changes": error.message}, values=_typed_form(form),
+        )  # fmt: skip
+    if diff.sdv_reset:  # the correction undid source verification: say so before moving on
+        return record_page_response(
+            request, context, principal, subject_id, collection, record_id,
+            sdv_reset=diff.sdv_reset,
         )  # fmt: skip
     return RedirectResponse(_back(subject_id, table), status_code=303)
 
@@ -198,7 +214,7 @@ def delete_record(
     collection: str,
     record_id: int,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     values = FormValues(form)
     reason = values.text("reason")
     if not reason:
@@ -214,7 +230,7 @@ def delete_record(
         )  # fmt: skip
     except (InputError, StateError) as error:
         problems = _errors(error) if isinstance(error, InputError) else {"reason": error.message}
-        return _record_page(
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id,
             status_code=422 if isinstance(error, InputError) else 409, form="delete",
             errors=problems, deletion=typed,

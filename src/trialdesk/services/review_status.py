@@ -1,0 +1,62 @@
+"""What the record page shows of a form's review: its SDV marks, the lock over it, who may act.
+
+Read-only and in one transaction, so the page shows one consistent state of marks and locks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trialdesk.domain.access import Action
+from trialdesk.domain.record_fields import field_paths
+from trialdesk.services.access import load_actor
+from trialdesk.services.corrections import load_subject_record
+from trialdesk.services.lock_lookup import CoveringLock, covering_lock
+from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.source_verification import SdvMarkRead, mark_read
+
+__all__ = ["FormReview", "form_review"]
+
+
+@dataclass(frozen=True, slots=True)
+class FormReview:
+    """The form's SDV marks (live and reset, oldest first), its covering lock, and rights."""
+
+    marks: tuple[SdvMarkRead, ...]
+    lock: CoveringLock | None
+    #: The lock's own id when it is this form's lock (unlockable from the form's page).
+    form_lock_id: int | None
+    paths: tuple[str, ...]
+    may_verify: bool
+    may_lock: bool
+
+    @property
+    def form_mark(self) -> SdvMarkRead | None:
+        """The live whole-form mark, if any."""
+        return next((m for m in self.marks if m.field is None and m.reset_at is None), None)
+
+    def field_mark(self, path: str) -> SdvMarkRead | None:
+        """The latest mark of a field (live or reset)."""
+        return next((m for m in reversed(self.marks) if m.field == path), None)
+
+
+def form_review(uow: UnitOfWork, *, as_user: int | None, table: str, record_id: int) -> FormReview:
+    with uow:
+        actor = load_actor(uow, as_user)
+        record = load_subject_record(uow, actor, table, record_id, Action.VIEW_SUBJECT)
+        subject = uow.records.get("subjects", int(record["subject_id"]))
+        assert subject is not None
+        site_id = int(subject["site_id"])
+        marks = tuple(
+            mark_read(uow, m)
+            for m in uow.records.find("sdv_marks", entity=table, entity_id=record_id)
+        )
+        lock = covering_lock(uow, table, record_id, int(record["subject_id"]), site_id)
+        return FormReview(
+            marks=marks,
+            lock=lock,
+            form_lock_id=lock.lock_id if lock is not None and lock.level == "form" else None,
+            paths=tuple(field_paths(table, record)),
+            may_verify=actor.may(Action.VERIFY_SOURCE, site_id),
+            may_lock=actor.may(Action.LOCK, site_id),
+        )
