@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 
 from correction_world import Records
 from journey_world import DAY1
-from web_world import login
+from trialdesk.services import accounts
+from web_world import PASSWORD, login
 
 WHY = "source document re-checked"
 
@@ -91,9 +92,6 @@ def test_a_data_manager_locks_the_form_and_unlocks_it_with_a_reason(records: Rec
 
 
 def test_another_sites_monitor_cannot_verify(records: Records) -> None:
-    from trialdesk.services import accounts
-    from web_world import PASSWORD
-
     accounts.create_user(
         records.world.store.new_uow(), username="monitor.sh", full_name="Monitor Sh",
         password=PASSWORD, role="monitor", site_code="SH01", as_user=None,
@@ -101,3 +99,51 @@ def test_another_sites_monitor_cannot_verify(records: Records) -> None:
     )  # fmt: skip
     other, csrf = _browser(records, "monitor.sh")
     assert other.post(f"{_href(records)}/verify", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_the_review_pages_follow_the_role(records: Records) -> None:
+    monitor, _ = _browser(records, "monitor.bj")
+    sdv = monitor.get("/review/sdv")
+    assert sdv.status_code == 200
+    assert 'href="/review/sdv"' in sdv.text  # in the menu
+    assert "<progress" in sdv.text
+    assert "Adverse event" in sdv.text  # the serious adverse event, by its label
+    assert "adverse_events" not in sdv.text
+    assert monitor.get("/review/signatures").status_code == 403
+    manager, _ = _browser(records, "dm.bj")
+    assert manager.get("/review/sdv").status_code == 403
+    assert 'href="/review/locks"' in manager.get("/review/locks").text
+
+
+def test_a_data_manager_locks_the_subject_from_its_page(records: Records) -> None:
+    manager, csrf = _browser(records, "dm.bj")
+    subject = f"/subjects/{records.subject_id}"
+    assert 'id="subject-lock-form"' in manager.get(subject).text
+    manager.post(
+        "/review/locks",
+        data={"csrf_token": csrf, "level": "subject", "target_id": str(records.subject_id),
+              "reason": "ready"},
+    )  # fmt: skip
+    page = manager.get(subject).text
+    assert "Locked: subject BJ01-S001 was locked by Dm.Bj on " in page
+    listed = manager.get("/review/locks").text
+    assert "Subject" in listed
+    assert "ready" in listed
+
+
+def test_the_investigator_signs_the_casebook_from_the_subject_page(records: Records) -> None:
+    investigator, csrf = _browser(records, "inv.bj")
+    assert "BJ01-S001" in investigator.get("/review/signatures").text
+    subject = f"/subjects/{records.subject_id}"
+    page = investigator.get(subject).text
+    assert 'id="casebook-sign-form"' in page
+    signed = investigator.post(
+        f"{subject}/casebook/sign",
+        data={"csrf_token": csrf, "password": PASSWORD, "meaning": "I approve the casebook"},
+    )
+    assert signed.status_code == 200
+    assert "Signed by Dr Wang Fang on " in signed.text
+    assert 'id="casebook-sign-form"' not in signed.text
+    assert "Nothing awaits your signature." in investigator.get("/review/signatures").text
+    coordinator, _ = _browser(records, "coord.bj")
+    assert 'id="casebook-sign-form"' not in coordinator.get(subject).text

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.record_fields import field_paths
-from trialdesk.services.access import load_actor
+from trialdesk.services import casebook_signoff
+from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.casebook_signoff import CasebookSignature
 from trialdesk.services.corrections import load_subject_record
 from trialdesk.services.lock_lookup import CoveringLock, covering_lock
 from trialdesk.services.ports import UnitOfWork
 from trialdesk.services.source_verification import SdvMarkRead, mark_read
 
-__all__ = ["FormReview", "form_review"]
+__all__ = ["CasebookReview", "FormReview", "casebook_review", "form_review"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,5 +60,34 @@ def form_review(uow: UnitOfWork, *, as_user: int | None, table: str, record_id: 
             form_lock_id=lock.lock_id if lock is not None and lock.level == "form" else None,
             paths=tuple(field_paths(table, record)),
             may_verify=actor.may(Action.VERIFY_SOURCE, site_id),
+            may_lock=actor.may(Action.LOCK, site_id),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CasebookReview:
+    """What the subject page shows of the casebook: its signature, its lock, who may act."""
+
+    signature: CasebookSignature | None
+    signable: bool
+    may_sign: bool
+    lock: CoveringLock | None
+    subject_lock_id: int | None
+    may_lock: bool
+
+
+def casebook_review(uow: UnitOfWork, *, as_user: int | None, subject_id: int) -> CasebookReview:
+    signature = casebook_signoff.casebook_signature(uow, as_user=as_user, subject_id=subject_id)
+    with uow:
+        actor = load_actor(uow, as_user)
+        subject = require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT)
+        site_id = int(subject["site_id"])
+        lock = covering_lock(uow, "subjects", subject_id, subject_id, site_id)
+        return CasebookReview(
+            signature=signature,
+            signable=subject["state"] in casebook_signoff.SIGNABLE_STATES,
+            may_sign=actor.may(Action.SIGN, site_id),
+            lock=lock,
+            subject_lock_id=lock.lock_id if lock is not None and lock.level == "subject" else None,
             may_lock=actor.may(Action.LOCK, site_id),
         )

@@ -16,6 +16,7 @@ from trialdesk.entrypoints.web.views import (
     record_pages,
     reports,
     review_forms,
+    review_pages,
     screening,
     subject_page,
     tokens,
@@ -36,6 +37,6 @@ def page_routers() -> list[APIRouter]:
         for module in (
             auth, account, pages, admin, admin_accounts, tokens, queries, reports, screening,
             subject_page,
-            protocol_forms, adverse_event_page, review_forms, record_pages,
+            review_pages, protocol_forms, adverse_event_page, review_forms, record_pages,
         )
     ]  # fmt: skip
