@@ -147,3 +147,13 @@ def test_the_investigator_signs_the_casebook_from_the_subject_page(records: Reco
     assert "Nothing awaits your signature." in investigator.get("/review/signatures").text
     coordinator, _ = _browser(records, "coord.bj")
     assert 'id="casebook-sign-form"' not in coordinator.get(subject).text
+
+
+def test_the_dashboard_shows_sdv_progress_to_reviewers_and_the_sponsor(records: Records) -> None:
+    for username in ("monitor.bj", "dm.bj", "admin"):
+        client, _ = _browser(records, username)
+        page = client.get("/").text
+        assert 'id="sdv-progress"' in page, username
+        assert 'data-site="BJ01"' in page, username
+    coordinator, _ = _browser(records, "coord.bj")
+    assert 'id="sdv-progress"' not in coordinator.get("/").text
