@@ -129,6 +129,9 @@ def test_a_data_manager_locks_the_subject_from_its_page(records: Records) -> Non
     listed = manager.get("/review/locks").text
     assert "Subject" in listed
     assert "ready" in listed
+    readiness = listed.split('id="lock-readiness"')[1]
+    assert "required records not verified" in readiness
+    assert "casebook not signed by the investigator" in readiness
 
 
 def test_the_investigator_signs_the_casebook_from_the_subject_page(records: Records) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "mark_verified",
     "marks_of_subject",
     "progress_by_site",
+    "required_records",
     "unverify",
     "worklist",
 ]
@@ -229,6 +230,16 @@ def worklist(
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
     items.sort(key=lambda i: (i.site_code, i.created_at or epoch, i.entity, i.record_id))
     return items[offset : offset + limit], len(items)
+
+
+def required_records(
+    uow: UnitOfWork, *, as_user: int | None, protocol: Protocol, action: Action
+) -> list[tuple[Record, Record, str, Record, bool]]:
+    """(site, subject, table, record, verified) of every record the plan requires, at the
+    sites where the user may perform ``action``."""
+    with uow:
+        actor = load_actor(uow, as_user)
+        return list(_required(uow, actor, protocol, action))
 
 
 def progress_by_site(

@@ -11,7 +11,14 @@ from trialdesk.domain.errors import InputError, StateError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues
-from trialdesk.services import accounts, casebook_signoff, corrections, locks, source_verification
+from trialdesk.services import (
+    accounts,
+    casebook_signoff,
+    corrections,
+    locks,
+    review_status,
+    source_verification,
+)
 
 __all__ = ["router"]
 
@@ -47,9 +54,13 @@ def _locks_page(
 ) -> Response:  # fmt: skip
     found = locks.active_locks(context.store.new_uow(), as_user=principal.user_id)
     sites = {s.id: s for s in accounts.list_sites(context.store.new_uow())}
+    readiness = review_status.lock_readiness(
+        context.store.new_uow(), as_user=principal.user_id, protocol=context.protocol
+    )
     return render(
         request, "review/locks.html",
-        {"locks": found, "sites": sites, "error": error, "collection_of": _COLLECTION_OF},
+        {"locks": found, "sites": sites, "error": error, "collection_of": _COLLECTION_OF,
+         "readiness": readiness},
         principal=principal, status_code=status_code,
     )  # fmt: skip
 
