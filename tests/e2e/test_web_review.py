@@ -75,6 +75,7 @@ def test_a_data_manager_locks_the_form_and_unlocks_it_with_a_reason(records: Rec
     )  # fmt: skip
     assert refused.status_code == 409
     assert "Locked: this visit was locked by Dm.Bj" in refused.text
+    assert "(UTC)" not in refused.text  # the site's local time on pages
     unlock_action = next(
         part.split('"')[0] for part in page.split('action="') if "/unlock/" in part.split('"')[0]
     )

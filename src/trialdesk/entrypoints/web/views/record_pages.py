@@ -28,6 +28,7 @@ from trialdesk.entrypoints.web.views.record_forms import (
 )
 from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import corrections, review_status, site_zones, subject_view
+from trialdesk.services.lock_lookup import LockedError
 from trialdesk.services.record_reads import read_subject_record
 
 __all__ = ["record_page_response", "router", "table_of"]
@@ -125,6 +126,14 @@ def record_page_response(
     )  # fmt: skip
 
 
+def _shown(context: ContextDep, subject_id: int, error: StateError) -> str:
+    """A refusal as the page shows it: a lock's time in the site's zone, not in UTC."""
+    if not isinstance(error, LockedError):
+        return error.message
+    local = error.lock.locked_at.astimezone(_zone(context, subject_id))
+    return error.lock.message(f"{local:%Y-%m-%d %H:%M} {local.tzname()} (site time)")
+
+
 def _back(subject_id: int, table: str) -> str:
     path, section = _LISTED_AT[table]
     return f"/subjects/{subject_id}{path}#{section}"
@@ -194,7 +203,8 @@ def correct_record(
     except StateError as error:  # locked meanwhile, or an outcome's move cannot be undone
         return record_page_response(
             request, context, principal, subject_id, collection, record_id, status_code=409,
-            form="correct", errors={"changes": error.message}, values=_typed_form(form),
+            form="correct", errors={"changes": _shown(context, subject_id, error)},
+            values=_typed_form(form),
         )  # fmt: skip
     if diff.sdv_reset:  # the correction undid source verification: say so before moving on
         return record_page_response(
@@ -229,7 +239,11 @@ def delete_record(
             record_id=record_id, reason=reason, protocol=context.protocol, subject_id=subject_id,
         )  # fmt: skip
     except (InputError, StateError) as error:
-        problems = _errors(error) if isinstance(error, InputError) else {"reason": error.message}
+        problems = (
+            _errors(error)
+            if isinstance(error, InputError)
+            else {"reason": _shown(context, subject_id, error)}
+        )
         return record_page_response(
             request, context, principal, subject_id, collection, record_id,
             status_code=422 if isinstance(error, InputError) else 409, form="delete",
