@@ -115,3 +115,17 @@ def test_the_builtin_protocol_carries_the_plan() -> None:
     assert protocol.sdv.full == PLAN.full
     assert protocol.sdv.sample_fraction == pytest.approx(0.2)
     assert protocol.primary_visits == PRIMARY
+
+
+def test_the_protocol_file_refuses_an_unknown_sdv_kind() -> None:
+    from trialdesk.adapters.protocol_file.reader import builtin_protocol_path, parse_protocol
+    from trialdesk.domain.errors import ProtocolError
+
+    text = builtin_protocol_path().read_text(encoding="utf-8")
+    broken = text.replace("full: [screening_records,", "full: [lab_values, screening_records,")
+    assert broken != text
+    with pytest.raises(ProtocolError) as refused:
+        parse_protocol(broken)
+    assert any(e.field.startswith("sdv.full") for e in refused.value.errors)
+    no_plan = text[: text.index("\nsdv:")] + text[text.index("\nassumptions:") :]
+    assert parse_protocol(no_plan).sdv.full == ()
