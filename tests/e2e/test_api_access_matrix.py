@@ -332,6 +332,7 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
         None,
     ),
     ("GET", "/api/v1/signatures/awaiting"): (Anywhere((A.SIGN,)), None),
+    ("GET", "/api/v1/signatures/{signature_id}"): (OnSubject((A.VIEW_SUBJECT,)), None),
 }
 
 #: Operations whose request or answer concerns one subject of the own site.
@@ -468,6 +469,9 @@ def _build_records(matrix: Matrix, store: Store) -> None:
     matrix.ids["lock_target"] = str(locked["id"])  # the body's target_id is filled from here
     lock = post(manager, "/api/v1/locks", {"level": "form", "collection": "visits", "target_id": 0})
     matrix.ids.update(lock_id=str(lock["id"]), lock_target=str(lock_target["id"]))
+    with store.new_uow() as uow:  # the investigator's eligibility signature
+        (signature,) = uow.records.find("signatures")
+    matrix.ids["signature_id"] = str(signature["id"])
     matrix.ids.update(
         query_id=str(query["id"]), token_id=str(token["id"]), code=OWN,
         username=_username(Actor("target", Role.MONITOR, OTHER)),

@@ -168,3 +168,16 @@ def test_the_investigator_signs_the_casebook_and_a_correction_invalidates_it(
     assert [w["subject_id"] for w in investigator.get("/signatures/awaiting").json()] == [
         records.subject_id
     ]
+
+
+def test_a_record_signature_is_read_with_whether_it_still_holds(records: Records) -> None:
+    with records.world.store.new_uow() as uow:  # the investigator's eligibility signature
+        (signature,) = uow.records.find("signatures", entity="screening_records")
+    investigator = api_as(records.world, "inv.bj")
+    read = investigator.get(f"/signatures/{signature['id']}")
+    assert read.status_code == 200, read.text
+    assert (read.json()["printed_name"], read.json()["is_valid"]) == ("Dr Wang Fang", True)
+    assert investigator.get("/signatures/999999").status_code == 404
+    assert (
+        api_as(records.world, "coord.sh").get(f"/signatures/{signature['id']}").status_code == 404
+    )

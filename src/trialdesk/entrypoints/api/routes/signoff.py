@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.routes.subjects import SubjectId
@@ -12,8 +14,9 @@ from trialdesk.entrypoints.api.schemas.review import (
     CasebookSignatureCreate,
     CasebookSignatureRead,
     CasebookStatusRead,
+    RecordSignatureRead,
 )
-from trialdesk.services import casebook_signoff
+from trialdesk.services import casebook_signoff, review
 
 __all__ = ["router"]
 
@@ -57,3 +60,17 @@ def awaiting(context: ContextDep, principal: ApiUser) -> list[AwaitingSignatureR
     """Casebooks of your sites awaiting your signature (never signed or invalidated)."""
     found = casebook_signoff.awaiting_signature(context.store.new_uow(), as_user=principal.user_id)
     return [AwaitingSignatureRead.model_validate(w) for w in found]
+
+
+# After /signatures/awaiting, so that path is not read as a signature id.
+@router.get("/signatures/{signature_id}", response_model=RecordSignatureRead)
+def read_signature(
+    signature_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    context: ContextDep,
+    principal: ApiUser,
+) -> RecordSignatureRead:
+    """One record signature's manifest, and whether it still holds for the record as it is."""
+    found = review.check_signature(
+        context.store.new_uow(), as_user=principal.user_id, signature_id=signature_id
+    )
+    return RecordSignatureRead.model_validate(found)

@@ -18,6 +18,7 @@ __all__ = [
     "LockCreate",
     "LockLevel",
     "LockRead",
+    "RecordSignatureRead",
     "SdvMarkRead",
     "SdvProgressRead",
     "UnlockCreate",
@@ -137,6 +138,18 @@ class CasebookStatusRead(BaseModel):
     """The subject's latest casebook signature, or null when it was never signed."""
 
     signature: CasebookSignatureRead | None
+
+
+class RecordSignatureRead(BaseModel):
+    """A record signature's manifest; ``is_valid`` false once the record changed after it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    printed_name: str
+    signed_at: dt.datetime
+    meaning: str
+    is_valid: bool
 
 
 class AwaitingSignatureRead(BaseModel):
