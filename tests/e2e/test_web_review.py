@@ -141,6 +141,12 @@ def test_the_investigator_signs_the_casebook_from_the_subject_page(records: Reco
     subject = f"/subjects/{records.subject_id}"
     page = investigator.get(subject).text
     assert 'id="casebook-sign-form"' in page
+    wrong = investigator.post(
+        f"{subject}/casebook/sign",
+        data={"csrf_token": csrf, "password": "not-the-password", "meaning": "I approve"},
+    )
+    assert wrong.status_code == 422
+    assert 'id="casebook-error"' in wrong.text
     signed = investigator.post(
         f"{subject}/casebook/sign",
         data={"csrf_token": csrf, "password": PASSWORD, "meaning": "I approve the casebook"},

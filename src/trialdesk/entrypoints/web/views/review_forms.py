@@ -9,10 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from trialdesk.domain.errors import InputError, StateError
+from trialdesk.domain.errors import AuthenticationError, InputError, StateError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, WebUser
 from trialdesk.entrypoints.web.views.form_values import FormValues
 from trialdesk.entrypoints.web.views.record_pages import record_page_response, table_of
+from trialdesk.entrypoints.web.views.subject_page import subject_page_response
 from trialdesk.services import casebook_signoff, locks, source_verification
 
 __all__ = ["router"]
@@ -114,12 +115,18 @@ def unlock_form(
 
 @router.post("/subjects/{subject_id}/casebook/sign")
 def sign_casebook(
-    context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
 ) -> Response:
-    """The investigator signs the casebook; a refusal is shown as the error page says it."""
+    """The investigator signs the casebook; a refusal comes back beside the sign form."""
     values = FormValues(form)
-    casebook_signoff.sign_casebook(
-        context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
-        password=values.text("password"), meaning=values.text("meaning"),
-    )  # fmt: skip
+    try:
+        casebook_signoff.sign_casebook(
+            context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
+            password=values.text("password"), meaning=values.text("meaning"),
+        )  # fmt: skip
+    except (AuthenticationError, InputError, StateError) as error:
+        message = error.errors[0].message if isinstance(error, InputError) else error.message
+        return subject_page_response(
+            request, context, principal, subject_id, errors={"casebook": message}
+        )
     return RedirectResponse(f"/subjects/{subject_id}#casebook", 303)

@@ -33,7 +33,7 @@ from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import clinical, review_status, site_zones, subject_view
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
 
-__all__ = ["router"]
+__all__ = ["router", "subject_page_response"]
 
 router = APIRouter(prefix="/subjects")
 
@@ -91,6 +91,10 @@ def _products(context: ContextDep) -> list[str]:
 
 def _course_visits(context: ContextDep) -> list[str]:
     return [v.code for v in context.protocol.visits_in(VisitPhase.COURSE)]
+
+
+#: The subject page with extra context (another view's refused form shown on it).
+subject_page_response = _subject_page
 
 
 @router.get("/{subject_id}")
