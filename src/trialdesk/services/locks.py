@@ -17,7 +17,6 @@ from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedE
 from trialdesk.domain.refusals import refusal_message
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.corrections import COLLECTIONS, load_subject_record
-from trialdesk.services.lock_lookup import CoveringLock, covering_lock
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.recording import audit_event, require_reason
 
@@ -205,8 +204,3 @@ def _site_of(uow: UnitOfWork, row: Record) -> int | None:
         return None
     subject = uow.records.get("subjects", int(row["subject_id"]))
     return None if subject is None else int(subject["site_id"])
-
-
-def lock_covering(uow: UnitOfWork, table: str, record: Record) -> CoveringLock | None:
-    """The lock covering a loaded record, for the pages' lock status (caller's transaction)."""
-    return covering_lock(uow, table, int(record["id"]), int(record["subject_id"]))
