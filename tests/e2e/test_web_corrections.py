@@ -193,7 +193,7 @@ def test_a_locked_record_shows_that_it_is_locked_and_offers_no_form(records: Rec
         f"{href}/delete", data={"csrf_token": csrf, "reason": WHY, "confirm": "yes"}
     )
     assert refused.status_code == 409
-    assert "is locked" in refused.text
+    assert "Locked: " in refused.text
 
 
 def test_another_sites_coordinator_gets_not_found(records: Records) -> None:

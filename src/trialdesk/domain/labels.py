@@ -41,6 +41,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "export_randomization_list": "export randomization lists",
         "view_aggregates": "view aggregate figures",
         "attest_eligibility": "attest and sign eligibility",
+        "verify_source": "verify source data",
     },
     "state": {
         "screening": "In screening",
@@ -172,7 +173,12 @@ _TABLES: dict[str, dict[str, str]] = {
         "signatures": "Signature",
         "allocations": "Allocation",
         "queries": "Query",
+        "sites": "Site",
+        "study": "Study",
+        "locks": "Lock",
+        "sdv_marks": "Source verification",
     },
+    "lock_level": {"form": "Form", "subject": "Subject", "site": "Site", "study": "Study"},
 }
 
 #: ``LABELS[kind][code]`` is what a person reads for ``code``; read-only.

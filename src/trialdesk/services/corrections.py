@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
+from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.refusals import refusal_message
 from trialdesk.services.access import Actor, load_actor, require_subject
@@ -28,9 +28,10 @@ from trialdesk.services.correction_state import settle_state, state_facts
 from trialdesk.services.edit_checks import check_correction
 from trialdesk.services.gvhd_baseline import derive_against_baseline, rederive_assessments
 from trialdesk.services.investigator_criteria import check_answer_rights
+from trialdesk.services.lock_lookup import LockedError, covering_lock
 from trialdesk.services.ports import Record, UnitOfWork
 from trialdesk.services.query_opening import answer_by_correction, query_to_answer
-from trialdesk.services.recording import delete_audited, is_locked, require_reason, update_audited
+from trialdesk.services.recording import ChangeSet, delete_audited, require_reason, update_audited
 from trialdesk.services.subjects import screening_values
 
 __all__ = [
@@ -109,8 +110,9 @@ def _record_to_change(
         raise PermissionDeniedError(
             refusal_message(Action.ENTER_DATA, subject_id=record["subject_id"])
         )
-    if is_locked(uow, entity, record_id, record["subject_id"]):
-        raise StateError(f"{entity} {record_id} is locked; unlock it (with a reason) to edit")
+    lock = covering_lock(uow, entity, record_id, record["subject_id"], subject["site_id"])
+    if lock is not None:
+        raise LockedError(lock)
     return record
 
 
@@ -149,8 +151,9 @@ def correct_record(
     protocol: Protocol,
     subject_id: int | None = None,
     query_id: int | None = None,
-) -> dict[str, tuple[Any, Any]]:
-    """Correct fields of a saved record; returns each changed field's (old, new) value.
+) -> ChangeSet:
+    """Correct fields of a saved record; returns each changed field's (old, new) value, and in
+    ``sdv_reset`` the source-verification marks the correction reset.
 
     With ``subject_id`` the record must belong to that subject. Everything derived from the
     record (its own derived values, the responses of the subject's assessments, the subject's

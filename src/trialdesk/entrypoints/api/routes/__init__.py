@@ -16,11 +16,14 @@ from trialdesk.entrypoints.api.routes import (
     eligibility_signoff,
     forms,
     gvhd,
+    locks,
     me,
     planning,
     protocol,
     queries,
     reports,
+    signoff,
+    source_verification,
     subjects,
     tokens,
 )
@@ -40,7 +43,8 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, accounts, subjects, eligibility_signoff, clinical,
+            protocol, gvhd, me, tokens, admin, accounts, source_verification, signoff, locks,
+            subjects, eligibility_signoff, clinical,
             adverse_events, corrections, edit_checks, planning, forms,
             dashboard, queries, reports, audit_readable,
         )

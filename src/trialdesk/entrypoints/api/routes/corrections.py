@@ -141,6 +141,7 @@ def correct_record(
     return CorrectionRead(
         collection=collection, id=record_id, record=record_read(collection, saved.record, page),
         changed=[FieldChangeRead(field=k, old=old, new=new) for k, (old, new) in diff.items()],
+        sdv_reset=list(diff.sdv_reset),
         subject=current_subject(
             context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
         ),

@@ -84,6 +84,8 @@ class CorrectionRead(BaseModel):
     id: int
     record: dict[str, Any]
     changed: list[FieldChangeRead]
+    #: Field paths whose source verification the correction reset (null: the whole form's).
+    sdv_reset: list[str | None] = Field(default_factory=list)
     subject: SubjectRead
     next_step: NextStepRead | None
 

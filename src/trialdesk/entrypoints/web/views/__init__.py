@@ -16,6 +16,8 @@ from trialdesk.entrypoints.web.views import (
     queries,
     record_pages,
     reports,
+    review_forms,
+    review_pages,
     screening,
     subject_page,
     tokens,
@@ -36,6 +38,6 @@ def page_routers() -> list[APIRouter]:
         for module in (
             auth, account, pages, admin, admin_accounts, tokens, queries, reports, screening,
             audit_page, subject_page,
-            protocol_forms, adverse_event_page, record_pages,
+            review_pages, protocol_forms, adverse_event_page, review_forms, record_pages,
         )
     ]  # fmt: skip

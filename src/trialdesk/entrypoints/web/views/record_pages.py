@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
-from trialdesk.domain.record_fields import field_paths
+from trialdesk.domain.record_fields import field_label, field_paths
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues
@@ -28,10 +28,18 @@ from trialdesk.entrypoints.web.views.record_forms import (
 )
 from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import corrections, query_list, query_workflow, site_zones, subject_view
+from trialdesk.services import (
+    corrections,
+    query_list,
+    query_workflow,
+    review_status,
+    site_zones,
+    subject_view,
+)
+from trialdesk.services.lock_lookup import LockedError
 from trialdesk.services.record_reads import read_subject_record
 
-__all__ = ["router"]
+__all__ = ["record_page_response", "router", "table_of"]
 
 router = APIRouter(prefix="/subjects")
 
@@ -58,7 +66,7 @@ _TITLES = {
 }
 
 
-def _table(collection: str) -> str:
+def table_of(collection: str) -> str:
     table = corrections.COLLECTIONS.get(collection)
     if table is None:
         raise NotFoundError(f"no page or operation at /subjects/…/{collection}")
@@ -81,7 +89,7 @@ def _derived(page: subject_view.SubjectPage, table: str, record_id: int) -> dict
     return {}
 
 
-def _record_page(
+def record_page_response(
     request: Request,
     context: ContextDep,
     principal: Principal,
@@ -92,7 +100,7 @@ def _record_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     found = read_subject_record(
         context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
         entity=table, record_id=record_id,
@@ -108,6 +116,15 @@ def _record_page(
         record_id=record_id, protocol=context.protocol,
     )  # fmt: skip
     asked = request.query_params.get("query", "")
+    review = review_status.form_review(
+        context.store.new_read_uow(), as_user=principal.user_id, table=table, record_id=record_id
+    )
+    labels = {
+        path: field_label(
+            table, path, protocol=context.protocol, form_code=found.record.get("form_code")
+        )
+        for path in (*review.paths, *(m.field for m in review.marks if m.field))
+    }
     return render(
         request, "subjects/record.html",
         {"page": page, "found": found, "record": found.record, "table": table,
@@ -121,9 +138,18 @@ def _record_page(
          "query_paths": {f.name: f"{f.within}.{f.name}" if f.within else f.name for f in fields},
          "answering": int(asked) if asked.isdigit() else extra.pop("answering", None),
          "raise_errors": extra.pop("raise_errors", {}),
-         **record_history(context, principal, subject_id, table, record_id), **extra},
+         **record_history(context, principal, subject_id, table, record_id),
+         "review": review, "field_labels": labels, "collection": collection, **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
+
+
+def _shown(context: ContextDep, subject_id: int, error: StateError) -> str:
+    """A refusal as the page shows it: a lock's time in the site's zone, not in UTC."""
+    if not isinstance(error, LockedError):
+        return error.message
+    local = error.lock.locked_at.astimezone(_zone(context, subject_id))
+    return error.lock.message(f"{local:%Y-%m-%d %H:%M} {local.tzname()} (site time)")
 
 
 def _back(subject_id: int, table: str) -> str:
@@ -156,7 +182,7 @@ def record_page(
     collection: str,
     record_id: int,
 ) -> Response:
-    return _record_page(request, context, principal, subject_id, collection, record_id)
+    return record_page_response(request, context, principal, subject_id, collection, record_id)
 
 
 @router.post("/{subject_id}/{collection}/{record_id}")
@@ -169,7 +195,7 @@ def correct_record(
     collection: str,
     record_id: int,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     fields = form_fields(context.protocol, table)
     values = FormValues(form)
     typed = typed_values(values, fields, _zone(context, subject_id))
@@ -186,20 +212,26 @@ def correct_record(
             context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
             entity=table, record_id=record_id,
         ).record  # fmt: skip
-        corrections.correct_record(
+        diff = corrections.correct_record(
             context.store.new_uow(), as_user=principal.user_id, entity=table,
             record_id=record_id, changes=changed_values(fields, current, typed), reason=reason,
             protocol=context.protocol, subject_id=subject_id, query_id=query_id,
         )  # fmt: skip
     except InputError as error:
-        return _record_page(
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id, status_code=422,
             form="correct", errors=_errors(error), values=_typed_form(form), answering=query_id,
         )  # fmt: skip
     except StateError as error:  # locked meanwhile, or an outcome's move cannot be undone
-        return _record_page(
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id, status_code=409,
-            form="correct", errors={"changes": error.message}, values=_typed_form(form),
+            form="correct", errors={"changes": _shown(context, subject_id, error)},
+            values=_typed_form(form),
+        )  # fmt: skip
+    if diff.sdv_reset:  # the correction undid source verification: say so before moving on
+        return record_page_response(
+            request, context, principal, subject_id, collection, record_id,
+            sdv_reset=diff.sdv_reset,
         )  # fmt: skip
     return RedirectResponse(_back(subject_id, table), status_code=303)
 
@@ -214,7 +246,7 @@ def delete_record(
     collection: str,
     record_id: int,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     values = FormValues(form)
     reason = values.text("reason")
     if not reason:
@@ -229,8 +261,12 @@ def delete_record(
             record_id=record_id, reason=reason, protocol=context.protocol, subject_id=subject_id,
         )  # fmt: skip
     except (InputError, StateError) as error:
-        problems = _errors(error) if isinstance(error, InputError) else {"reason": error.message}
-        return _record_page(
+        problems = (
+            _errors(error)
+            if isinstance(error, InputError)
+            else {"reason": _shown(context, subject_id, error)}
+        )
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id,
             status_code=422 if isinstance(error, InputError) else 409, form="delete",
             errors=problems, deletion=typed,

@@ -30,10 +30,10 @@ from trialdesk.entrypoints.web.views.form_values import (
 )
 from trialdesk.entrypoints.web.views.protocol_forms import subject_forms
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import clinical, site_zones, subject_view
+from trialdesk.services import clinical, review_status, site_zones, subject_view
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
 
-__all__ = ["router"]
+__all__ = ["router", "subject_page_response"]
 
 router = APIRouter(prefix="/subjects")
 
@@ -74,6 +74,9 @@ def _subject_page(
          "causalities": list(Causality), "course_visits": _course_visits(context),
          "ae_products": _products(context), "warnings": {},
          "attribution_biopsies": _BIOPSIES, "attribution_causes": _CAUSES,
+         "casebook": review_status.casebook_review(
+             context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id
+         ),
          **subject_forms(context, principal, subject_id), **extra},
         principal=principal,
         status_code=422 if extra.get("errors") else 409 if extra.get("warnings") else 200,
@@ -88,6 +91,10 @@ def _products(context: ContextDep) -> list[str]:
 
 def _course_visits(context: ContextDep) -> list[str]:
     return [v.code for v in context.protocol.visits_in(VisitPhase.COURSE)]
+
+
+#: The subject page with extra context (another view's refused form shown on it).
+subject_page_response = _subject_page
 
 
 @router.get("/{subject_id}")
