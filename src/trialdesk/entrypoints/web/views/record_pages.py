@@ -285,7 +285,7 @@ def raise_query_on_record(
     record_id: int,
 ) -> Response:
     """A reviewer raises a query from a field's bubble (an empty field: the whole record)."""
-    table = _table(collection)
+    table = table_of(collection)
     values = FormValues(form)
     path = values.text("field") or None
     read_subject_record(  # another subject's record, or one out of reach, is "not found"
@@ -301,7 +301,7 @@ def raise_query_on_record(
     except InputError as error:
         if table not in _TITLES:  # a protocol form's record: its page shows the refusal alone
             raise
-        return _record_page(
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id, status_code=422,
             # A path the record does not hold has no bubble: its refusal shows at the record's.
             raise_errors={
