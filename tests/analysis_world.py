@@ -210,5 +210,5 @@ def _follow_up(
             first = uow.records.find("gvhd_assessments", subject_id=subject_id)[0]["id"]
         review.raise_query(
             store.new_uow(), as_user=world.user(Role.MONITOR, site), entity="gvhd_assessments",
-            record_id=first, field="measurements", message="Please confirm the stool volume.",
+            record_id=first, field=None, message="Please confirm the stool volume.",
         )  # fmt: skip

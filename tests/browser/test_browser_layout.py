@@ -10,7 +10,7 @@ from trial_world import ELIGIBLE_ANSWERS, SITE_A
 from trialdesk.domain.access import Role
 from trialdesk.services import subjects
 
-#: Every criterion answered: the screening record's audit entry is one long JSON value.
+#: Every criterion answered: the screening record's audit trail has a row per answer.
 ANSWERS = ELIGIBLE_ANSWERS
 
 
@@ -20,7 +20,7 @@ def _page_width(visitor: Visitor) -> tuple[int, int]:
     return scroll, window
 
 
-def test_the_subject_page_with_long_audit_values_fits_the_window(visitor: Visitor) -> None:
+def test_the_audit_trail_of_a_long_screening_fits_the_window(visitor: Visitor) -> None:
     world = visitor.live.world
     subjects.record_screening(
         world.store.new_uow(), as_user=world.user(Role.INVESTIGATOR),
@@ -29,8 +29,8 @@ def test_the_subject_page_with_long_audit_values_fits_the_window(visitor: Visito
     )  # fmt: skip
     visitor.login(username_of(Role.SITE_COORDINATOR, SITE_A))
     visitor.visit(f"/subjects/{world.subject_id}/audit")
-    assert "confirmed_sr_agvhd" in visitor.page.inner_text("table.audit")
-    visitor.screenshot("subject-page-with-audit-trail")
+    assert "Entered" in visitor.page.inner_text("table.audit-readable")
+    visitor.screenshot("subject-audit-trail-with-screening-answers")
     scroll, window = _page_width(visitor)
     assert scroll <= window
     # The casebook grid scrolls inside its box; the page itself does not grow wider.

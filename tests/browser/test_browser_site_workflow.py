@@ -125,7 +125,7 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
     visitor.visit("/queries")
     page.select_option("#entity", "gvhd_assessments")
     page.fill("#record_id", str(week1))
-    page.fill("#field", "measurements")
+    page.fill("#field", "measurements.skin_bsa_pct")
     page.fill("#message", "Skin rash on D8 is 60 % here; the source says 10 %. Please check.")
     _submit(visitor, "form[method=post][action='/queries']")
     assert "source says 10 %" in page.content()

@@ -184,6 +184,8 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
     ("GET", "/api/v1/subjects/{subject_id}"): (OnSubject((A.VIEW_SUBJECT,)), None),
     ("GET", "/api/v1/subjects/{subject_id}/detail"): (OnSubject((A.VIEW_SUBJECT,)), None),
     ("GET", "/api/v1/subjects/{subject_id}/audit"): (OnSubject((A.VIEW_SUBJECT,)), None),
+    ("GET", "/api/v1/subjects/{subject_id}/audit/readable"): (OnSubject((A.VIEW_SUBJECT,)), None),
+    ("GET", "/api/v1/subjects/{subject_id}/audit/export"): (OnSubject((A.EXPORT_AUDIT,)), None),
     ("POST", "/api/v1/subjects/{subject_id}/screenings"): (
         OnSubject((A.ENTER_DATA,)),
         {"screened_on": DAY1.isoformat(), "answers": OBJECTIVE},
@@ -306,7 +308,39 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
         OnSubject((A.CLOSE_QUERY,)),
         {"message": "Resolved"},
     ),
+    # Only an answered query re-opens: a permitted caller may meet a 409, never a refusal.
+    ("POST", "/api/v1/queries/{query_id}/reopen"): (
+        OnSubject((A.CLOSE_QUERY,)),
+        {"message": "Still differs from the source"},
+    ),
     ("GET", "/api/v1/reports/{kind}"): (Anywhere((A.VIEW_AGGREGATES,)), None),
+    ("POST", "/api/v1/subjects/{subject_id}/{collection}/{record_id}/verification"): (
+        OnSubject((A.VERIFY_SOURCE,)),
+        {},
+    ),
+    ("DELETE", "/api/v1/subjects/{subject_id}/{collection}/{record_id}/verification"): (
+        OnSubject((A.VERIFY_SOURCE,)),
+        {"reason": "verified against the wrong chart"},
+    ),
+    ("GET", "/api/v1/subjects/{subject_id}/verification"): (OnSubject((A.VIEW_SUBJECT,)), None),
+    ("GET", "/api/v1/source-verification/worklist"): (Anywhere((A.VERIFY_SOURCE,)), None),
+    ("GET", "/api/v1/source-verification/progress"): (SignedIn(), None),
+    ("GET", "/api/v1/locks"): (SignedIn(), None),
+    ("POST", "/api/v1/locks"): (
+        OnSubject((A.LOCK,)),
+        {"level": "form", "collection": "visits", "target_id": 0, "reason": "reviewed"},
+    ),
+    ("POST", "/api/v1/locks/{lock_id}/unlock"): (OnSubject((A.LOCK,)), {"reason": "query"}),
+    ("POST", "/api/v1/subjects/{subject_id}/casebook/signature"): (
+        OnSubject((A.SIGN,)),
+        {"password": PASSWORD, "meaning": "I approve the casebook"},
+    ),
+    ("GET", "/api/v1/subjects/{subject_id}/casebook/signature"): (
+        OnSubject((A.VIEW_SUBJECT,)),
+        None,
+    ),
+    ("GET", "/api/v1/signatures/awaiting"): (Anywhere((A.SIGN,)), None),
+    ("GET", "/api/v1/signatures/{signature_id}"): (OnSubject((A.VIEW_SUBJECT,)), None),
 }
 
 #: Operations whose request or answer concerns one subject of the own site.
@@ -339,6 +373,8 @@ class Matrix:
         )  # fmt: skip
 
     def _with_ids(self, body: Mapping[str, Any] | None) -> Any:
+        if body is not None and "target_id" in body:  # a lock's target: a record of its own
+            return {**body, "target_id": int(self.ids["lock_target"])}
         if body is None or "record_id" not in body:
             return body
         return {**body, "record_id": int(self.ids["record_id"])}
@@ -432,6 +468,18 @@ def _build_records(matrix: Matrix, store: Store) -> None:
         {"entity": "visits", "record_id": visit["id"], "field": "visit_date", "message": "Check"},
     )  # fmt: skip
     token = post(coordinator, "/api/v1/tokens", {"name": "the coordinator's"})
+    # Two visits of their own for the lock cells, so a lock does not stop the other cells.
+    locked, lock_target = (
+        post(coordinator, base + "/visits", {"visit_code": code, "visit_date": DAY1.isoformat()})
+        for code in ("D4", "D8")
+    )
+    manager = f"{Role.DATA_MANAGER.value}@{OWN}"
+    matrix.ids["lock_target"] = str(locked["id"])  # the body's target_id is filled from here
+    lock = post(manager, "/api/v1/locks", {"level": "form", "collection": "visits", "target_id": 0})
+    matrix.ids.update(lock_id=str(lock["id"]), lock_target=str(lock_target["id"]))
+    with store.new_uow() as uow:  # the investigator's eligibility signature
+        (signature,) = uow.records.find("signatures")
+    matrix.ids["signature_id"] = str(signature["id"])
     matrix.ids.update(
         query_id=str(query["id"]), token_id=str(token["id"]), code=OWN,
         username=_username(Actor("target", Role.MONITOR, OTHER)),

@@ -186,7 +186,7 @@ def test_a_locked_record_refuses_correction_and_deletion(records: Records, colle
 
     for response in (corrected, deleted):
         assert response.status_code == 409, response.text
-        assert "is locked" in response.json()["message"]
+        assert "Locked: " in response.json()["message"]
     assert records.snapshot() == before
 
 

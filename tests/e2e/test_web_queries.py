@@ -73,7 +73,7 @@ def test_a_query_on_a_field_the_record_does_not_have_is_refused_naming_the_field
     )  # fmt: skip
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["field"]
-    assert monitor.get("/api/v1/queries").json() == []
+    assert monitor.get("/api/v1/queries").json()["items"] == []
 
 
 def test_a_coordinator_cannot_raise_a_query(web: WebWorld) -> None:
@@ -96,13 +96,16 @@ def test_lists_filter_by_status_and_hide_other_sites(web: WebWorld) -> None:
             "/api/v1/queries", headers=headers,
             json={"entity": "visits", "record_id": visit, "message": note},
         )  # fmt: skip
-    first = monitor.get("/api/v1/queries").json()[-1]["id"]
+    first = min(q["id"] for q in monitor.get("/api/v1/queries").json()["items"])
     monitor.post(f"/api/v1/queries/{first}/close", headers=headers, json={"message": "done"})
-    assert [q["status"] for q in monitor.get("/api/v1/queries").json()] == ["open", "closed"]
-    assert len(monitor.get("/api/v1/queries?status=open").json()) == 1
-    assert len(monitor.get("/api/v1/queries?site=BJ01&status=closed").json()) == 1
+    assert [q["status"] for q in monitor.get("/api/v1/queries").json()["items"]] == [
+        "open",
+        "closed",
+    ]
+    assert monitor.get("/api/v1/queries?status=open").json()["total"] == 1
+    assert monitor.get("/api/v1/queries?site=BJ01&status=closed").json()["total"] == 1
     other, _ = _api(web, "coord.sh")
-    assert other.get("/api/v1/queries").json() == []
+    assert other.get("/api/v1/queries").json()["items"] == []
     assert other.get(f"/api/v1/queries/{first}").status_code == 404
     assert monitor.get("/api/v1/queries?site=XX99").status_code == 422
     assert monitor.get("/api/v1/queries?status=pending").status_code == 422
@@ -147,7 +150,7 @@ def test_the_raise_form_shows_the_error_next_to_the_field_and_saves_nothing(
     )
     assert response.status_code == 422
     assert '<span class="field-error">must be a record number</span>' in response.text
-    assert monitor.get("/api/v1/queries").json() == []
+    assert monitor.get("/api/v1/queries").json()["items"] == []
 
 
 def test_a_form_without_the_csrf_token_is_refused(web: WebWorld) -> None:

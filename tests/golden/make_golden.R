@@ -222,3 +222,48 @@ write_json(list(
   crr_cause1 = fine_gray(1),
   crr_cause2 = fine_gray(2)
 ), "competing_risks")
+
+# ---- edge cases: data shapes that once broke the library ----------------------------------------
+# Small data sets written out with their results, so the tests read inputs and R's answers from
+# one place: a common odds ratio of 0 or infinity, a log-rank group nobody is at risk in at any
+# event time, a Kaplan-Meier curve lying on 0.5 until the last (censored) time, and a
+# cumulative incidence cell (group x cause) without events.
+mh_tables <- list(matrix(c(3, 0, 0, 4), 2, byrow = TRUE), matrix(c(2, 0, 1, 3), 2, byrow = TRUE))
+mh_zero <- list(matrix(c(0, 3, 4, 0), 2, byrow = TRUE), matrix(c(0, 2, 3, 1), 2, byrow = TRUE))
+mh_edge <- function(tables) {
+  x <- array(unlist(lapply(tables, t)), dim = c(2, 2, length(tables)))
+  plain <- mantelhaen.test(x, correct = FALSE)
+  corrected <- mantelhaen.test(x, correct = TRUE)
+  list(tables = lapply(tables, function(m) as_array(t(m))),
+       statistic = unname(plain$statistic), p_value = plain$p.value,
+       statistic_corrected = unname(corrected$statistic), p_value_corrected = corrected$p.value,
+       common_odds_ratio = unname(plain$estimate), common_odds_ratio_ci = as_array(plain$conf.int))
+}
+lr <- data.frame(time = c(5, 6, 7, 8, 9, 10, 4, 6, 8, 11, 12, 13, 1, 2, 3),
+                 status = c(1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0),
+                 group = c(rep(1, 6), rep(2, 6), rep(3, 3)))
+lr_fit <- survdiff(Surv(time, status) ~ group, data = lr)
+lr_df <- sum(lr_fit$exp > 0) - 1
+km <- data.frame(time = 1:8, status = c(1, 1, 1, 1, 0, 0, 0, 0))
+km_median <- quantile(survfit(Surv(time, status) ~ 1, data = km, conf.type = "log-log"), 0.5)
+ci_data <- data.frame(time = 1:10, status = c(1, 1, 2, 0, 1, 1, 0, 1, 0, 1),
+                      group = c(rep(1, 5), rep(2, 5)))
+ci_times <- c(2, 4, 6, 8)
+ci_tp <- timepoints(cuminc(ci_data$time, ci_data$status, ci_data$group), ci_times)
+write_json(list(
+  mantel_haenszel_infinite = mh_edge(mh_tables),
+  mantel_haenszel_zero = mh_edge(mh_zero),
+  logrank_empty_group = list(time = as_array(lr$time), status = as_array(lr$status),
+                             group = as_array(lr$group), statistic = lr_fit$chisq, df = lr_df,
+                             p_value = pchisq(lr_fit$chisq, lr_df, lower.tail = FALSE)),
+  km_plateau = list(time = as_array(km$time), status = as_array(km$status),
+                    median = unname(km_median$quantile)),
+  cuminc_empty_cell = list(
+    time = as_array(ci_data$time), status = as_array(ci_data$status),
+    group = as_array(ci_data$group), times = as_array(ci_times),
+    curves = lapply(rownames(ci_tp$est), function(name) {
+      parts <- strsplit(name, " ")[[1]]
+      list(group = parts[1], cause = as.numeric(parts[2]),
+           estimate = as_array(ci_tp$est[name, ]), variance = as_array(ci_tp$var[name, ]))
+    }))
+), "edges")

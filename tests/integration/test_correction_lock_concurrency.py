@@ -150,7 +150,10 @@ def test_an_edit_requested_while_the_record_is_being_locked_waits_and_is_refused
     assert len(edit_failures) == 1
     refusal = edit_failures[0]
     assert isinstance(refusal, StateError)
-    assert str(refusal) == f"visits {visit_id} is locked; unlock it (with a reason) to edit"
+    assert str(refusal) == (
+        "Locked: this visit was locked by Dr Datamanagerbj01 on 2 Mar 2026 09:00 (UTC); "
+        "a data manager must unlock it with a reason"
+    )
     assert _visit_row(store, visit_id) == before
     assert _audit_actions(store, world) == [*audited_before, AuditAction.LOCK]
     assert verify_audit_trail(store.new_uow()).intact
@@ -171,6 +174,6 @@ def test_a_lock_requested_during_a_correction_waits_for_it_and_then_locks_the_co
     assert after is not None
     assert after["visit_date"] == VISIT_DATE - dt.timedelta(days=1)
     assert _audit_actions(store, world) == [*audited_before, AuditAction.UPDATE, AuditAction.LOCK]
-    with pytest.raises(StateError, match="is locked"):  # the lock holds from now on
+    with pytest.raises(StateError, match="Locked: "):  # the lock holds from now on
         _delete(world, visit_id).run(store.new_uow())
     assert verify_audit_trail(store.new_uow()).intact

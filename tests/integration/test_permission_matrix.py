@@ -11,7 +11,7 @@ from trial_world import PASSWORD, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import NotFoundError, PermissionDeniedError
-from trialdesk.services import accounts, clinical, review, subjects
+from trialdesk.services import accounts, clinical, review, source_verification, subjects
 from trialdesk.services.audit_trail import export_audit_trail
 from trialdesk.services.review import QueryStatus
 
@@ -19,7 +19,13 @@ from trialdesk.services.review import QueryStatus
 GRANTED: dict[Role, set[str]] = {
     Role.SITE_COORDINATOR: {"view subject", "enter data", "answer query"},
     Role.INVESTIGATOR: {"view subject", "enter data", "answer query", "sign"},
-    Role.MONITOR: {"view subject", "raise query", "close query", "export audit trail"},
+    Role.MONITOR: {
+        "view subject",
+        "raise query",
+        "close query",
+        "export audit trail",
+        "verify source",
+    },
     Role.DATA_MANAGER: {
         "view subject",
         "raise query",
@@ -88,6 +94,9 @@ def _attempts(world: TrialWorld, user: int) -> dict[str, Callable[[], object]]:
         "export audit trail": lambda: export_audit_trail(new(), subject=None, as_user=user),
         "manage accounts": lambda: accounts.create_site(
             new(), code="GZ03", name="Guangzhou", as_user=user
+        ),
+        "verify source": lambda: source_verification.mark_verified(
+            new(), as_user=user, table="visits", record_id=visit
         ),
         "lock": lambda: review.lock_record(
             new(), as_user=user, entity="subjects", record_id=subject

@@ -161,5 +161,5 @@ def test_a_reply_racing_another_waits_for_it_and_moves_from_the_status_it_left(
         )  # fmt: skip
 
     assert run_both(answer, reopen) == ([], [])
-    assert _status_moves(world, query_id) == [("open", "answered"), ("answered", "open")]
+    assert _status_moves(world, query_id) == [("open", "answered"), ("answered", "reopened")]
     assert verify_audit_trail(world.store.new_uow()).intact

@@ -257,7 +257,9 @@ def test_a_locked_subject_takes_no_new_data_but_still_takes_queries(world: Trial
         world.store.new_uow(), as_user=world.user(Role.DATA_MANAGER), entity="subjects",
         record_id=world.subject_id,
     )  # fmt: skip
-    with pytest.raises(StateError, match=f"subjects {world.subject_id} is locked"):
+    with pytest.raises(
+        StateError, match="Locked: subject SCR-001 was locked by Dr Datamanagerbj01"
+    ):
         _visit(world)
     review.raise_query(
         world.store.new_uow(), as_user=world.user(Role.MONITOR), entity="visits",

@@ -52,6 +52,7 @@ class Action(enum.StrEnum):
     MANAGE_RANDOMIZATION_LISTS = "manage_randomization_lists"
     EXPORT_RANDOMIZATION_LIST = "export_randomization_list"
     VIEW_AGGREGATES = "view_aggregates"
+    VERIFY_SOURCE = "verify_source"
 
 
 _A = Action
@@ -72,7 +73,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             _A.ATTEST_ELIGIBILITY,
         }
     ),
-    Role.MONITOR: frozenset({_A.VIEW_SUBJECT, _A.RAISE_QUERY, _A.CLOSE_QUERY, _A.EXPORT_AUDIT}),
+    Role.MONITOR: frozenset(
+        {_A.VIEW_SUBJECT, _A.RAISE_QUERY, _A.CLOSE_QUERY, _A.EXPORT_AUDIT, _A.VERIFY_SOURCE}
+    ),
     Role.DATA_MANAGER: frozenset(
         {_A.VIEW_SUBJECT, _A.RAISE_QUERY, _A.CLOSE_QUERY, _A.LOCK, _A.EXPORT_AUDIT}
     ),

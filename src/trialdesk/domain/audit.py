@@ -50,6 +50,9 @@ class AuditAction(enum.StrEnum):
     SIGNATURE_INVALIDATED = "signature_invalidated"
     LOCK = "lock"
     UNLOCK = "unlock"
+    SDV_VERIFIED = "sdv_verified"
+    SDV_UNVERIFIED = "sdv_unverified"
+    SDV_RESET = "sdv_reset"
     EXPORT = "export"
 
 

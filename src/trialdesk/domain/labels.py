@@ -41,6 +41,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "export_randomization_list": "export randomization lists",
         "view_aggregates": "view aggregate figures",
         "attest_eligibility": "attest and sign eligibility",
+        "verify_source": "verify source data",
     },
     "state": {
         "screening": "In screening",
@@ -131,7 +132,13 @@ _TABLES: dict[str, dict[str, str]] = {
         "regulator_follow_up": "regulatory authority (follow-up report)",
         "ethics_committee": "ethics committee",
     },
-    "query_status": {"open": "Open", "answered": "Answered", "closed": "Closed"},
+    "query_status": {
+        "open": "Open",
+        "answered": "Answered",
+        "reopened": "Re-opened",
+        "closed": "Closed",
+    },
+    "query_assignee": {"site": "Site", "monitor": "Monitor", "data_manager": "Data manager"},
     "criterion_status": {
         "met": "Met",
         "not_met": "Not met",
@@ -166,7 +173,12 @@ _TABLES: dict[str, dict[str, str]] = {
         "signatures": "Signature",
         "allocations": "Allocation",
         "queries": "Query",
+        "sites": "Site",
+        "study": "Study",
+        "locks": "Lock",
+        "sdv_marks": "Source verification",
     },
+    "lock_level": {"form": "Form", "subject": "Subject", "site": "Site", "study": "Study"},
 }
 
 #: ``LABELS[kind][code]`` is what a person reads for ``code``; read-only.

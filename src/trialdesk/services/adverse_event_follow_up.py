@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
+from trialdesk.domain.errors import FieldError, InputError, NotFoundError
 from trialdesk.domain.safety.adverse_event import ENDED_OUTCOMES, AdverseEvent, AeOutcome
 from trialdesk.domain.safety.follow_up import (
     CLOCK_RECIPIENT,
@@ -34,8 +34,9 @@ from trialdesk.services.adverse_event_records import (
     event_from_row,
     row_clocks,
 )
+from trialdesk.services.lock_lookup import LockedError, covering_lock
 from trialdesk.services.ports import Record, UnitOfWork
-from trialdesk.services.recording import insert_audited, is_locked, update_audited
+from trialdesk.services.recording import insert_audited, update_audited
 from trialdesk.services.site_zones import zone_of_subject
 from trialdesk.services.subjects import not_in_future
 
@@ -52,10 +53,9 @@ def _open_event(uow: UnitOfWork, actor: Actor, subject_id: int, adverse_event_id
     row = uow.records.get("adverse_events", adverse_event_id)
     if row is None or row["subject_id"] != subject_id or row.get("deleted_at") is not None:
         raise NotFoundError(f"adverse event {adverse_event_id} not found")
-    if is_locked(uow, "adverse_events", adverse_event_id, subject_id):
-        raise StateError(
-            f"adverse_events {adverse_event_id} is locked; unlock it (with a reason) to edit"
-        )
+    lock = covering_lock(uow, "adverse_events", adverse_event_id, subject_id)
+    if lock is not None:
+        raise LockedError(lock)
     return row
 
 

@@ -8,7 +8,7 @@ that way. The chain and its seals prove the trail itself is whole; this proves t
 
 Columns the trail never mentions for a row (``created_at``, bookkeeping) are not compared, and
 tables whose changes are recorded as events rather than field by field (users, sessions,
-signatures, locks) are not replayed.
+signatures, locks, source-verification marks) are not replayed.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialdesk.domain.access import Action
-from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
+from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.refusals import refusal_message
 from trialdesk.services.access import Actor, load_actor, require_subject
@@ -28,8 +28,10 @@ from trialdesk.services.correction_state import settle_state, state_facts
 from trialdesk.services.edit_checks import check_correction
 from trialdesk.services.gvhd_baseline import derive_against_baseline, rederive_assessments
 from trialdesk.services.investigator_criteria import check_answer_rights
+from trialdesk.services.lock_lookup import LockedError, covering_lock
 from trialdesk.services.ports import Record, UnitOfWork
-from trialdesk.services.recording import delete_audited, is_locked, require_reason, update_audited
+from trialdesk.services.query_opening import answer_by_correction, query_to_answer
+from trialdesk.services.recording import ChangeSet, delete_audited, require_reason, update_audited
 from trialdesk.services.subjects import screening_values
 
 __all__ = [
@@ -108,8 +110,9 @@ def _record_to_change(
         raise PermissionDeniedError(
             refusal_message(Action.ENTER_DATA, subject_id=record["subject_id"])
         )
-    if is_locked(uow, entity, record_id, record["subject_id"]):
-        raise StateError(f"{entity} {record_id} is locked; unlock it (with a reason) to edit")
+    lock = covering_lock(uow, entity, record_id, record["subject_id"], subject["site_id"])
+    if lock is not None:
+        raise LockedError(lock)
     return record
 
 
@@ -147,12 +150,16 @@ def correct_record(
     reason: str | None,
     protocol: Protocol,
     subject_id: int | None = None,
-) -> dict[str, tuple[Any, Any]]:
-    """Correct fields of a saved record; returns each changed field's (old, new) value.
+    query_id: int | None = None,
+) -> ChangeSet:
+    """Correct fields of a saved record; returns each changed field's (old, new) value, and in
+    ``sdv_reset`` the source-verification marks the correction reset.
 
     With ``subject_id`` the record must belong to that subject. Everything derived from the
     record (its own derived values, the responses of the subject's assessments, the subject's
-    state) is re-derived in the same transaction.
+    state) is re-derived in the same transaction. With ``query_id`` the correction answers that
+    query (open or re-opened, on this record) in the same transaction too: both are saved, or
+    neither.
     """
     why = require_reason(reason)
     if entity not in EDITABLE_FIELDS:
@@ -160,6 +167,7 @@ def correct_record(
     with uow:
         actor = load_actor(uow, as_user)
         record = _record_to_change(uow, actor, entity, record_id, subject_id)
+        query = None if query_id is None else query_to_answer(uow, query_id, entity, record_id)
         corrected = corrected_record(uow, entity, record, changes, protocol)
         if entity == "gvhd_assessments":
             corrected.update(derive_against_baseline(uow, corrected, protocol))
@@ -179,6 +187,11 @@ def correct_record(
             if entity in {"gvhd_assessments", "dose_administrations"}:
                 rederive_assessments(uow, actor, owner, why, protocol)
             settle_state(uow, actor, entity, owner, facts, why)
+        if query is not None:
+            answer_by_correction(
+                uow, actor, query, table=entity, before=record, after=corrected, reason=why,
+                protocol=protocol,
+            )  # fmt: skip
         uow.commit()
     return diff
 
@@ -192,8 +205,11 @@ def delete_record(
     reason: str | None,
     protocol: Protocol | None = None,
     subject_id: int | None = None,
+    query_id: int | None = None,
 ) -> None:
     """Delete a record entered in error (logically); the audit trail keeps its full content.
+
+    With ``query_id`` the deletion answers that query in its transaction, like a correction.
 
     Deleting a GVHD assessment needs the protocol: the subject's remaining assessments are
     re-derived, since the deleted one may have been the baseline. Deleting a screening, consent
@@ -207,6 +223,7 @@ def delete_record(
     with uow:
         actor = load_actor(uow, as_user)
         record = _record_to_change(uow, actor, entity, record_id, subject_id)
+        query = None if query_id is None else query_to_answer(uow, query_id, entity, record_id)
         owner = int(record["subject_id"])
         subject = uow.records.get("subjects", owner)
         assert subject is not None
@@ -215,4 +232,9 @@ def delete_record(
         if protocol is not None and entity in {"gvhd_assessments", "dose_administrations"}:
             rederive_assessments(uow, actor, owner, why, protocol)
         settle_state(uow, actor, entity, owner, facts, why)
+        if query is not None:
+            answer_by_correction(
+                uow, actor, query, table=entity, before=record, after=None, reason=why,
+                protocol=protocol,
+            )  # fmt: skip
         uow.commit()

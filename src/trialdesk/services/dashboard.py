@@ -17,11 +17,11 @@ from trialdesk.domain.access import Action
 from trialdesk.domain.errors import TrialdeskError
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.queries import OPEN_QUERY_STATES, QueryStatus
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.services.access import Actor, load_actor
 from trialdesk.services.adverse_event_records import clock_readings, current_outcome
 from trialdesk.services.ports import Record, UnitOfWork
-from trialdesk.services.review import QueryStatus
 from trialdesk.services.subject_plan import SubjectRecords, subject_timeline
 
 __all__ = [
@@ -238,14 +238,17 @@ def _enrollment_curve(allocations: dict[int, Record]) -> tuple[EnrollmentPoint, 
 def _queries_by_site(
     uow: UnitOfWork, listed: dict[int, Record], code: dict[int, str]
 ) -> dict[QueryStatus, dict[str, int]]:
+    """Open (open and re-opened: the site owes an answer) and answered queries per site."""
     counts: dict[QueryStatus, Counter[str]] = {
         QueryStatus.OPEN: Counter(),
         QueryStatus.ANSWERED: Counter(),
     }
     for query in uow.records.find("queries"):
         subject = listed.get(query["subject_id"])
-        if subject is not None and query["status"] in counts:
-            counts[QueryStatus(query["status"])][code[subject["site_id"]]] += 1
+        status = QueryStatus(query["status"])
+        tally = QueryStatus.OPEN if status in OPEN_QUERY_STATES else status
+        if subject is not None and tally in counts:
+            counts[tally][code[subject["site_id"]]] += 1
     return {status: dict(sorted(tally.items())) for status, tally in counts.items()}
 
 

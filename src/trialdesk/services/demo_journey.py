@@ -356,7 +356,7 @@ class _Trip:
         yield self.when(study_day + 3, 120)
         query_id = review.raise_query(
             self.ctx.new_uow(), as_user=self.ctx.monitor, entity="gvhd_assessments",
-            record_id=assessment_id, field="measurements",
+            record_id=assessment_id, field="measurements.skin_bsa_pct",
             message="Please confirm the rash extent (% BSA) against the source document.",
         )  # fmt: skip
         yield self.when(study_day + 5, 60)

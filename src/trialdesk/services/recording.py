@@ -3,6 +3,11 @@
 Every insert, update and (logical) delete goes through here (the shape of a ``record_event``
 helper): the row changes and its audit entries are written together, a change after first save
 needs a reason, locked records refuse edits, and an edit invalidates any signature on the record.
+
+The review workflow hangs off the same place, so no write can slip past it: a lock on the form,
+its subject, its site or the study refuses the write and says who locked it and when; a change of
+a field verified against source resets that SDV mark (audited, with the correction's reason);
+any write to a subject's casebook invalidates the investigator's casebook signature.
 """
 
 from __future__ import annotations
@@ -11,11 +16,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialdesk.domain.audit import AuditAction, audit_value
-from trialdesk.domain.errors import InputError, StateError
+from trialdesk.domain.errors import InputError
+from trialdesk.domain.source_verification import CASEBOOK_TABLES, changed_paths
 from trialdesk.services.access import Actor
+from trialdesk.services.lock_lookup import LockedError, covering_lock
 from trialdesk.services.ports import AuditDraft, Record, UnitOfWork
 
 __all__ = [
+    "ChangeSet",
     "audit_event",
     "delete_audited",
     "insert_audited",
@@ -25,7 +33,19 @@ __all__ = [
 ]
 
 _BOOKKEEPING = frozenset({"id", "created_at", "created_by"})
-_ALLOWED_WHILE_LOCKED = frozenset({"subjects", "queries", "query_messages"})
+#: Review bookkeeping goes on under a lock: queries are raised and answered on locked data.
+_ALLOWED_WHILE_LOCKED = frozenset({"queries", "query_messages"})
+
+
+class ChangeSet(dict[str, tuple[Any, Any]]):
+    """The fields a write changed, ``{column: (old, new)}``, and the SDV marks it reset.
+
+    A plain dict to every caller that only wants the diff; ``sdv_reset`` holds the field paths
+    (``None`` for a whole-form mark) whose source verification the change undid, so the
+    correction page and the API can tell the user.
+    """
+
+    sdv_reset: tuple[str | None, ...] = ()
 
 
 def audit_event(
@@ -80,12 +100,15 @@ def insert_audited(
     New clinical data for a subject under a subject-level lock is refused like an edit; queries
     may still be raised and answered on locked data.
     """
-    if subject_id is not None and table not in _ALLOWED_WHILE_LOCKED:
-        _refuse_if_locked(uow, "subjects", subject_id, None)
+    if table == "subjects":  # a new subject at a locked site (or in a locked study)
+        _refuse_if_locked(uow, None, None, None, site_id=values.get("site_id"))
+    elif subject_id is not None and table not in _ALLOWED_WHILE_LOCKED:
+        _refuse_if_locked(uow, None, None, subject_id)
     row = {**values, "created_at": uow.clock.now(), "created_by": actor.user_id}
     record_id = uow.records.add(table, row)
     if table == "subjects":  # a new subject's own entry is filed under that subject
         subject_id = record_id
+    _invalidate_casebook_signature(uow, actor, table, record_id, subject_id)
     audit_event(
         uow,
         actor,
@@ -99,16 +122,77 @@ def insert_audited(
 
 
 def is_locked(uow: UnitOfWork, table: str, record_id: int, subject_id: int | None) -> bool:
-    """Whether the record, or its whole subject, is under an active lock."""
-    targets = [(table, record_id)]
-    if subject_id is not None:
-        targets.append(("subjects", subject_id))
-    return uow.records.has_active_lock(targets)
+    """Whether the record, its subject, its site or the study is under an active lock."""
+    return covering_lock(uow, table, record_id, subject_id) is not None
 
 
-def _refuse_if_locked(uow: UnitOfWork, table: str, record_id: int, subject_id: int | None) -> None:
-    if is_locked(uow, table, record_id, subject_id):
-        raise StateError(f"{table} {record_id} is locked; unlock it (with a reason) to edit")
+def _refuse_if_locked(
+    uow: UnitOfWork,
+    table: str | None,
+    record_id: int | None,
+    subject_id: int | None,
+    *,
+    site_id: int | None = None,
+) -> None:
+    if table in _ALLOWED_WHILE_LOCKED:
+        return
+    lock = covering_lock(uow, table, record_id, subject_id, site_id)
+    if lock is not None:
+        raise LockedError(lock)
+
+
+def _invalidate_casebook_signature(
+    uow: UnitOfWork, actor: Actor, table: str, record_id: int, subject_id: int | None
+) -> None:
+    """Any write to a casebook table undoes the investigator's sign-off of the whole casebook."""
+    if subject_id is None or table not in CASEBOOK_TABLES:
+        return
+    for signature in uow.records.find(
+        "signatures", entity="subjects", entity_id=subject_id, is_valid=True
+    ):
+        uow.records.update(
+            "signatures", signature["id"], {"is_valid": False, "invalidated_at": uow.clock.now()}
+        )
+        audit_event(
+            uow, actor, AuditAction.SIGNATURE_INVALIDATED, "signatures", signature["id"],
+            subject_id=subject_id, field="is_valid", old=True, new=False,
+            reason=f"casebook changed after sign-off ({table} {record_id})",
+        )  # fmt: skip
+
+
+def _reset_source_verification(
+    uow: UnitOfWork,
+    actor: Actor,
+    table: str,
+    record_id: int,
+    subject_id: int | None,
+    diff: dict[str, tuple[Any, Any]] | None,
+    why: str,
+) -> tuple[str | None, ...]:
+    """Reset the live SDV marks the change touches (every mark when ``diff`` is None: the
+    record was deleted); returns their paths (None = whole form)."""
+    if table not in CASEBOOK_TABLES:
+        return ()
+    marks = [
+        mark
+        for mark in uow.records.find("sdv_marks", entity=table, entity_id=record_id)
+        if mark["reset_at"] is None
+    ]
+    paths = [mark["field"] for mark in marks]
+    touched = set(paths if diff is None else changed_paths(paths, diff))
+    reset: list[str | None] = []
+    for mark in marks:
+        if mark["field"] not in touched:
+            continue
+        uow.records.update(
+            "sdv_marks", mark["id"], {"reset_at": uow.clock.now(), "reset_reason": why}
+        )
+        audit_event(
+            uow, actor, AuditAction.SDV_RESET, table, record_id, subject_id=subject_id,
+            field=mark["field"], reason=why,
+        )  # fmt: skip
+        reset.append(mark["field"])
+    return tuple(reset)
 
 
 def _invalidate_signatures(
@@ -144,13 +228,14 @@ def update_audited(
     reason: str | None,
     subject_id: int | None,
     require_reason_for_change: bool = True,
-) -> dict[str, tuple[Any, Any]]:
-    """Apply the fields that really change; one audit entry per field. Returns the diff."""
-    diff = {
-        name: (current[name], value)
+) -> ChangeSet:
+    """Apply the fields that really change; one audit entry per field. Returns the diff, with
+    the SDV marks the change reset."""
+    diff = ChangeSet(
+        (name, (current[name], value))
         for name, value in changes.items()
         if name not in _BOOKKEEPING and current.get(name) != value
-    }
+    )
     if not diff:
         return diff
     why = require_reason(reason) if require_reason_for_change else reason
@@ -175,6 +260,10 @@ def update_audited(
         ]
     )
     _invalidate_signatures(uow, actor, table, record_id, subject_id)
+    _invalidate_casebook_signature(uow, actor, table, record_id, subject_id)
+    diff.sdv_reset = _reset_source_verification(
+        uow, actor, table, record_id, subject_id, diff, f"corrected: {why or 'no reason given'}"
+    )
     return diff
 
 
@@ -196,6 +285,8 @@ def delete_audited(
     record_id = int(current["id"])
     _refuse_if_locked(uow, table, record_id, subject_id)
     _invalidate_signatures(uow, actor, table, record_id, subject_id)
+    _invalidate_casebook_signature(uow, actor, table, record_id, subject_id)
+    _reset_source_verification(uow, actor, table, record_id, subject_id, None, f"deleted: {why}")
     uow.records.update(
         table, record_id,
         {"deleted_at": uow.clock.now(), "deleted_by": actor.user_id, "deleted_reason": why},

@@ -1,4 +1,5 @@
-"""Data review: queries (discrepancies) with their thread, e-signatures and record locks.
+"""Data review: e-signatures and record locks; the query use cases, re-exported from
+:mod:`trialdesk.services.query_workflow` where they live.
 
 Signatures follow 21 CFR 11.50/11.70/11.200: the signer re-enters their password, the manifest
 holds printed name, UTC time and meaning, and the signature is bound to a hash of the exact
@@ -8,18 +9,23 @@ record version; any later edit invalidates it (see :mod:`trialdesk.services.reco
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.audit import AuditAction, record_fingerprint
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
+from trialdesk.domain.queries import QueryStatus
 from trialdesk.services.access import Actor, load_actor, require_subject
 from trialdesk.services.accounts import verify_password
 from trialdesk.services.corrections import load_subject_record
 from trialdesk.services.ports import Record, UnitOfWork
-from trialdesk.services.query_opening import open_query
-from trialdesk.services.recording import audit_event, insert_audited, require_reason, update_audited
+from trialdesk.services.query_workflow import (
+    close_query,
+    raise_query,
+    reopen_query,
+    reply_to_query,
+)
+from trialdesk.services.recording import audit_event, require_reason
 
 __all__ = [
     "QueryStatus",
@@ -28,6 +34,7 @@ __all__ = [
     "close_query",
     "lock_record",
     "raise_query",
+    "reopen_query",
     "reply_to_query",
     "sign_record",
     "signature_holds",
@@ -36,103 +43,10 @@ __all__ = [
 ]
 
 
-#: Bookkeeping columns: a query is about what was recorded, not about these.
-_NOT_QUERYABLE = frozenset({"id", "subject_id", "created_at", "created_by"})
-
-
-class QueryStatus(enum.StrEnum):
-    OPEN = "open"
-    ANSWERED = "answered"
-    CLOSED = "closed"
-
-
 def _require_text(field: str, text: str) -> str:
     if not text.strip():
         raise InputError.single(field, "must not be empty")
     return text.strip()
-
-
-def raise_query(
-    uow: UnitOfWork, *, as_user: int, entity: str, record_id: int, field: str | None, message: str
-) -> int:
-    """Open a query on a record (monitors and data managers)."""
-    body = _require_text("message", message)
-    with uow:
-        actor = load_actor(uow, as_user)
-        record = load_subject_record(uow, actor, entity, record_id, Action.RAISE_QUERY)
-        if field is not None and (field not in record or field in _NOT_QUERYABLE):
-            raise InputError.single("field", f"{entity} has no field {field!r}")
-        query_id = open_query(
-            uow, actor, subject_id=record["subject_id"], entity=entity, record_id=record_id,
-            field=field, body=body,
-        )  # fmt: skip
-        uow.commit()
-    return query_id
-
-
-def _load_query(uow: UnitOfWork, query_id: int) -> Record:
-    """The query, locked for this transaction as it is read.
-
-    A reply or a close computes the status move (and its audit entry's old value) from the
-    status it reads; without the row lock, parallel replies on PostgreSQL each read the same
-    status and audit moves from a value another reply had already replaced. SQLite serialises
-    whole write transactions, so the lock is only taken there by the transaction itself.
-    """
-    found = uow.records.get_with_lock_state("queries", query_id, for_update=True)
-    if found is None:
-        raise NotFoundError(f"query {query_id} not found")
-    return found[0]
-
-
-def reply_to_query(uow: UnitOfWork, *, as_user: int, query_id: int, message: str) -> QueryStatus:
-    """Add to a query's thread; a site's answer marks it answered, a reviewer's reopens it."""
-    body = _require_text("message", message)
-    with uow:
-        actor = load_actor(uow, as_user)
-        query = _load_query(uow, query_id)
-        subject = uow.records.get("subjects", query["subject_id"])
-        assert subject is not None
-        if actor.may(Action.ANSWER_QUERY, subject["site_id"]):
-            status = QueryStatus.ANSWERED
-        elif actor.may(Action.RAISE_QUERY, subject["site_id"]):
-            status = QueryStatus.OPEN
-        else:
-            raise NotFoundError(f"query {query_id} not found")
-        if query["status"] == QueryStatus.CLOSED:
-            raise StateError(f"query {query_id} is closed")
-        insert_audited(
-            uow, actor, "query_messages", {"query_id": query_id, "body": body},
-            subject_id=subject["id"],
-        )  # fmt: skip
-        update_audited(
-            uow, actor, "queries", query, {"status": status.value}, reason="query reply",
-            subject_id=subject["id"], require_reason_for_change=False,
-        )  # fmt: skip
-        uow.commit()
-    return status
-
-
-def close_query(uow: UnitOfWork, *, as_user: int, query_id: int, message: str) -> None:
-    """Close a query with a closing note (monitors and data managers)."""
-    body = _require_text("message", message)
-    with uow:
-        actor = load_actor(uow, as_user)
-        query = _load_query(uow, query_id)
-        try:
-            require_subject(uow, actor, query["subject_id"], Action.CLOSE_QUERY)
-        except NotFoundError:
-            raise NotFoundError(f"query {query_id} not found") from None
-        if query["status"] == QueryStatus.CLOSED:
-            raise StateError(f"query {query_id} is already closed")
-        insert_audited(
-            uow, actor, "query_messages", {"query_id": query_id, "body": body},
-            subject_id=query["subject_id"],
-        )  # fmt: skip
-        update_audited(
-            uow, actor, "queries", query, {"status": QueryStatus.CLOSED.value}, reason=body,
-            subject_id=query["subject_id"], require_reason_for_change=False,
-        )  # fmt: skip
-        uow.commit()
 
 
 @dataclass(frozen=True, slots=True)

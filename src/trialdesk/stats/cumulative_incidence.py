@@ -48,6 +48,10 @@ def _curve(
     v3 = np.cumsum(inverse_after**2 * (competing + own))
     variance = v1 + incidence**2 * v3 - 2.0 * incidence * v2
     steps = d1 > 0
+    if not steps.any():
+        # A cause nobody in this group had: its curve is 0 with variance 0 from time 0, as
+        # cmprsk reports it, rather than missing from the tables and the tests' companions.
+        return pd.DataFrame({"time": [0.0], "estimate": [0.0], "variance": [0.0]})
     return pd.DataFrame(
         {"time": table.times[steps], "estimate": incidence[steps], "variance": variance[steps]}
     )

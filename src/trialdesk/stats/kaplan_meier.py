@@ -25,10 +25,13 @@ def survival_quantile(times: NDArray[np.float64], curve: NDArray[np.float64], p:
     """The first time the step function ``curve`` falls to ``1 - p`` or below (R's rule).
 
     When the curve lies exactly on ``1 - p`` over an interval, the midpoint between the start
-    of that interval and the next drop is returned, as R's ``quantile.survfit`` does. NaN means
+    of that interval and the next drop is returned, as R's ``quantile.survfit`` does; a flat
+    stretch that runs to the end of follow-up ends at the last time observed (event or
+    censoring), so events at 1-4 and censorings at 5-8 give a median of 6, as in R. NaN means
     the curve never gets there.
     """
     target = 1.0 - p
+    last = float(times[-1]) if times.size else math.nan  # the end of follow-up, censored or not
     finite = np.isfinite(curve)
     times, curve = times[finite], curve[finite]
     if times.size == 0:  # e.g. the interval limits of a curve without events: never defined
@@ -39,8 +42,9 @@ def survival_quantile(times: NDArray[np.float64], curve: NDArray[np.float64], p:
     if below.size == 0:
         return math.nan
     first = int(below[0])
-    if abs(curve[first] - target) < _TOLERANCE and first + 1 < len(times):
-        return float((times[first] + times[first + 1]) / 2.0)
+    if abs(curve[first] - target) < _TOLERANCE:
+        end = float(times[first + 1]) if first + 1 < len(times) else last
+        return (float(times[first]) + end) / 2.0
     return float(times[first])
 
 

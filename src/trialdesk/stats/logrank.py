@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,8 @@ def logrank_test(time: Any, event: Any, group: Any, strata: Any = None) -> LogRa
         V_{gh} = \sum_t d_t\frac{n_t-d_t}{n_t-1}\,\frac{n_{gt}}{n_t}
                  \left(\delta_{gh} - \frac{n_{ht}}{n_t}\right),
 
-    summed over strata, and :math:`X^2 = (O-E)^\top V^{-}(O-E)` on K-1 degrees of freedom,
+    summed over strata, and :math:`X^2 = (O-E)^\top V^{-}(O-E)` on K-1 degrees of freedom
+    (K counting only the groups with someone at risk at an event time, as R does),
     using the groups after the first.
 
     References
@@ -128,13 +130,15 @@ def logrank_test(time: Any, event: Any, group: Any, strata: Any = None) -> LogRa
     difference = (observed - expected)[used][1:]
     reduced = variance[np.ix_(used, used)][1:, 1:]
     statistic = float(difference @ np.linalg.solve(reduced, difference)) if used.sum() > 1 else 0.0
-    df = k - 1
+    # As R's survdiff: a group with nobody at risk at any event time adds nothing to the test
+    # (its expected count is 0) and no degree of freedom.
+    df = max(int(used.sum()) - 1, 0)
     return LogRankResult(
         groups=tuple(str(level) for level in levels),
         observed=tuple(float(v) for v in observed),
         expected=tuple(float(v) for v in expected),
         statistic=statistic,
         df=df,
-        p_value=float(chi2.sf(statistic, df)),
+        p_value=float(chi2.sf(statistic, df)) if df > 0 else math.nan,
         n_strata=n_strata,
     )

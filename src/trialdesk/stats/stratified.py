@@ -132,14 +132,16 @@ def mantel_haenszel(tables: Any, *, alpha: float = 0.05) -> MantelHaenszelResult
     r, s = a * d / n, b * c / n
     big_r, big_s = float(r.sum()), float(s.sum())
     estimate = big_r / big_s if big_s > 0 else math.inf
-    p, q = (a + d) / n, (b + c) / n
-    log_variance = (
-        float((p * r).sum()) / (2 * big_r**2)
-        + float((p * s + q * r).sum()) / (2 * big_r * big_s)
-        + float((q * s).sum()) / (2 * big_s**2)
-    )
-    z = float(norm.ppf(1.0 - alpha / 2.0))
     if 0 < estimate < math.inf:
+        # The Robins–Breslow–Greenland variance divides by both sums: it exists only for a
+        # finite, non-zero common odds ratio (R's interval is NaN otherwise, and so is this).
+        p, q = (a + d) / n, (b + c) / n
+        log_variance = (
+            float((p * r).sum()) / (2 * big_r**2)
+            + float((p * s + q * r).sum()) / (2 * big_r * big_s)
+            + float((q * s).sum()) / (2 * big_s**2)
+        )
+        z = float(norm.ppf(1.0 - alpha / 2.0))
         half = z * math.sqrt(log_variance)
         ci = (estimate * math.exp(-half), estimate * math.exp(half))
     else:

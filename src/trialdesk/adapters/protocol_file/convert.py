@@ -67,6 +67,7 @@ from trialdesk.domain.refractory_definitions import (
     RefractoryDefinition,
     refractory_definition,
 )
+from trialdesk.domain.source_verification import SdvPlan
 
 __all__ = ["to_protocol"]
 
@@ -148,6 +149,19 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
         edit_checks=tuple(_edit_check(c) for c in doc.edit_checks),
         forms=to_form_specs(doc.forms),
         form_settings=settings_mapping(doc.form_settings),
+        sdv=_sdv_plan(doc),
+    )
+
+
+def _sdv_plan(doc: ProtocolDocument) -> SdvPlan:
+    """The SDV plan; the trial's NCT id seeds the subject sample so each trial draws its own."""
+    sample = doc.sdv.sample
+    return SdvPlan(
+        trial=doc.identification.nct_id,
+        full=tuple(doc.sdv.full),
+        sample_fraction=0.0 if sample is None else sample.fraction,
+        sample_unit="subject" if sample is None else sample.unit,
+        sample_per="site" if sample is None else sample.per,
     )
 
 

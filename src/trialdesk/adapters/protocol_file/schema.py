@@ -255,6 +255,36 @@ class SafetyModel(_Strict):
     susar_follow_up_days: PositiveInt
 
 
+SdvKind = Literal[
+    "screening_records",
+    "consents",
+    "visits",
+    "dose_administrations",
+    "gvhd_assessments",
+    "adverse_events",
+    "therapies",
+    "outcomes",
+    "form_records",
+    "primary_endpoint_assessments",
+    "serious_adverse_events",
+]
+
+
+class SdvSampleModel(_Strict):
+    """The share of subjects, per site, whose every record is verified against source."""
+
+    fraction: Annotated[float, Field(ge=0, le=1)]
+    unit: Literal["subject"] = "subject"
+    per: Literal["site"] = "site"
+
+
+class SdvModel(_Strict):
+    """Source data verification plan: record kinds verified for all subjects, and a sample."""
+
+    full: list[SdvKind] = []
+    sample: SdvSampleModel | None = None
+
+
 class AssumptionModel(_Strict):
     path: Text
     choice: Text
@@ -323,4 +353,6 @@ class ProtocolDocument(_Strict):
     forms: list[FormModel] = []
     #: Parameters the forms' derivations read (drug-level ranges, release viability…).
     form_settings: dict[str, Any] = {}
+    #: Source data verification plan (``full`` kinds and a per-site ``sample`` of subjects).
+    sdv: SdvModel = SdvModel()
     assumptions: list[AssumptionModel]

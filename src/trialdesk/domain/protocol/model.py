@@ -29,6 +29,7 @@ from trialdesk.domain.protocol.study import (
 )
 from trialdesk.domain.protocol.treatment import Arm, CourseRules, WeightLimits
 from trialdesk.domain.randomization.spec import RandomizationSpec
+from trialdesk.domain.source_verification import SdvPlan
 
 __all__ = ["Protocol"]
 
@@ -67,6 +68,8 @@ class Protocol:
     form_settings: Mapping[str, Any] = dataclasses.field(
         default_factory=lambda: MappingProxyType({})
     )
+    #: Which records a monitor verifies against source (``sdv`` in the protocol file).
+    sdv: SdvPlan = dataclasses.field(default_factory=SdvPlan)
 
     @property
     def ratio_label(self) -> str:
@@ -76,6 +79,15 @@ class Protocol:
     @property
     def primary_endpoint(self) -> Endpoint:
         return next(e for e in self.endpoints if e.kind is EndpointKind.PRIMARY)
+
+    @property
+    def primary_visits(self) -> tuple[str, ...]:
+        """Visits whose GVHD assessments decide the primary endpoint: baseline and its visit."""
+        visits = [self.assessment.baseline_visit]
+        endpoint_visit = self.primary_endpoint.visit
+        if endpoint_visit is not None and endpoint_visit not in visits:
+            visits.append(endpoint_visit)
+        return tuple(visits)
 
     def arm(self, code: str) -> Arm:
         """The arm with this code; an unknown code is an input error on the field ``arm``."""

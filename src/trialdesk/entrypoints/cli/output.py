@@ -71,8 +71,12 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if hasattr(value, "tolist"):  # numpy scalars and arrays, without importing numpy here
         return to_jsonable(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON has no NaN or infinity
+    if isinstance(value, float) and math.isnan(value):
+        return None  # JSON has no NaN: "not defined" is null
+    if isinstance(value, float) and math.isinf(value):
+        # An infinite odds ratio is an answer, not a missing one: JSON has no infinity, so it
+        # is written as the string R's and JavaScript's readers know.
+        return "Infinity" if value > 0 else "-Infinity"
     return value
 
 

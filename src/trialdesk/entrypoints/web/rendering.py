@@ -45,6 +45,12 @@ def navigation(principal: Principal | None) -> list[NavItem]:
     if role_allows(principal.user.roles, Action.VIEW_SUBJECT):
         items.append(NavItem("/subjects", "Subjects"))
         items.append(NavItem("/queries", "Queries"))
+    if role_allows(principal.user.roles, Action.VERIFY_SOURCE):
+        items.append(NavItem("/review/sdv", "Source verification"))
+    if role_allows(principal.user.roles, Action.LOCK):
+        items.append(NavItem("/review/locks", "Locks"))
+    if role_allows(principal.user.roles, Action.SIGN):
+        items.append(NavItem("/review/signatures", "Sign-off"))
     if role_allows(principal.user.roles, Action.MANAGE_ACCOUNTS):
         items += [
             NavItem("/admin/sites", "Sites"),

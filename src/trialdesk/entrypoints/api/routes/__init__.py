@@ -8,6 +8,7 @@ from trialdesk.entrypoints.api.routes import (
     accounts,
     admin,
     adverse_events,
+    audit_readable,
     clinical,
     corrections,
     dashboard,
@@ -15,11 +16,14 @@ from trialdesk.entrypoints.api.routes import (
     eligibility_signoff,
     forms,
     gvhd,
+    locks,
     me,
     planning,
     protocol,
     queries,
     reports,
+    signoff,
+    source_verification,
     subjects,
     tokens,
     worklist,
@@ -40,8 +44,9 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, accounts, subjects, eligibility_signoff, clinical,
+            protocol, gvhd, me, tokens, admin, accounts, source_verification, signoff, locks,
+            subjects, eligibility_signoff, clinical,
             adverse_events, corrections, edit_checks, planning, forms,
-            dashboard, worklist, queries, reports,
+            dashboard, worklist, queries, reports, audit_readable,
         )
     ]  # fmt: skip

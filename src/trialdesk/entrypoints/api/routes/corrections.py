@@ -53,7 +53,7 @@ def _under_changes() -> Iterator[None]:
     except InputError as error:
         raise InputError(
             FieldError(
-                e.field if e.field == "reason" or e.field.startswith("changes") else
+                e.field if e.field in ("reason", "query_id") or e.field.startswith("changes") else
                 f"changes.{e.field}",
                 e.message,
             )
@@ -128,6 +128,7 @@ def correct_record(
             context.store.new_uow(), as_user=principal.user_id, entity=table,
             record_id=record_id, changes=typed_changes(collection, body.changes),
             reason=body.reason, protocol=context.protocol, subject_id=subject_id,
+            query_id=body.query_id,
         )  # fmt: skip
     saved = read_subject_record(
         context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
@@ -140,6 +141,7 @@ def correct_record(
     return CorrectionRead(
         collection=collection, id=record_id, record=record_read(collection, saved.record, page),
         changed=[FieldChangeRead(field=k, old=old, new=new) for k, (old, new) in diff.items()],
+        sdv_reset=list(diff.sdv_reset),
         subject=current_subject(
             context.store.new_read_uow, as_user=principal.user_id, subject_id=subject_id
         ),
@@ -161,6 +163,7 @@ def delete_record(
         context.store.new_uow(), as_user=principal.user_id,
         entity=corrections.COLLECTIONS[collection.value], record_id=record_id,
         reason=body.reason, protocol=context.protocol, subject_id=subject_id,
+        query_id=body.query_id,
     )  # fmt: skip
     return DeletionRead(
         collection=collection, id=record_id, deleted_reason=body.reason.strip(),

@@ -53,10 +53,20 @@ class CorrectionCreate(BaseModel):
         examples=[{"measurements": {"skin_bsa_pct": 30}}],
     )
     reason: Line = Field(description="Why the record is corrected (audited)")
+    query_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1,
+        description="An open or re-opened query on this record that the change answers; both are "
+        "saved in one transaction",
+    )  # fmt: skip
 
 
 class DeletionCreate(BaseModel):
     reason: Line = Field(description="Why the record is deleted (audited)")
+    query_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1,
+        description="An open or re-opened query on this record that the change answers; both are "
+        "saved in one transaction",
+    )  # fmt: skip
 
 
 class FieldChangeRead(BaseModel):
@@ -74,6 +84,8 @@ class CorrectionRead(BaseModel):
     id: int
     record: dict[str, Any]
     changed: list[FieldChangeRead]
+    #: Field paths whose source verification the correction reset (null: the whole form's).
+    sdv_reset: list[str | None] = Field(default_factory=list)
     subject: SubjectRead
     next_step: NextStepRead | None
 

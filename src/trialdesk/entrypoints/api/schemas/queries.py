@@ -7,10 +7,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trialdesk.domain.queries import QueryStatus
 from trialdesk.entrypoints.api.schemas.text import Line, Text
-from trialdesk.services.review import QueryStatus
 
-__all__ = ["QueryCreate", "QueryMessageCreate", "QueryMessageRead", "QueryRead"]
+__all__ = [
+    "QueryCreate",
+    "QueryMessageCreate",
+    "QueryMessageRead",
+    "QueryPageRead",
+    "QueryRead",
+]
 
 
 class QueryCreate(BaseModel):
@@ -19,7 +25,9 @@ class QueryCreate(BaseModel):
     )
     record_id: int = Field(ge=1, le=2**31 - 1)
     field: Annotated[Line, Field(max_length=64)] | None = Field(
-        default=None, description="The field in question"
+        default=None,
+        description="The field in question, by its path: a column (onset_on) or an entry "
+        "(measurements.skin_bsa_pct, answers.<name>, values.<name>); none for the whole form",
     )
     message: Text
 
@@ -49,3 +57,19 @@ class QueryRead(BaseModel):
     status: QueryStatus
     raised_at: dt.datetime
     messages: list[QueryMessageRead]
+    origin: str | None = None
+    status_label: str
+    form_label: str
+    field_label: str | None
+    visit_label: str | None
+    assigned_role: str | None = Field(description="site, monitor or data_manager")
+    assigned_role_label: str | None
+    age_days: int = Field(description="Whole days since the status last changed")
+    raised_by: str
+
+
+class QueryPageRead(BaseModel):
+    items: list[QueryRead]
+    total: int
+    page: int
+    page_size: int

@@ -9,6 +9,7 @@ from trialdesk.entrypoints.web.views import (
     admin,
     admin_accounts,
     adverse_event_page,
+    audit_page,
     auth,
     casebook_page,
     pages,
@@ -16,6 +17,8 @@ from trialdesk.entrypoints.web.views import (
     queries,
     record_pages,
     reports,
+    review_forms,
+    review_pages,
     screening,
     subject_page,
     tokens,
@@ -35,7 +38,7 @@ def page_routers() -> list[APIRouter]:
         module.router
         for module in (
             auth, account, pages, admin, admin_accounts, tokens, queries, reports, screening,
-            casebook_page, subject_page,
-            protocol_forms, adverse_event_page, record_pages,
+            casebook_page, audit_page, subject_page,
+            review_pages, protocol_forms, adverse_event_page, review_forms, record_pages,
         )
     ]  # fmt: skip

@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from trialdesk.domain.access import Action, role_allows
 from trialdesk.domain.protocol import CriterionKind, VisitPhase
 from trialdesk.entrypoints.api.deps import ContextDep, ProtocolDep, WebUser
 from trialdesk.entrypoints.web.charts import enrollment_chart, stacked_bars
 from trialdesk.entrypoints.web.rendering import render
+from trialdesk.services import source_verification
 from trialdesk.services.dashboard import trial_dashboard
 from trialdesk.services.worklists import load_worklists
 
@@ -41,11 +43,24 @@ def dashboard(
         ),
         "failures": stacked_bars("Screen failures by criterion", failures, ["subjects"]),
     }
+    reviews = (
+        role_allows(principal.user.roles, Action.VERIFY_SOURCE)
+        or role_allows(principal.user.roles, Action.LOCK)
+        or role_allows(principal.user.roles, Action.MANAGE_ACCOUNTS)
+    )
+    sdv = (
+        source_verification.progress_by_site(
+            context.store.new_uow(), as_user=principal.user_id, protocol=protocol
+        )
+        if reviews
+        else None
+    )
     return render(
         request, "dashboard.html",
         {"protocol": protocol, "figures": figures, "charts": charts, "arm_label": arm_label,
          "worklists": load_worklists(
-             context.store.new_read_uow(), as_user=principal.user_id, protocol=protocol)},
+             context.store.new_read_uow(), as_user=principal.user_id, protocol=protocol),
+         "sdv": sdv},
         principal=principal,
     )  # fmt: skip
 

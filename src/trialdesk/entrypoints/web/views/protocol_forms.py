@@ -18,11 +18,13 @@ from starlette.responses import RedirectResponse, Response
 from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
 from trialdesk.domain.forms.spec import FormFieldType, FormSpec
 from trialdesk.domain.forms.summary import derived_lines, field_text
+from trialdesk.domain.record_fields import field_paths
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field, kept_values
+from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import corrections, forms, subject_view
+from trialdesk.services import corrections, forms, query_list, subject_view
 from trialdesk.services.record_reads import read_subject_record
 
 __all__ = ["router", "subject_forms"]
@@ -80,6 +82,11 @@ def _text_values(spec: FormSpec, stored: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def _asked(value: str) -> int | None:
+    """The query a "Correct the value" link preselects (``?query=<id>``)."""
+    return int(value) if value.isdigit() else None
+
+
 def _form_page(
     request: Request,
     context: ContextDep,
@@ -109,11 +116,18 @@ def _form_page(
             "derived": derived_lines(spec.derive, record["derived"]),
             "values": _text_values(spec, record["values"]),
             "visit_code": record["visit_code"] or "",
+            "queries": query_list.queries_on_record(
+                context.store.new_read_uow(), as_user=principal.user_id, table=forms.TABLE,
+                record_id=record_id, protocol=context.protocol,
+            ),
+            "queryable": set(field_paths(forms.TABLE, record)),
+            **record_history(context, principal, subject_id, forms.TABLE, record_id),
         }  # fmt: skip
     context_values = {
         "page": page, "spec": spec, "protocol": context.protocol, "values": {}, "errors": {},
         "today": site_today(context, subject_id, page.now), "deletion": {}, "visit_code": "",
-        **shown, **extra,
+        "queries": {}, "queryable": set(), "raise_errors": {},
+        "answering": _asked(request.query_params.get("query", "")), **shown, **extra,
     }  # fmt: skip
     return render(
         request, "subjects/protocol_form.html", context_values, principal=principal,
@@ -165,19 +179,23 @@ def correct_form_record(
     if spec.visits and isinstance(visit, str):
         changes["visit_code"] = visit.strip() or None
     reason = form.get("reason")
+    answering = form.get("query_id")
+    query_id = _asked(answering) if isinstance(answering, str) else None
     try:
         if not isinstance(reason, str) or not reason.strip():
             raise InputError(FieldError("reason", "say why the record is corrected"))
+        if isinstance(answering, str) and answering and query_id is None:
+            raise InputError(FieldError("query_id", "choose a query from the list"))
         corrections.correct_record(
             context.store.new_uow(), as_user=principal.user_id, entity=forms.TABLE,
             record_id=record_id, changes=changes, reason=reason, protocol=context.protocol,
-            subject_id=subject_id,
+            subject_id=subject_id, query_id=query_id,
         )  # fmt: skip
     except (InputError, StateError) as error:
         return _form_page(
             request, context, principal, subject_id, spec, record_id=record_id,
             values=kept_values(form), errors=_refused(error),
-            visit_code=visit if isinstance(visit, str) else "",
+            visit_code=visit if isinstance(visit, str) else "", answering=query_id,
             status_code=422 if isinstance(error, InputError) else 409,
         )  # fmt: skip
     return RedirectResponse(f"/subjects/{subject_id}/forms#form-{spec.code}", status_code=303)

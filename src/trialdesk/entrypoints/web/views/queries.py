@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from trialdesk.domain import labels
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.queries import AGE_BANDS, Assignee, QueryStatus
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field, submit_form
-from trialdesk.services import query_list, review
+from trialdesk.services import query_list, query_workflow
 from trialdesk.services.corrections import EDITABLE_FIELDS
 from trialdesk.services.edit_checks import ORIGIN_PREFIX
 
@@ -27,19 +30,39 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+_FILTERS = ("status", "site", "form", "age", "assigned_role", "subject")
+
+
+def _page_number(request: Request, name: str, default: int) -> int:
+    value = request.query_params.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit():
+        raise InputError.single(name, "must be a whole number")
+    return int(value)
+
+
 def _list_page(
     request: Request, context: ContextDep, principal: Principal, *, status_code: int = 200,
     **extra: object,
 ) -> Response:  # fmt: skip
-    status = request.query_params.get("status") or None
-    site = request.query_params.get("site") or None
+    chosen = {name: request.query_params.get(name) or None for name in _FILTERS}
+    page = _page_number(request, "page", 1)
     found = query_list.list_queries(
-        context.store.new_uow(), as_user=principal.user_id, status=status, site_code=site
-    )
+        context.store.new_uow(), as_user=principal.user_id, protocol=context.protocol,
+        status=chosen["status"], site_code=chosen["site"], form=chosen["form"],
+        age=chosen["age"], assigned_role=chosen["assigned_role"], subject=chosen["subject"],
+        page=page, page_size=_page_number(request, "page_size", 25),
+    )  # fmt: skip
+    kept = urlencode({k: v for k, v in chosen.items() if v is not None})
+    forms = [(e, labels.label("entity", e)) for e in sorted(EDITABLE_FIELDS) if e != "form_records"]
+    forms += [(f.code, f.label) for f in context.protocol.forms]
     return render(
         request, "queries.html",
-        {"queries": found, "status": status or "", "site": site or "",
-         "statuses": [s.value for s in review.QueryStatus], "entities": sorted(EDITABLE_FIELDS),
+        {"found": found, "queries": found.items, "chosen": chosen, "kept": kept,
+         "pages": max(1, -(-found.total // found.page_size)),
+         "statuses": [s.value for s in QueryStatus], "forms": forms, "age_bands": AGE_BANDS,
+         "assignees": [a.value for a in Assignee], "entities": sorted(EDITABLE_FIELDS),
          "form": {}, **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
@@ -58,10 +81,10 @@ def raise_query(
     try:
         if not values["record_id"].isdigit():
             raise InputError.single("record_id", "must be a record number")
-        query_id = review.raise_query(
+        query_id = query_workflow.raise_query(
             context.store.new_uow(), as_user=principal.user_id, entity=values["entity"],
             record_id=int(values["record_id"]), field=values["field"] or None,
-            message=values["message"],
+            message=values["message"], protocol=context.protocol,
         )  # fmt: skip
     except InputError as error:
         errors = {e.field: e.message for e in error.errors}
@@ -91,8 +114,9 @@ def _query_page(
     status_code: int = 200, **extra: object,
 ) -> Response:  # fmt: skip
     query = query_list.get_query(
-        context.store.new_uow(), as_user=principal.user_id, query_id=query_id
-    )
+        context.store.new_uow(), as_user=principal.user_id, query_id=query_id,
+        protocol=context.protocol,
+    )  # fmt: skip
     return render(
         request, "query.html",
         {"query": query, "origin": origin_text(context.protocol, query.origin), **extra},
@@ -105,6 +129,14 @@ def query_page(
     request: Request, context: ContextDep, principal: WebUser, query_id: int
 ) -> Response:
     return _query_page(request, context, principal, query_id)
+
+
+def _back(form: FormData, query_id: int) -> str:
+    """Where a move returns: the record page it was made from (a query bubble), or the query."""
+    back = _text(form, "back")
+    if back.startswith("/subjects/") and "//" not in back and "\\" not in back:
+        return back
+    return f"/queries/{query_id}"
 
 
 def _act(
@@ -120,7 +152,7 @@ def _act(
             request, context, principal, query_id, status_code=422,
             errors=errors_by_field(error),
         ),
-        done=f"/queries/{query_id}",
+        done=_back(form, query_id),
     )  # fmt: skip
 
 
@@ -129,11 +161,19 @@ def reply_to_query(
     request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, query_id: int
 ) -> Response:
     """Site staff answer; a reviewer's reply re-opens the query."""
-    return _act(request, context, principal, form, query_id, review.reply_to_query)
+    return _act(request, context, principal, form, query_id, query_workflow.reply_to_query)
 
 
 @router.post("/{query_id}/close")
 def close_query(
     request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, query_id: int
 ) -> Response:
-    return _act(request, context, principal, form, query_id, review.close_query)
+    return _act(request, context, principal, form, query_id, query_workflow.close_query)
+
+
+@router.post("/{query_id}/reopen")
+def reopen_query(
+    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, query_id: int
+) -> Response:
+    """A reviewer re-opens an answered query; it goes back to the site."""
+    return _act(request, context, principal, form, query_id, query_workflow.reopen_query)

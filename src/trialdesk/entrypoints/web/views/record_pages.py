@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from trialdesk.domain.errors import FieldError, InputError, NotFoundError, StateError
+from trialdesk.domain.record_fields import field_label, field_paths
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues
@@ -25,11 +26,20 @@ from trialdesk.entrypoints.web.views.record_forms import (
     shown_values,
     typed_values,
 )
+from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import corrections, site_zones, subject_view
+from trialdesk.services import (
+    corrections,
+    query_list,
+    query_workflow,
+    review_status,
+    site_zones,
+    subject_view,
+)
+from trialdesk.services.lock_lookup import LockedError
 from trialdesk.services.record_reads import read_subject_record
 
-__all__ = ["router"]
+__all__ = ["record_page_response", "router", "table_of"]
 
 router = APIRouter(prefix="/subjects")
 
@@ -56,7 +66,7 @@ _TITLES = {
 }
 
 
-def _table(collection: str) -> str:
+def table_of(collection: str) -> str:
     table = corrections.COLLECTIONS.get(collection)
     if table is None:
         raise NotFoundError(f"no page or operation at /subjects/…/{collection}")
@@ -79,7 +89,7 @@ def _derived(page: subject_view.SubjectPage, table: str, record_id: int) -> dict
     return {}
 
 
-def _record_page(
+def record_page_response(
     request: Request,
     context: ContextDep,
     principal: Principal,
@@ -90,7 +100,7 @@ def _record_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     found = read_subject_record(
         context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
         entity=table, record_id=record_id,
@@ -101,6 +111,20 @@ def _record_page(
     )  # fmt: skip
     fields = form_fields(context.protocol, table)
     recorded = shown_values(fields, found.record, _zone(context, subject_id))
+    queries = query_list.queries_on_record(
+        context.store.new_read_uow(), as_user=principal.user_id, table=table,
+        record_id=record_id, protocol=context.protocol,
+    )  # fmt: skip
+    asked = request.query_params.get("query", "")
+    review = review_status.form_review(
+        context.store.new_read_uow(), as_user=principal.user_id, table=table, record_id=record_id
+    )
+    labels = {
+        path: field_label(
+            table, path, protocol=context.protocol, form_code=found.record.get("form_code")
+        )
+        for path in (*review.paths, *(m.field for m in review.marks if m.field))
+    }
     return render(
         request, "subjects/record.html",
         {"page": page, "found": found, "record": found.record, "table": table,
@@ -109,9 +133,23 @@ def _record_page(
          "values": extra.pop("values", None) or recorded, "errors": {}, "form": "",
          "action": f"/subjects/{subject_id}/{collection}/{record_id}",
          "today": site_today(context, subject_id, page.now),
-         "back": _back(subject_id, table), **_derived(page, table, record_id), **extra},
+         "back": _back(subject_id, table), **_derived(page, table, record_id),
+         "queries": queries, "queryable": set(field_paths(table, found.record)),
+         "query_paths": {f.name: f"{f.within}.{f.name}" if f.within else f.name for f in fields},
+         "answering": int(asked) if asked.isdigit() else extra.pop("answering", None),
+         "raise_errors": extra.pop("raise_errors", {}),
+         **record_history(context, principal, subject_id, table, record_id),
+         "review": review, "field_labels": labels, "collection": collection, **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
+
+
+def _shown(context: ContextDep, subject_id: int, error: StateError) -> str:
+    """A refusal as the page shows it: a lock's time in the site's zone, not in UTC."""
+    if not isinstance(error, LockedError):
+        return error.message
+    local = error.lock.locked_at.astimezone(_zone(context, subject_id))
+    return error.lock.message(f"{local:%Y-%m-%d %H:%M} {local.tzname()} (site time)")
 
 
 def _back(subject_id: int, table: str) -> str:
@@ -144,7 +182,7 @@ def record_page(
     collection: str,
     record_id: int,
 ) -> Response:
-    return _record_page(request, context, principal, subject_id, collection, record_id)
+    return record_page_response(request, context, principal, subject_id, collection, record_id)
 
 
 @router.post("/{subject_id}/{collection}/{record_id}")
@@ -157,33 +195,43 @@ def correct_record(
     collection: str,
     record_id: int,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     fields = form_fields(context.protocol, table)
     values = FormValues(form)
     typed = typed_values(values, fields, _zone(context, subject_id))
     reason = values.text("reason")
     if not reason:
         values.problems.append(FieldError("reason", "a reason for change is required"))
+    answering = values.text("query_id")
+    if answering and not answering.isdigit():
+        values.problems.append(FieldError("query_id", "choose a query from the list"))
+    query_id = int(answering) if answering.isdigit() else None
     try:
         values.check()
         current = read_subject_record(
             context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
             entity=table, record_id=record_id,
         ).record  # fmt: skip
-        corrections.correct_record(
+        diff = corrections.correct_record(
             context.store.new_uow(), as_user=principal.user_id, entity=table,
             record_id=record_id, changes=changed_values(fields, current, typed), reason=reason,
-            protocol=context.protocol, subject_id=subject_id,
+            protocol=context.protocol, subject_id=subject_id, query_id=query_id,
         )  # fmt: skip
     except InputError as error:
-        return _record_page(
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id, status_code=422,
-            form="correct", errors=_errors(error), values=_typed_form(form),
+            form="correct", errors=_errors(error), values=_typed_form(form), answering=query_id,
         )  # fmt: skip
     except StateError as error:  # locked meanwhile, or an outcome's move cannot be undone
-        return _record_page(
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id, status_code=409,
-            form="correct", errors={"changes": error.message}, values=_typed_form(form),
+            form="correct", errors={"changes": _shown(context, subject_id, error)},
+            values=_typed_form(form),
+        )  # fmt: skip
+    if diff.sdv_reset:  # the correction undid source verification: say so before moving on
+        return record_page_response(
+            request, context, principal, subject_id, collection, record_id,
+            sdv_reset=diff.sdv_reset,
         )  # fmt: skip
     return RedirectResponse(_back(subject_id, table), status_code=303)
 
@@ -198,7 +246,7 @@ def delete_record(
     collection: str,
     record_id: int,
 ) -> Response:
-    table = _table(collection)
+    table = table_of(collection)
     values = FormValues(form)
     reason = values.text("reason")
     if not reason:
@@ -213,10 +261,56 @@ def delete_record(
             record_id=record_id, reason=reason, protocol=context.protocol, subject_id=subject_id,
         )  # fmt: skip
     except (InputError, StateError) as error:
-        problems = _errors(error) if isinstance(error, InputError) else {"reason": error.message}
-        return _record_page(
+        problems = (
+            _errors(error)
+            if isinstance(error, InputError)
+            else {"reason": _shown(context, subject_id, error)}
+        )
+        return record_page_response(
             request, context, principal, subject_id, collection, record_id,
             status_code=422 if isinstance(error, InputError) else 409, form="delete",
             errors=problems, deletion=typed,
         )  # fmt: skip
     return RedirectResponse(_back(subject_id, table), status_code=303)
+
+
+@router.post("/{subject_id}/{collection}/{record_id}/queries")
+def raise_query_on_record(
+    request: Request,
+    context: ContextDep,
+    principal: WebUser,
+    form: CheckedForm,
+    subject_id: int,
+    collection: str,
+    record_id: int,
+) -> Response:
+    """A reviewer raises a query from a field's bubble (an empty field: the whole record)."""
+    table = table_of(collection)
+    values = FormValues(form)
+    path = values.text("field") or None
+    read_subject_record(  # another subject's record, or one out of reach, is "not found"
+        context.store.new_read_uow(), as_user=principal.user_id, subject_id=subject_id,
+        entity=table, record_id=record_id,
+    )  # fmt: skip
+    try:
+        query_workflow.raise_query(
+            context.store.new_uow(), as_user=principal.user_id, entity=table,
+            record_id=record_id, field=path, message=values.text("message"),
+            protocol=context.protocol,
+        )  # fmt: skip
+    except InputError as error:
+        if table not in _TITLES:  # a protocol form's record: its page shows the refusal alone
+            raise
+        return record_page_response(
+            request, context, principal, subject_id, collection, record_id, status_code=422,
+            # A path the record does not hold has no bubble: its refusal shows at the record's.
+            raise_errors={
+                "" if any(e.field == "field" for e in error.errors) else path or "": "; ".join(
+                    e.message for e in error.errors
+                )
+            },
+        )  # fmt: skip
+    anchor = f"field-{path}" if path else "field-form"
+    return RedirectResponse(
+        f"/subjects/{subject_id}/{collection}/{record_id}#{anchor}", status_code=303
+    )

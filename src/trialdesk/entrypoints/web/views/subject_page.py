@@ -35,7 +35,7 @@ from trialdesk.entrypoints.web.views.site_day import site_today
 from trialdesk.services import clinical, site_zones, subject_view
 from trialdesk.services.clinical import OutcomeKind, TherapyKind
 
-__all__ = ["router"]
+__all__ = ["SECTIONS", "router"]
 
 router = APIRouter(prefix="/subjects")
 
@@ -53,7 +53,7 @@ def _signable(page: subject_view.SubjectPage) -> list[tuple[str, int, str]]:
 SECTIONS = {
     "dose": "Dose", "visit": "Visit", "assessment": "GVHD assessment",
     "adverse-event": "Adverse event", "therapy": "Therapy", "outcome": "Outcome",
-    "signature": "Signature", "forms": "Protocol forms", "audit": "Audit trail",
+    "signature": "Signature", "forms": "Protocol forms",
 }  # fmt: skip
 
 
@@ -134,7 +134,6 @@ for _section, _path in (
     ("dose", "doses/new"), ("visit", "visits/new"), ("assessment", "assessments/new"),
     ("adverse-event", "adverse-events/new"), ("therapy", "therapies/new"),
     ("outcome", "outcomes/new"), ("signature", "signatures/new"), ("forms", "forms"),
-    ("audit", "audit"),
 ):  # fmt: skip
     _entry(_section, _path)
 
