@@ -249,4 +249,5 @@ def test_every_audit_action_reads_as_words() -> None:
     from trialdesk.domain.audit_reading import action_label
 
     for action in AuditAction:
-        assert action_label(action) and "_" not in action_label(action)
+        assert action_label(action)
+        assert "_" not in action_label(action)
