@@ -91,17 +91,29 @@ def create_lock(
             request, context, principal, error=message,
             status_code=422 if isinstance(error, InputError) else 409,
         )  # fmt: skip
-    return RedirectResponse("/review/locks", status_code=303)
+    return RedirectResponse(_back(values), status_code=303)
+
+
+def _back(values: FormValues) -> str:
+    """Where a lock or unlock returns: the subject's casebook it was made from, else the list.
+
+    Only a path of this application's subject pages is followed, never another address.
+    """
+    back = values.text("back")
+    if back.startswith("/subjects/") and "//" not in back and "\\" not in back:
+        return back
+    return "/review/locks"
 
 
 @router.post("/locks/{lock_id}/unlock")
 def unlock(
     request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, lock_id: int
 ) -> Response:
+    values = FormValues(form)
     try:
         locks.unlock(
             context.store.new_uow(), as_user=principal.user_id, lock_id=lock_id,
-            reason=FormValues(form).text("reason"),
+            reason=values.text("reason"),
         )  # fmt: skip
     except (InputError, StateError) as error:
         message = error.errors[0].message if isinstance(error, InputError) else error.message
@@ -109,7 +121,7 @@ def unlock(
             request, context, principal, error=message,
             status_code=422 if isinstance(error, InputError) else 409,
         )  # fmt: skip
-    return RedirectResponse("/review/locks", status_code=303)
+    return RedirectResponse(_back(values), status_code=303)
 
 
 @router.get("/signatures")
