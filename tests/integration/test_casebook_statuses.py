@@ -13,6 +13,7 @@ from trialdesk.bootstrap import Store, load_protocol
 from trialdesk.domain.casebook import CellStatus
 from trialdesk.domain.errors import NotFoundError
 from trialdesk.services import accounts, casebook, clinical, subjects
+from trialdesk.services.audit_head_memo import AuditHeadMemo
 
 DAY1 = dt.date(2026, 3, 2)
 
@@ -111,3 +112,43 @@ def test_the_casebook_reads_each_table_once(store: Store) -> None:
         event.remove(store.engine, "before_cursor_execute", count)
     assert len(book.rows) * len(book.columns) > 90
     assert len(statements) < 30, statements
+
+
+def test_a_remembered_casebook_lasts_until_the_audit_trail_moves_on(
+    store: Store, clock: SettableClock
+) -> None:
+    subject, coordinator, other = _subject(store)
+    memo: AuditHeadMemo[casebook.Casebook] = AuditHeadMemo()
+    protocol = load_protocol()
+
+    def load(user: int) -> casebook.Casebook:
+        return casebook.load_casebook(
+            store.new_read_uow(), as_user=user, subject_id=subject, protocol=protocol, memo=memo
+        )
+
+    first = load(coordinator)
+    assert load(coordinator) is first  # nothing changed: the same read model
+    with pytest.raises(NotFoundError):  # the access check is made on every read
+        load(other)
+    assert _status(first, "visit", "D4") is CellStatus.NOT_STARTED
+    clock.advance(days=3)  # day 4
+    clinical.record_visit(
+        store.new_uow(), as_user=coordinator, subject_id=subject, visit_code="D4",
+        visit_date=DAY1 + dt.timedelta(days=3), protocol=protocol,
+    )  # fmt: skip
+    after = load(coordinator)
+    assert after is not first
+    assert _status(after, "visit", "D4") is CellStatus.COMPLETE
+
+
+def test_the_memo_forgets_the_least_recently_used_model() -> None:
+    memo: AuditHeadMemo[str] = AuditHeadMemo(size=2)
+    built: list[str] = []
+
+    def build(name: str) -> str:
+        built.append(name)
+        return name
+
+    for key in ("a", "b", "a", "c", "a", "b"):
+        memo.get_or_build(key, lambda key=key: build(key))
+    assert built == ["a", "b", "c", "b"]  # "b" was the least recent when "c" came in

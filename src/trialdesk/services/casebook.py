@@ -36,6 +36,7 @@ from trialdesk.domain.labels import label
 from trialdesk.domain.lifecycle import may_be_randomized, may_receive_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.services.access import load_actor, require_subject
+from trialdesk.services.audit_head_memo import AuditHeadMemo
 from trialdesk.services.casebook_cells import ReviewFacts, load_review_facts
 from trialdesk.services.casebook_placing import place_plan, place_records, row_code
 from trialdesk.services.corrections import COLLECTIONS
@@ -125,6 +126,7 @@ class Casebook:
     may_record_dose: bool
     may_randomize: bool
     may_sign: bool
+    #: When the casebook was read (a remembered one keeps the time it was first built).
     now: dt.datetime
 
     @property
@@ -359,27 +361,40 @@ def build_casebook(
 
 
 def load_casebook(
-    uow: UnitOfWork, *, as_user: int, subject_id: int, protocol: Protocol
+    uow: UnitOfWork,
+    *,
+    as_user: int,
+    subject_id: int,
+    protocol: Protocol,
+    memo: AuditHeadMemo[Casebook] | None = None,
 ) -> Casebook:
     """The subject's casebook, if the user may see the subject (another site: not found).
 
-    What is due is counted on the site's calendar day.
+    What is due is counted on the site's calendar day. With ``memo`` a casebook built at the
+    same audit head, for the same reader, on the same site day is reused (the access check is
+    made every time).
     """
     with uow:
         actor = load_actor(uow, as_user)
         row = require_subject(uow, actor, subject_id, Action.VIEW_SUBJECT)
-        tables = {t: uow.records.find(t, subject_id=subject_id) for t in SUBJECT_TABLES}
+        head = uow.audit.head()[0]  # before the data: see audit_head_memo
         site, now = row["site_id"], uow.clock.now()
         # One read of the site: its code for the header, its zone for "today".
         site_row = uow.records.get("sites", site)
         assert site_row is not None
-        permissions = (
-            actor.may(Action.ENTER_DATA, site), actor.may(Action.RANDOMIZE, site),
-            actor.may(Action.SIGN, site),
-        )  # fmt: skip
-        return build_casebook(
-            protocol, read_subject_row(uow, row, {site: site_row["code"]}), row, tables,
-            load_review_facts(uow, row),
-            today=now.astimezone(time_zone(site_row["time_zone"] or protocol.time_zone)).date(),
-            now=now, permissions=permissions,
-        )  # fmt: skip
+        today = now.astimezone(time_zone(site_row["time_zone"] or protocol.time_zone)).date()
+
+        def build() -> Casebook:
+            tables = {t: uow.records.find(t, subject_id=subject_id) for t in SUBJECT_TABLES}
+            permissions = (
+                actor.may(Action.ENTER_DATA, site), actor.may(Action.RANDOMIZE, site),
+                actor.may(Action.SIGN, site),
+            )  # fmt: skip
+            return build_casebook(
+                protocol, read_subject_row(uow, row, {site: site_row["code"]}), row, tables,
+                load_review_facts(uow, row), today=today, now=now, permissions=permissions,
+            )  # fmt: skip
+
+        if memo is None:
+            return build()
+        return memo.get_or_build((subject_id, as_user, head, today, id(protocol)), build)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from trialdesk.bootstrap import Store
 from trialdesk.domain.protocol import Protocol
 from trialdesk.entrypoints.api.body_limit import DEFAULT_MAX_BODY_BYTES
+from trialdesk.services.audit_head_memo import AuditHeadMemo
 
 __all__ = ["AppContext", "WebSettings"]
 
@@ -35,3 +37,10 @@ class AppContext:
     store: Store
     protocol: Protocol
     settings: WebSettings
+    #: Read models this application remembers until its trial's audit trail moves on, by name
+    #: (see :mod:`trialdesk.services.audit_head_memo`); one set per store, never shared.
+    memos: dict[str, AuditHeadMemo[Any]] = field(default_factory=dict)
+
+    def memo(self, name: str) -> AuditHeadMemo[Any]:
+        """The named memo of this application, made on first use."""
+        return self.memos.setdefault(name, AuditHeadMemo())
