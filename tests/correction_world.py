@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
+import lock_moves
 from eligibility_signoff_world import screen_and_sign
 from journey_world import BASELINE, DAY1, ELIGIBLE
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import accounts, clinical, review, subjects
+from trialdesk.services import accounts, clinical, subjects
 from trialdesk.services.randomization import randomize_subject
 from web_world import PASSWORD, WebWorld
 
@@ -60,7 +61,7 @@ class Records:
         return row
 
     def lock(self, collection: str) -> None:
-        review.lock_record(
+        lock_moves.lock_record(
             self.world.store.new_uow(), as_user=self.users["dm.bj"],
             entity=TABLES[collection], record_id=self.ids[collection],
         )  # fmt: skip

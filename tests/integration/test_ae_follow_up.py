@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
+import lock_moves
 from db_fixtures import SettableClock
 from trial_world import TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
-from trialdesk.services import clinical, review, subject_view
+from trialdesk.services import clinical, subject_view
 from trialdesk.services.adverse_event_follow_up import record_ae_follow_up, record_ae_report
 from trialdesk.services.dashboard import trial_dashboard
 
@@ -216,7 +217,7 @@ def test_bad_input_names_the_field_and_saves_nothing(world: TrialWorld, case: st
 
 def test_a_locked_event_refuses_follow_ups_and_report_dates(world: TrialWorld) -> None:
     event_id = _report(world)
-    review.lock_record(
+    lock_moves.lock_record(
         world.store.new_uow(), as_user=world.user(Role.DATA_MANAGER), entity="adverse_events",
         record_id=event_id,
     )  # fmt: skip

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Engine
 
+import lock_moves
 from db_fixtures import SettableClock
 from race_gates import (
     PATIENCE,
@@ -36,7 +37,7 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import StateError
-from trialdesk.services import clinical, corrections, review
+from trialdesk.services import clinical, corrections
 from trialdesk.services.audit_trail import verify_audit_trail
 from trialdesk.services.ports import Record, UnitOfWork
 
@@ -61,7 +62,9 @@ def _visit(world: TrialWorld) -> int:
 def _lock(world: TrialWorld, visit_id: int) -> Move:
     manager = world.user(Role.DATA_MANAGER)
     return Move(
-        lambda uow: review.lock_record(uow, as_user=manager, entity="visits", record_id=visit_id),
+        lambda uow: lock_moves.lock_record(
+            uow, as_user=manager, entity="visits", record_id=visit_id
+        ),
         ("add", "locks"),
     )
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine
 
+import lock_moves
 from db_fixtures import SettableClock
 from race_gates import (
     PATIENCE,
@@ -35,7 +36,7 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import StateError
-from trialdesk.services import clinical, review
+from trialdesk.services import clinical, locks
 from trialdesk.services.audit_trail import verify_audit_trail
 from trialdesk.services.ports import Record, UnitOfWork
 
@@ -53,20 +54,31 @@ def _target(world: TrialWorld, entity: str) -> int:
 
 def _lock(world: TrialWorld, entity: str, record_id: int) -> Move:
     manager = world.user(Role.DATA_MANAGER)
-    return lambda uow: review.lock_record(uow, as_user=manager, entity=entity, record_id=record_id)
+    return lambda uow: lock_moves.lock_record(
+        uow, as_user=manager, entity=entity, record_id=record_id
+    )
 
 
 def _unlock(world: TrialWorld, entity: str, record_id: int) -> Move:
     manager = world.user(Role.DATA_MANAGER)
-    return lambda uow: review.unlock_record(
-        uow, as_user=manager, entity=entity, record_id=record_id, reason="query 7 needs a fix"
+    lock_id = lock_moves.active_lock_id(world.store, entity, record_id)
+    return lambda uow: locks.unlock(
+        uow, as_user=manager, lock_id=lock_id, reason="query 7 needs a fix"
     )
 
 
 def _replay(
-    engine: Engine, clock: SettableClock, first: Move, second: Move
+    engine: Engine,
+    clock: SettableClock,
+    first: Move,
+    second: Move,
+    first_checks_at: tuple[str, str] = ("find", "locks"),
 ) -> tuple[list[BaseException], list[BaseException]]:
-    """Both requests read the record's locks before either commits, unless one has to wait."""
+    """Both requests read the record's locks before either commits, unless one has to wait.
+
+    ``first_checks_at`` is the first request's read after which it has checked (an unlock reads
+    its lock by id, then takes the subject's row: it has checked once it holds that row).
+    """
     first_has_checked, second_has_checked, first_committed = (threading.Event() for _ in range(3))
 
     def let_the_second_catch_up() -> None:
@@ -77,7 +89,9 @@ def _replay(
         second_has_checked.set()
         assert first_committed.wait(PATIENCE)
 
-    first_uow = GatedUnitOfWork(engine, clock, Gate("find", "locks", after=let_the_second_catch_up))
+    first_uow = GatedUnitOfWork(
+        engine, clock, Gate(*first_checks_at, after=let_the_second_catch_up)
+    )
     second_uow = GatedUnitOfWork(
         engine, clock,
         subject_read(before=lambda: assert_waited(first_has_checked)),
@@ -123,7 +137,7 @@ def test_two_lock_requests_at_once_make_one_lock_and_refuse_the_second_as_alread
     assert len(second_failures) == 1
     refusal = second_failures[0]
     assert isinstance(refusal, StateError)
-    assert str(refusal) == f"{entity} {record_id} is already locked"
+    assert str(refusal) == f"{'subject' if entity == 'subjects' else 'form'} is already locked"
     active = [row for row in _locks(store, entity, record_id) if row["unlocked_at"] is None]
     assert len(active) == 1
     assert _lock_actions(store, world, entity) == [AuditAction.LOCK]
@@ -136,13 +150,14 @@ def test_a_lock_requested_during_an_unlock_waits_for_it_and_then_locks_the_recor
 ) -> None:
     world = build_world(store)
     visit_id = _target(world, "visits")
-    review.lock_record(
+    lock_moves.lock_record(
         store.new_uow(), as_user=world.user(Role.DATA_MANAGER), entity="visits", record_id=visit_id
     )
 
     failures = _replay(
         bounded_engine, clock,
         _unlock(world, "visits", visit_id), _lock(world, "visits", visit_id),
+        first_checks_at=("get_with_lock_state", "subjects"),
     )  # fmt: skip
 
     assert failures == ([], [])

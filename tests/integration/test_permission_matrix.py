@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+import lock_moves
 from trial_world import PASSWORD, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
@@ -98,7 +99,7 @@ def _attempts(world: TrialWorld, user: int) -> dict[str, Callable[[], object]]:
         "verify source": lambda: source_verification.mark_verified(
             new(), as_user=user, table="visits", record_id=visit
         ),
-        "lock": lambda: review.lock_record(
+        "lock": lambda: lock_moves.lock_record(
             new(), as_user=user, entity="subjects", record_id=subject
         ),
     }

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+import lock_moves
 from trial_world import BASELINE_MEASUREMENTS, PASSWORD, SITE_B, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
@@ -175,16 +176,17 @@ def test_editing_a_signed_record_invalidates_the_signature_and_audits_it(
 def test_a_locked_record_refuses_edits_until_unlocked_with_a_reason(world: TrialWorld) -> None:
     visit_id = _visit(world)
     manager = world.user(Role.DATA_MANAGER)
-    review.lock_record(world.store.new_uow(), as_user=manager, entity="visits", record_id=visit_id)
+    lock_moves.lock_record(
+        world.store.new_uow(), as_user=manager, entity="visits", record_id=visit_id
+    )
     with pytest.raises(StateError, match="locked"):
         _correct(world, visit_id, "late correction")
     with pytest.raises(InputError, match="reason"):
-        review.unlock_record(
-            world.store.new_uow(), as_user=manager, entity="visits", record_id=visit_id,
-            reason=None,
-        )  # fmt: skip
-    review.unlock_record(
-        world.store.new_uow(), as_user=manager, entity="visits", record_id=visit_id,
+        lock_moves.unlock_record(
+            world.store, as_user=manager, entity="visits", record_id=visit_id, reason=None
+        )
+    lock_moves.unlock_record(
+        world.store, as_user=manager, entity="visits", record_id=visit_id,
         reason="query 12 needs a correction",
     )  # fmt: skip
     _correct(world, visit_id, "late correction")
@@ -194,7 +196,7 @@ def test_a_locked_record_refuses_edits_until_unlocked_with_a_reason(world: Trial
 
 def test_a_subject_lock_covers_all_its_records(world: TrialWorld) -> None:
     visit_id = _visit(world)
-    review.lock_record(
+    lock_moves.lock_record(
         world.store.new_uow(), as_user=world.user(Role.DATA_MANAGER), entity="subjects",
         record_id=world.subject_id,
     )  # fmt: skip
@@ -253,7 +255,7 @@ def test_a_per_subject_export_holds_exactly_that_subjects_history(world: TrialWo
 
 def test_a_locked_subject_takes_no_new_data_but_still_takes_queries(world: TrialWorld) -> None:
     visit_id = _visit(world)
-    review.lock_record(
+    lock_moves.lock_record(
         world.store.new_uow(), as_user=world.user(Role.DATA_MANAGER), entity="subjects",
         record_id=world.subject_id,
     )  # fmt: skip

@@ -15,7 +15,7 @@ from trialdesk.domain.errors import StateError
 from trialdesk.domain.labels import label
 from trialdesk.services.ports import Record, UnitOfWork
 
-__all__ = ["STUDY", "CoveringLock", "LockedError", "covering_lock", "lock_targets"]
+__all__ = ["STUDY", "CoveringLock", "LockedError", "covering_lock"]
 
 #: The study-level lock's entity and id (there is one study per installation).
 STUDY = ("study", 0)
@@ -50,7 +50,7 @@ class LockedError(StateError):
         self.lock = lock
 
 
-def lock_targets(
+def _lock_targets(
     table: str | None, record_id: int | None, subject_id: int | None, site_id: int | None
 ) -> list[tuple[str, int]]:
     """The (entity, id) pairs whose lock would cover a record, narrowest first."""
@@ -104,7 +104,7 @@ def covering_lock(
     if site_id is None and subject_id is not None:
         subject = uow.records.get("subjects", subject_id)
         site_id = None if subject is None else int(subject["site_id"])
-    targets = lock_targets(table, record_id, subject_id, site_id)
+    targets = _lock_targets(table, record_id, subject_id, site_id)
     if not uow.records.has_active_lock(targets):
         return None
     for entity, entity_id in reversed(targets):

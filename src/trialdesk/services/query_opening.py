@@ -32,7 +32,6 @@ __all__ = [
     "OPEN",
     "add_message",
     "answer_by_correction",
-    "correction_note",
     "load_query_for_update",
     "move_query",
     "open_query",
@@ -147,7 +146,7 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def correction_note(
+def _correction_note(
     table: str,
     before: Mapping[str, Any],
     after: Mapping[str, Any] | None,
@@ -197,5 +196,5 @@ def answer_by_correction(
 ) -> None:
     """Answer ``query`` with the note of the correction (or deletion) just made, in its
     transaction; ``after`` is ``None`` for a deletion."""
-    note = correction_note(table, before, after, reason, protocol)
+    note = _correction_note(table, before, after, reason, protocol)
     move_query(uow, actor, query, QueryMove.ANSWER, body=note, reason=reason)

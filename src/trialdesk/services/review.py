@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from trialdesk.domain.access import Action
 from trialdesk.domain.audit import AuditAction, record_fingerprint
-from trialdesk.domain.errors import InputError, NotFoundError, StateError
+from trialdesk.domain.errors import InputError, NotFoundError
 from trialdesk.domain.queries import QueryStatus
-from trialdesk.services.access import Actor, load_actor, require_subject
+from trialdesk.services.access import Actor, load_actor
 from trialdesk.services.accounts import verify_password
 from trialdesk.services.corrections import load_subject_record
 from trialdesk.services.ports import Record, UnitOfWork
@@ -25,20 +25,18 @@ from trialdesk.services.query_workflow import (
     reopen_query,
     reply_to_query,
 )
-from trialdesk.services.recording import audit_event, require_reason
+from trialdesk.services.recording import audit_event
 
 __all__ = [
     "QueryStatus",
     "SignatureRead",
     "check_signature",
     "close_query",
-    "lock_record",
     "raise_query",
     "reopen_query",
     "reply_to_query",
     "sign_record",
     "signature_holds",
-    "unlock_record",
     "write_signature",
 ]
 
@@ -131,62 +129,3 @@ def check_signature(uow: UnitOfWork, *, as_user: int, signature_id: int) -> Sign
             signature_id, signature["printed_name"], signature["signed_at"],
             signature["meaning"], holds,
         )  # fmt: skip
-
-
-def _lock_target(uow: UnitOfWork, actor: Actor, entity: str, record_id: int) -> int:
-    """The owning subject's id, its row read for update.
-
-    Locking and unlocking any record of a subject thus take turns on the subject's row, and the
-    "already locked" / "not locked" check that follows sees what the previous turn committed.
-    """
-    if entity == "subjects":
-        require_subject(uow, actor, record_id, Action.LOCK, for_update=True)
-        return record_id
-    record = load_subject_record(uow, actor, entity, record_id, Action.LOCK, for_update=True)
-    return int(record["subject_id"])
-
-
-def lock_record(uow: UnitOfWork, *, as_user: int, entity: str, record_id: int) -> int:
-    """Lock a record (or a whole subject with ``entity="subjects"``) against edits."""
-    with uow:
-        actor = load_actor(uow, as_user)
-        subject_id = _lock_target(uow, actor, entity, record_id)
-        if any(
-            lock["unlocked_at"] is None
-            for lock in uow.records.find("locks", entity=entity, entity_id=record_id)
-        ):
-            raise StateError(f"{entity} {record_id} is already locked")
-        lock_id = uow.records.add(
-            "locks",
-            {"subject_id": subject_id, "entity": entity, "entity_id": record_id,
-             "locked_at": uow.clock.now(), "locked_by": as_user, "unlocked_at": None,
-             "unlocked_by": None, "unlock_reason": None},
-        )  # fmt: skip
-        audit_event(uow, actor, AuditAction.LOCK, entity, record_id, subject_id=subject_id)
-        uow.commit()
-    return lock_id
-
-
-def unlock_record(
-    uow: UnitOfWork, *, as_user: int, entity: str, record_id: int, reason: str | None
-) -> None:
-    """Lift a lock; a reason is required and recorded."""
-    why = require_reason(reason)
-    with uow:
-        actor = load_actor(uow, as_user)
-        subject_id = _lock_target(uow, actor, entity, record_id)
-        active = [
-            lock
-            for lock in uow.records.find("locks", entity=entity, entity_id=record_id)
-            if lock["unlocked_at"] is None
-        ]
-        if not active:
-            raise StateError(f"{entity} {record_id} is not locked")
-        uow.records.update(
-            "locks", active[0]["id"],
-            {"unlocked_at": uow.clock.now(), "unlocked_by": as_user, "unlock_reason": why},
-        )  # fmt: skip
-        audit_event(
-            uow, actor, AuditAction.UNLOCK, entity, record_id, subject_id=subject_id, reason=why
-        )
-        uow.commit()
