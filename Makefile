@@ -13,7 +13,8 @@ LINT_PATHS := $(wildcard src tests bench)
 
 # The venv is rebuilt whenever the project's dependency declaration changes.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# A leftover .venv without a working interpreter (a dangling link, a half-made venv) is replaced.
+	test -x $(BIN)/python || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	touch $(STAMP)
