@@ -45,10 +45,11 @@ from trialdesk.adapters.db.tables import allocations, audit_trail, consents, scr
 from trialdesk.adapters.db.tables import subjects as subjects_table
 from trialdesk.bootstrap import build_store, load_protocol
 from trialdesk.domain.audit import AuditAction
-from trialdesk.services import accounts, clinical
-from trialdesk.services.access import load_actor
-from trialdesk.services.gvhd_assessments import record_gvhd_assessment
-from trialdesk.services.recording import audit_event
+from trialdesk.services.accounts import accounts
+from trialdesk.services.accounts.access import load_actor
+from trialdesk.services.clinical import clinical
+from trialdesk.services.clinical.gvhd_assessments import record_gvhd_assessment
+from trialdesk.services.clinical.recording import audit_event
 
 AUDIT_ROWS = 200
 PASSWORD = "Bench-Pass-2026!"

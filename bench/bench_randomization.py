@@ -36,9 +36,9 @@ from trialdesk.adapters.db.migrate import upgrade
 from trialdesk.adapters.db.randomization_repository import SqlAlchemyRandomizationUnitOfWork
 from trialdesk.adapters.security import Argon2PasswordHasher, SystemClock
 from trialdesk.bootstrap import build_store, load_protocol
-from trialdesk.services import accounts
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.accounts import accounts
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import generate_list
 
 REQUESTS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 CLIENTS = 32

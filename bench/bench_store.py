@@ -31,7 +31,9 @@ from trialdesk.adapters.db.migrate import upgrade
 from trialdesk.adapters.db.tables import visits
 from trialdesk.adapters.security import Argon2PasswordHasher
 from trialdesk.bootstrap import Store, build_store
-from trialdesk.services import accounts, clinical, subjects
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
+from trialdesk.services.subjects import subjects
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000
 TARGET_PER_SECOND = 500

@@ -43,7 +43,7 @@ from trialdesk.adapters.db.maintenance import upgrade_database
 from trialdesk.adapters.db.tables import subjects as subjects_table
 from trialdesk.bootstrap import build_store
 from trialdesk.config import DEFAULT_REQUEST_THREADS
-from trialdesk.services import accounts, api_tokens
+from trialdesk.services.accounts import accounts, api_tokens
 
 SUBJECTS = 10_000
 CLIENTS = 16

@@ -19,10 +19,12 @@ from trial_world import ELIGIBLE_ANSWERS, SITE_A, SITE_B, TrialWorld, build_worl
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.calendar import dose_for_weight
-from trialdesk.services import clinical, review, subjects
-from trialdesk.services.clinical import derive_gvhd
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.clinical import clinical
+from trialdesk.services.clinical.clinical import derive_gvhd
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import generate_list
+from trialdesk.services.review import review
+from trialdesk.services.subjects import subjects
 
 FIRST_ENROLMENT = dt.date(2026, 1, 5)
 #: Data entry happens after this date, so every recorded date lies in the past.

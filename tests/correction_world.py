@@ -17,8 +17,10 @@ import lock_moves
 from eligibility_signoff_world import screen_and_sign
 from journey_world import BASELINE, DAY1, ELIGIBLE
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import accounts, clinical, subjects
-from trialdesk.services.randomization import randomize_subject
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.subjects import subjects
 from web_world import PASSWORD, WebWorld
 
 #: Collection in the path → table.

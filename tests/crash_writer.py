@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 
 from trialdesk.bootstrap import build_store
-from trialdesk.services import clinical
+from trialdesk.services.clinical import clinical
 
 
 def main(url: str, user_id: int, subject_id: int) -> None:

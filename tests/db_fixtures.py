@@ -182,7 +182,7 @@ def allow_quick_sign_in(store: Store) -> None:
     passwords expire after 180 days) are tested on their own; worlds that only need someone
     signed in turn them off, audited like any administrator's change.
     """
-    from trialdesk.services.security_settings import update_security_settings
+    from trialdesk.services.accounts.security_settings import update_security_settings
 
     update_security_settings(
         store.new_uow(), as_user=None, reason="test world: sign in with a password alone",

@@ -13,8 +13,8 @@ from trial_world import ELIGIBLE_ANSWERS, PASSWORD
 from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.eligibility import investigator_fields
 from trialdesk.domain.protocol import Protocol
-from trialdesk.services import eligibility_signoff, subjects
 from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.subjects import eligibility_signoff, subjects
 
 #: Screening fields only an investigator answers (built-in protocol).
 JUDGEMENT_FIELDS = frozenset(investigator_fields(load_protocol()))

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from eligibility_signoff_world import JUDGEMENT_ANSWERS, OBJECTIVE_ANSWERS
 from trial_world import ELIGIBLE_ANSWERS
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import accounts
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.accounts import accounts
+from trialdesk.services.randomization.randomization_lists import generate_list
 from web_world import PASSWORD, WebWorld, login
 
 DAY1 = dt.date(2026, 3, 2)

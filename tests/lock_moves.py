@@ -1,15 +1,15 @@
 """Locking one record or one subject in tests, through the data manager's lock use cases.
 
 Tests name what they lock by its table and id, as the audit trail does; the use cases take a
-level and the record's collection (``services/locks.py``), and an unlock names the lock.
+level and the record's collection (``services/review/locks.py``), and an unlock names the lock.
 """
 
 from __future__ import annotations
 
 from trialdesk.bootstrap import Store
-from trialdesk.services import locks
-from trialdesk.services.corrections import COLLECTIONS
+from trialdesk.services.clinical.corrections import COLLECTIONS
 from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.review import locks
 
 __all__ = ["active_lock_id", "lock_record", "unlock_record"]
 

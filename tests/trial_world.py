@@ -9,7 +9,8 @@ from db_fixtures import allow_quick_sign_in
 from trialdesk.bootstrap import Store, load_protocol
 from trialdesk.domain.access import Role
 from trialdesk.domain.protocol import Protocol
-from trialdesk.services import accounts, subjects
+from trialdesk.services.accounts import accounts
+from trialdesk.services.subjects import subjects
 
 PASSWORD = "Correct-Horse-42"
 SITE_A, SITE_B = "BJ01", "SH02"

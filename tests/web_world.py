@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 from db_fixtures import SettableClock, allow_quick_sign_in
 from trialdesk.bootstrap import Store, load_protocol
 from trialdesk.entrypoints.api import create_app
-from trialdesk.services import accounts, subjects
+from trialdesk.services.accounts import accounts
+from trialdesk.services.subjects import subjects
 
 PASSWORD = "Correct-Horse-42"
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')

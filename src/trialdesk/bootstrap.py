@@ -20,9 +20,9 @@ from trialdesk.adapters.security import Argon2PasswordHasher, SystemClock
 from trialdesk.config import get_settings
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.protocol import Protocol
-from trialdesk.services.audit_checkpoints import take_checkpoint
 from trialdesk.services.ports import Clock, PasswordHasher, UnitOfWork
-from trialdesk.services.randomization_ports import RandomizationUnitOfWork
+from trialdesk.services.randomization.randomization_ports import RandomizationUnitOfWork
+from trialdesk.services.review.audit_checkpoints import take_checkpoint
 
 __all__ = [
     "Store",

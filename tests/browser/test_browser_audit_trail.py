@@ -9,7 +9,8 @@ from browser_harness import Visitor, username_of
 
 from trial_world import ELIGIBLE_ANSWERS, SITE_A
 from trialdesk.domain.access import Role
-from trialdesk.services import corrections, subjects
+from trialdesk.services.clinical import corrections
+from trialdesk.services.subjects import subjects
 
 pytestmark = pytest.mark.browser
 

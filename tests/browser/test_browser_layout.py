@@ -8,7 +8,7 @@ from browser_harness import Visitor, username_of
 
 from trial_world import ELIGIBLE_ANSWERS, SITE_A
 from trialdesk.domain.access import Role
-from trialdesk.services import subjects
+from trialdesk.services.subjects import subjects
 
 #: Every criterion answered: the screening record's audit trail has a row per answer.
 ANSWERS = ELIGIBLE_ANSWERS

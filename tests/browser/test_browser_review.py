@@ -10,7 +10,7 @@ from browser_harness import Visitor, username_of
 
 from trial_world import PASSWORD, SITE_A
 from trialdesk.domain.access import Role
-from trialdesk.services import clinical
+from trialdesk.services.clinical import clinical
 
 pytestmark = pytest.mark.browser
 

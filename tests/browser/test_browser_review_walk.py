@@ -19,7 +19,7 @@ from test_browser_site_workflow import BASELINE, WEIGHT, _at, _randomized_to_cel
 
 from trial_world import PASSWORD, SITE_A
 from trialdesk.domain.access import Role
-from trialdesk.services import clinical
+from trialdesk.services.clinical import clinical
 
 pytestmark = pytest.mark.browser
 

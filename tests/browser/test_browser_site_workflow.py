@@ -23,9 +23,10 @@ from browser_harness import LiveServer, Visitor, username_of
 from eligibility_signoff_world import screen_and_sign
 from trial_world import SITE_A
 from trialdesk.domain.access import Role
-from trialdesk.services import clinical, subjects
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.clinical import clinical
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import generate_list
+from trialdesk.services.subjects import subjects
 
 pytestmark = pytest.mark.browser
 

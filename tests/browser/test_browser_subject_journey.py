@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from trial_world import SITE_A
 from trialdesk.domain.access import Role
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.randomization.randomization_lists import generate_list
 
 pytestmark = pytest.mark.browser
 

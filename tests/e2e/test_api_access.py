@@ -140,7 +140,7 @@ def test_an_administrator_sets_and_clears_a_site_time_zone_and_others_may_not(
 
 
 def test_a_monitor_may_see_but_not_change_a_subject_and_is_told_so(web: WebWorld) -> None:
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
     accounts.create_user(
         web.store.new_uow(), username="mon.bj", full_name="Monitor", password="Correct-Horse-42",

@@ -39,8 +39,8 @@ from pg_roles import app_url
 from trialdesk.bootstrap import Store, build_store, load_protocol
 from trialdesk.domain.access import Action, Role, role_allows
 from trialdesk.entrypoints.api.app import create_app
-from trialdesk.services import accounts
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.accounts import accounts
+from trialdesk.services.randomization.randomization_lists import generate_list
 from web_world import PASSWORD, login
 
 OWN, OTHER = "BJ01", "SH01"

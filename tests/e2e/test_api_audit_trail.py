@@ -9,7 +9,7 @@ import json
 from correction_world import Records
 from journey_world import api_as
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import corrections
+from trialdesk.services.clinical import corrections
 
 
 def _correct_skin(records: Records) -> None:

@@ -11,7 +11,7 @@ import pytest
 from correction_world import TABLES, Records
 from journey_world import DAY1, Api, api_as
 from trialdesk.domain.audit import AuditAction
-from trialdesk.services import subjects
+from trialdesk.services.subjects import subjects
 
 COLLECTIONS = list(TABLES)
 WHY = "source document re-checked"

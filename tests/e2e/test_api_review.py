@@ -9,7 +9,7 @@ import httpx
 
 from correction_world import Records
 from journey_world import DAY1, Api, api_as
-from trialdesk.services import accounts
+from trialdesk.services.accounts import accounts
 from web_world import PASSWORD
 
 WHY = "source document re-checked"

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from journey_world import BASELINE, DAY1, OBJECTIVE, Api, api_as, investigator_signs_off
-from trialdesk.services import accounts
+from trialdesk.services.accounts import accounts
 from web_world import PASSWORD, WebWorld, login
 
 _CELL = re.compile(r'<td class="cell (\w+)" data-column="([\w.]+)">(.*?)</td>', re.S)

@@ -15,8 +15,8 @@ from eligibility_signoff_world import screen_and_sign
 from trial_world import PASSWORD, SITE_A, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.entrypoints.cli.app import app
-from trialdesk.services import subjects
-from trialdesk.services.randomization import randomize_subject
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.subjects import subjects
 
 runner = CliRunner()
 STATISTICIAN = "statisticianall"

@@ -15,7 +15,7 @@ from trialdesk.config import DEFAULT_REQUEST_THREADS
 from trialdesk.entrypoints.cli import serve as serve_module
 from trialdesk.entrypoints.cli import server_processes
 from trialdesk.entrypoints.cli.app import app
-from trialdesk.services import accounts
+from trialdesk.services.accounts import accounts
 
 runner = CliRunner()
 

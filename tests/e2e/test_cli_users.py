@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from trialdesk.bootstrap import build_store
 from trialdesk.domain.audit import AuditAction
 from trialdesk.entrypoints.cli.app import app
-from trialdesk.services import sign_in
-from trialdesk.services.sign_in import SignInStep
+from trialdesk.services.accounts import sign_in
+from trialdesk.services.accounts.sign_in import SignInStep
 
 runner = CliRunner()
 PASSWORD = "Correct-Horse-42"

@@ -14,7 +14,8 @@ from analysis_world import build_analysis_world
 from db_fixtures import SettableClock
 from trialdesk.bootstrap import Store
 from trialdesk.entrypoints.cli.app import app
-from trialdesk.services import accounts, subjects
+from trialdesk.services.accounts import accounts
+from trialdesk.services.subjects import subjects
 from web_world import WebWorld
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from correction_world import Records
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import corrections
+from trialdesk.services.clinical import corrections
 from web_world import login
 
 

@@ -11,7 +11,8 @@ from correction_world import TABLES, Records
 from eligibility_signoff_world import screen_and_sign
 from journey_world import DAY1, ELIGIBLE
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import accounts, clinical
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
 from web_world import WebWorld, login
 
 WHY = "source document re-checked"

@@ -7,7 +7,9 @@ from typing import Any
 
 from eligibility_signoff_world import OBJECTIVE_ANSWERS
 from trialdesk.bootstrap import load_protocol
-from trialdesk.services import accounts, clinical, subjects
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
+from trialdesk.services.subjects import subjects
 from web_world import WebWorld, login
 
 TODAY = dt.date(2026, 3, 2)

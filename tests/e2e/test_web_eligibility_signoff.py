@@ -7,7 +7,8 @@ import re
 from fastapi.testclient import TestClient
 
 from journey_world import DAY1, OBJECTIVE, api_as, count
-from trialdesk.services import accounts, eligibility_signoff
+from trialdesk.services.accounts import accounts
+from trialdesk.services.subjects import eligibility_signoff
 from web_world import PASSWORD, WebWorld, login
 
 _JUDGEMENTS = {

@@ -8,7 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from journey_world import DAY1, OBJECTIVE, api_as, count, investigator_signs_off
-from trialdesk.services import accounts, site_zones
+from trialdesk.services.accounts import accounts, site_zones
 from web_world import PASSWORD, WebWorld, login
 
 #: Codes that must never reach the text a person reads (they may stay in attributes).

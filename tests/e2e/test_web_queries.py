@@ -7,7 +7,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from trialdesk.services import accounts, clinical
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
 from web_world import PASSWORD, WebWorld, login
 
 

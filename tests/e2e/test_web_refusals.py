@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from trialdesk.services import accounts, review, subjects
+from trialdesk.services.accounts import accounts
+from trialdesk.services.review import review
+from trialdesk.services.subjects import subjects
 from web_world import PASSWORD, WebWorld, csrf_of, login
 
 _CONSENT_REFUSAL = (

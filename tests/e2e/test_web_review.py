@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from correction_world import Records
 from journey_world import DAY1
-from trialdesk.services import accounts
+from trialdesk.services.accounts import accounts
 from web_world import PASSWORD, login
 
 WHY = "source document re-checked"

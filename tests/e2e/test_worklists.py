@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from journey_world import BASELINE, DAY1, OBJECTIVE, Api, api_as, investigator_signs_off
-from trialdesk.services import accounts
+from trialdesk.services.accounts import accounts
 from web_world import PASSWORD, WebWorld, login
 
 

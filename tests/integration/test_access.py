@@ -8,7 +8,9 @@ from trial_world import SITE_A, SITE_B, SITE_SCOPED, TODAY, TrialWorld, build_wo
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import PERMISSIONS, Action, Role
 from trialdesk.domain.errors import NotFoundError, PermissionDeniedError
-from trialdesk.services import accounts, clinical, subjects
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
+from trialdesk.services.subjects import subjects
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from trialdesk.domain.errors import (
     PermissionDeniedError,
     StateError,
 )
-from trialdesk.services import account_lifecycle, accounts, api_tokens, sign_in, two_factor
-from trialdesk.services.access import load_actor
-from trialdesk.services.identity import describe_token_holder
-from trialdesk.services.sign_in import SignInStep
+from trialdesk.services.accounts import account_lifecycle, accounts, api_tokens, sign_in, two_factor
+from trialdesk.services.accounts.access import load_actor
+from trialdesk.services.accounts.identity import describe_token_holder
+from trialdesk.services.accounts.sign_in import SignInStep
 
 PASSWORD = "Correct-Horse-42"
 NEW_PASSWORD = "Violet-Anchor-Meadow-7"

@@ -14,7 +14,7 @@ from trialdesk.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from trialdesk.services import account_lifecycle, accounts
+from trialdesk.services.accounts import account_lifecycle, accounts
 
 PASSWORD = "Correct-Horse-42"
 

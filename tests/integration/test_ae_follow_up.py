@@ -15,9 +15,10 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
-from trialdesk.services import clinical, subject_view
-from trialdesk.services.adverse_event_follow_up import record_ae_follow_up, record_ae_report
-from trialdesk.services.dashboard import trial_dashboard
+from trialdesk.services.clinical import clinical
+from trialdesk.services.review.dashboard import trial_dashboard
+from trialdesk.services.safety.adverse_event_follow_up import record_ae_follow_up, record_ae_report
+from trialdesk.services.subjects import subject_view
 
 AWARE = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
 ONSET = dt.date(2026, 3, 1)

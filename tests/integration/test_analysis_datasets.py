@@ -23,7 +23,7 @@ from trialdesk.domain.intercurrent_events import (
     IntercurrentEventKind,
     composite_response_at,
 )
-from trialdesk.services.analysis_data import AnalysisPurpose, prepare_analysis
+from trialdesk.services.randomization.analysis_data import AnalysisPurpose, prepare_analysis
 from trialdesk.stats.datasets import AnalysisDatasets, build_datasets, write_datasets
 
 RESCUE = IntercurrentEventKind.ADDITIONAL_THERAPY

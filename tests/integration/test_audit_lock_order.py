@@ -25,8 +25,8 @@ from trialdesk.adapters.db.engine import create_db_engine
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction
-from trialdesk.services.audit_trail import verify_audit_trail
 from trialdesk.services.ports import AuditDraft, RecordRepository
+from trialdesk.services.review.audit_trail import verify_audit_trail
 
 #: Seconds any one wait may take before the test gives up instead of hanging.
 PATIENCE = 10

@@ -26,9 +26,10 @@ from trialdesk.adapters.audit_checkpoints import DirectoryCheckpointStore
 from trialdesk.adapters.db.unit_of_work import _entry
 from trialdesk.bootstrap import Store, build_store
 from trialdesk.domain.audit import AuditEntry, chain_hash, entry_seal
-from trialdesk.services import accounts, clinical
-from trialdesk.services.audit_checkpoints import take_checkpoint
-from trialdesk.services.audit_trail import AuditVerification, verify_audit_trail
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
+from trialdesk.services.review.audit_checkpoints import take_checkpoint
+from trialdesk.services.review.audit_trail import AuditVerification, verify_audit_trail
 
 KEY = b"a-test-audit-key-of-at-least-32-bytes"
 

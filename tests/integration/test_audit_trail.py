@@ -13,8 +13,8 @@ from db_fixtures import as_owner
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import GENESIS_HASH, AuditAction, chain_hash
 from trialdesk.domain.errors import NotFoundError, PermissionDeniedError
-from trialdesk.services import accounts
-from trialdesk.services.audit_trail import export_audit_trail, verify_audit_trail
+from trialdesk.services.accounts import accounts
+from trialdesk.services.review.audit_trail import export_audit_trail, verify_audit_trail
 
 PASSWORD = "Correct-Horse-42"
 

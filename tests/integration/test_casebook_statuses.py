@@ -12,8 +12,10 @@ from db_fixtures import SettableClock
 from trialdesk.bootstrap import Store, load_protocol
 from trialdesk.domain.casebook import CellStatus
 from trialdesk.domain.errors import NotFoundError
-from trialdesk.services import accounts, casebook, clinical, subjects
-from trialdesk.services.audit_head_memo import AuditHeadMemo
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
+from trialdesk.services.review.audit_head_memo import AuditHeadMemo
+from trialdesk.services.subjects import casebook, subjects
 
 DAY1 = dt.date(2026, 3, 2)
 

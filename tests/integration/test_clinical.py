@@ -12,7 +12,8 @@ from trial_world import BASELINE_MEASUREMENTS, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import clinical, corrections, subjects
+from trialdesk.services.clinical import clinical, corrections
+from trialdesk.services.subjects import subjects
 
 AWARE = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
 

@@ -14,17 +14,12 @@ from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction, AuditEntry
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import (
-    clinical,
-    corrections,
-    eligibility_signoff,
-    review,
-    subject_view,
-    subjects,
-)
-from trialdesk.services.audit_trail import verify_audit_trail
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.clinical import clinical, corrections
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import generate_list
+from trialdesk.services.review import review
+from trialdesk.services.review.audit_trail import verify_audit_trail
+from trialdesk.services.subjects import eligibility_signoff, subject_view, subjects
 
 LOW_NEUTROPHILS = {**ELIGIBLE_ANSWERS, "anc_10e9_per_l": 0.2}
 WHY = "source document re-checked"

@@ -37,9 +37,9 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import StateError
-from trialdesk.services import clinical, corrections
-from trialdesk.services.audit_trail import verify_audit_trail
+from trialdesk.services.clinical import clinical, corrections
 from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.review.audit_trail import verify_audit_trail
 
 VISIT_DATE = TODAY - dt.timedelta(days=2)
 

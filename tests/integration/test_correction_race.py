@@ -33,9 +33,9 @@ from trial_world import BASELINE_MEASUREMENTS, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction, audit_value
 from trialdesk.domain.errors import NotFoundError
-from trialdesk.services import clinical, corrections
-from trialdesk.services.audit_trail import verify_audit_trail
+from trialdesk.services.clinical import clinical, corrections
 from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.review.audit_trail import verify_audit_trail
 
 VISIT_DATE = TODAY - dt.timedelta(days=2)
 #: Skin stage 1 only: a partial response against the grade III baseline.

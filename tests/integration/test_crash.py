@@ -13,7 +13,7 @@ import pytest
 from trial_world import build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction
-from trialdesk.services.audit_trail import verify_audit_trail
+from trialdesk.services.review.audit_trail import verify_audit_trail
 
 WRITER = Path(__file__).parents[1] / "crash_writer.py"
 ACKNOWLEDGED_BEFORE_KILL = 40

@@ -23,9 +23,9 @@ from trialdesk.domain.gvhd import (
     grade,
     stage,
 )
-from trialdesk.services.audit_trail import verify_audit_trail
-from trialdesk.services.demo_trial import DemoTrial, SimulatedClock, build_demo_trial
-from trialdesk.services.trial_settings import is_demo_database
+from trialdesk.services.review.audit_trail import verify_audit_trail
+from trialdesk.services.trial.demo_trial import DemoTrial, SimulatedClock, build_demo_trial
+from trialdesk.services.trial.trial_settings import is_demo_database
 from trialdesk.stats.datasets import build_datasets
 from trialdesk.stats.reports import ReportKind, build_report
 

@@ -11,7 +11,8 @@ from db_fixtures import SettableClock
 from trial_world import TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.errors import ConfirmationRequiredError, InputError
-from trialdesk.services import clinical, corrections, subjects
+from trialdesk.services.clinical import clinical, corrections
+from trialdesk.services.subjects import subjects
 
 AWARE = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
 LIVER = {"skin_bsa_pct": 0.0, "bilirubin": 34.0, "bilirubin_unit": "mg/dL"}

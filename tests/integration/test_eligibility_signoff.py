@@ -11,11 +11,11 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import eligibility_signoff, subjects
-from trialdesk.services.access import load_actor
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import generate_list
-from trialdesk.services.recording import update_audited
+from trialdesk.services.accounts.access import load_actor
+from trialdesk.services.clinical.recording import update_audited
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import generate_list
+from trialdesk.services.subjects import eligibility_signoff, subjects
 
 
 @pytest.fixture

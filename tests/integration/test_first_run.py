@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
-from trialdesk.services import accounts
-from trialdesk.services.first_run import DEMO_SITES, generate_password, initialise_demo
+from trialdesk.services.accounts import accounts
+from trialdesk.services.trial.first_run import DEMO_SITES, generate_password, initialise_demo
 
 
 def test_the_first_start_creates_demo_sites_and_an_administrator_who_can_log_in(

@@ -15,9 +15,10 @@ from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import InputError
-from trialdesk.services import clinical, forms, subjects
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.clinical import clinical
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import generate_list
+from trialdesk.services.subjects import forms, subjects
 from trialdesk.stats.datasets import build_datasets
 
 RISK: dict[str, Any] = {

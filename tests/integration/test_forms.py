@@ -14,9 +14,10 @@ from trial_world import SITE_A, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError, StateError
-from trialdesk.services import clinical, corrections, forms, subjects
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import generate_list
+from trialdesk.services.clinical import clinical, corrections
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import generate_list
+from trialdesk.services.subjects import forms, subjects
 
 MSC_ARM, CONTROL_ARM = "msc_cd25", "cd25"
 STEROID: dict[str, Any] = {

@@ -21,11 +21,12 @@ from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.calendar import PlanState, WindowStatus
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import clinical, subjects
-from trialdesk.services.dashboard import trial_dashboard
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import ListKind, generate_list
-from trialdesk.services.subject_view import SubjectPage, TimelineItem, load_subject_page
+from trialdesk.services.clinical import clinical
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import ListKind, generate_list
+from trialdesk.services.review.dashboard import trial_dashboard
+from trialdesk.services.subjects import subjects
+from trialdesk.services.subjects.subject_view import SubjectPage, TimelineItem, load_subject_page
 
 DAY1 = TODAY
 #: Consent, screening and randomization two weeks before day 1, so assessments dated before the

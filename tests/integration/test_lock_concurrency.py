@@ -36,9 +36,10 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import StateError
-from trialdesk.services import clinical, locks
-from trialdesk.services.audit_trail import verify_audit_trail
+from trialdesk.services.clinical import clinical
 from trialdesk.services.ports import Record, UnitOfWork
+from trialdesk.services.review import locks
+from trialdesk.services.review.audit_trail import verify_audit_trail
 
 Move = Callable[[UnitOfWork], object]
 

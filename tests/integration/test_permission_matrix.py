@@ -12,9 +12,12 @@ from trial_world import PASSWORD, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import NotFoundError, PermissionDeniedError
-from trialdesk.services import accounts, clinical, review, source_verification, subjects
-from trialdesk.services.audit_trail import export_audit_trail
-from trialdesk.services.review import QueryStatus
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical
+from trialdesk.services.review import review, source_verification
+from trialdesk.services.review.audit_trail import export_audit_trail
+from trialdesk.services.review.review import QueryStatus
+from trialdesk.services.subjects import subjects
 
 #: The permission table of the data-store documentation, written out independently of the code.
 GRANTED: dict[Role, set[str]] = {

@@ -34,8 +34,9 @@ from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import AuditAction
-from trialdesk.services import clinical, review
-from trialdesk.services.audit_trail import verify_audit_trail
+from trialdesk.services.clinical import clinical
+from trialdesk.services.review import review
+from trialdesk.services.review.audit_trail import verify_audit_trail
 
 CLIENTS = 32
 

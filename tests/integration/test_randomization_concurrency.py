@@ -18,11 +18,11 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
 from trialdesk.domain.audit import record_fingerprint
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services.audit_trail import verify_audit_trail
-from trialdesk.services.eligibility_signoff import ELIGIBILITY_MEANING
-from trialdesk.services.randomization import randomize_subject
-from trialdesk.services.randomization_lists import generate_list
-from trialdesk.services.randomization_reports import verify_randomization
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.randomization.randomization_lists import generate_list
+from trialdesk.services.randomization.randomization_reports import verify_randomization
+from trialdesk.services.review.audit_trail import verify_audit_trail
+from trialdesk.services.subjects.eligibility_signoff import ELIGIBILITY_MEANING
 
 REQUESTS = 1000
 CLIENTS = 32

@@ -28,14 +28,15 @@ from trialdesk.domain.randomization import (
     RandomizationSpec,
     generate_stratum_list,
 )
-from trialdesk.services import accounts, subjects
-from trialdesk.services.randomization import flag_allocation_error, randomize_subject
-from trialdesk.services.randomization_lists import ListKind, generate_list
-from trialdesk.services.randomization_reports import (
+from trialdesk.services.accounts import accounts
+from trialdesk.services.randomization.randomization import flag_allocation_error, randomize_subject
+from trialdesk.services.randomization.randomization_lists import ListKind, generate_list
+from trialdesk.services.randomization.randomization_reports import (
     balance_report,
     export_list,
     verify_randomization,
 )
+from trialdesk.services.subjects import subjects
 
 SEED = 20260302
 

@@ -13,7 +13,8 @@ import pytest
 from trial_world import SITE_A, SITE_B, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.access import Role
-from trialdesk.services import accounts, subjects
+from trialdesk.services.accounts import accounts
+from trialdesk.services.subjects import subjects
 
 
 @pytest.fixture

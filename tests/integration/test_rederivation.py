@@ -11,8 +11,8 @@ from trial_world import BASELINE_MEASUREMENTS, TODAY, TrialWorld, build_world
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import InputError
-from trialdesk.services import clinical, corrections
-from trialdesk.services.audit_trail import verify_audit_trail
+from trialdesk.services.clinical import clinical, corrections
+from trialdesk.services.review.audit_trail import verify_audit_trail
 
 #: Skin stage 2 only.
 SKIN_ONLY: dict[str, object] = {"skin_bsa_pct": 30.0, "bilirubin": 1.0, "stool_ml_per_day": 0.0}

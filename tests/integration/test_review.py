@@ -18,8 +18,10 @@ from trialdesk.domain.errors import (
     PermissionDeniedError,
     StateError,
 )
-from trialdesk.services import clinical, corrections, review, subjects
-from trialdesk.services.audit_trail import export_audit_trail, verify_audit_trail
+from trialdesk.services.clinical import clinical, corrections
+from trialdesk.services.review import review
+from trialdesk.services.review.audit_trail import export_audit_trail, verify_audit_trail
+from trialdesk.services.subjects import subjects
 
 
 @pytest.fixture

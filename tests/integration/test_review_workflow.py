@@ -17,17 +17,12 @@ from trialdesk.domain.errors import (
     PermissionDeniedError,
     StateError,
 )
-from trialdesk.services import (
-    accounts,
-    casebook_signoff,
-    clinical,
-    corrections,
-    locks,
-    source_verification,
-    subjects,
-)
-from trialdesk.services.lock_lookup import LockedError
-from trialdesk.services.recording import ChangeSet
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import clinical, corrections
+from trialdesk.services.clinical.recording import ChangeSet
+from trialdesk.services.review import casebook_signoff, locks, source_verification
+from trialdesk.services.review.lock_lookup import LockedError
+from trialdesk.services.subjects import subjects
 
 AWARE = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
 
@@ -281,7 +276,7 @@ def test_lock_rights_follow_role_and_site(world: TrialWorld) -> None:
 
 
 def test_queries_stay_allowed_under_a_study_lock(world: TrialWorld) -> None:
-    from trialdesk.services import review
+    from trialdesk.services.review import review
 
     visit_id = _visit(world)
     _lock(world, "study")

@@ -9,8 +9,8 @@ import pytest
 from db_fixtures import SettableClock
 from trialdesk.bootstrap import Store
 from trialdesk.domain.errors import AuthenticationError
-from trialdesk.services import accounts
-from trialdesk.services.identity import describe_session_holder
+from trialdesk.services.accounts import accounts
+from trialdesk.services.accounts.identity import describe_session_holder
 
 PASSWORD = "Correct-Horse-42"
 

@@ -13,9 +13,9 @@ from race_gates import PATIENCE, postgres_only
 from trialdesk.bootstrap import Store, build_store
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import AuthenticationError
-from trialdesk.services import accounts, sign_in
-from trialdesk.services.security_settings import update_security_settings
-from trialdesk.services.sign_in import SIGN_IN_FAILED, SignInStep
+from trialdesk.services.accounts import accounts, sign_in
+from trialdesk.services.accounts.security_settings import update_security_settings
+from trialdesk.services.accounts.sign_in import SIGN_IN_FAILED, SignInStep
 
 PASSWORD = "Correct-Horse-42"
 WRONG = "Wrong-Horse-42"

@@ -7,7 +7,7 @@ import pytest
 from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import InputError, NotFoundError, PermissionDeniedError
-from trialdesk.services import accounts, site_zones
+from trialdesk.services.accounts import accounts, site_zones
 
 PASSWORD = "Correct-Horse-42"
 
@@ -93,7 +93,7 @@ def test_only_an_account_manager_sets_a_zone(store: Store) -> None:
 
 
 def test_the_zone_of_a_subject_is_its_site_s_or_the_default(store: Store) -> None:
-    from trialdesk.services import subjects
+    from trialdesk.services.subjects import subjects
 
     _sites(store)
     coordinator = accounts.create_user(

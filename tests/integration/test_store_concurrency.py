@@ -14,8 +14,8 @@ from trialdesk.adapters.db.write_mutex import mutex_for
 from trialdesk.bootstrap import Store, build_store
 from trialdesk.domain.access import Role
 from trialdesk.domain.errors import AuthenticationError
-from trialdesk.services import account_lifecycle, accounts, api_tokens
-from trialdesk.services.identity import describe_session_holder, describe_token_holder
+from trialdesk.services.accounts import account_lifecycle, accounts, api_tokens
+from trialdesk.services.accounts.identity import describe_session_holder, describe_token_holder
 
 #: The in-process write queue exists for SQLite only (PostgreSQL locks rows, not the database).
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

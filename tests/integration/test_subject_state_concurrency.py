@@ -34,9 +34,9 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction, AuditEntry
 from trialdesk.domain.errors import StateError
 from trialdesk.domain.lifecycle import SubjectState
-from trialdesk.services import subjects
-from trialdesk.services.audit_trail import verify_audit_trail
 from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.review.audit_trail import verify_audit_trail
+from trialdesk.services.subjects import subjects
 
 
 def _state_changes(entries: Iterable[AuditEntry]) -> list[tuple[object, object]]:

@@ -11,7 +11,7 @@ from trialdesk.bootstrap import Store
 from trialdesk.domain.audit import AuditAction
 from trialdesk.domain.errors import InputError, NotFoundError, StateError
 from trialdesk.domain.lifecycle import TRANSITIONS, SubjectState
-from trialdesk.services import subjects
+from trialdesk.services.subjects import subjects
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_a_label_is_found_from_the_code_or_the_enum_member() -> None:
 
 def test_the_service_level_kinds_are_labelled_too() -> None:
     # Outcome and therapy kinds are defined by the clinical services; their words live here.
-    from trialdesk.services.clinical import OutcomeKind, TherapyKind
+    from trialdesk.services.clinical.clinical import OutcomeKind, TherapyKind
 
     assert [m.value for m in OutcomeKind if m.value not in LABELS["outcome"]] == []
     assert [m.value for m in TherapyKind if m.value not in LABELS["therapy"]] == []

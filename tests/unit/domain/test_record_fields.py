@@ -8,7 +8,7 @@ from trialdesk.bootstrap import load_protocol
 from trialdesk.domain.gvhd.measurements import OrganMeasurements
 from trialdesk.domain.protocol.edit_checks import NUMBER_FIELDS
 from trialdesk.domain.record_fields import FIELD_LABELS, field_label, field_paths
-from trialdesk.services.correction_rules import EDITABLE_FIELDS
+from trialdesk.services.clinical.correction_rules import EDITABLE_FIELDS
 
 
 def test_every_measurement_has_a_label() -> None:

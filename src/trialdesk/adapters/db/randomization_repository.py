@@ -41,7 +41,7 @@ from trialdesk.adapters.db.tables import (
 )
 from trialdesk.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from trialdesk.services.ports import Record
-from trialdesk.services.randomization_ports import RandomizationRepository
+from trialdesk.services.randomization.randomization_ports import RandomizationRepository
 
 __all__ = [
     "SqlAlchemyRandomizationRepository",

@@ -22,7 +22,7 @@ from trialdesk.entrypoints.api.routes import API_PREFIX, api_routers
 from trialdesk.entrypoints.api.security_headers import SecurityHeaders
 from trialdesk.entrypoints.web.rendering import STATIC_DIR
 from trialdesk.entrypoints.web.views import page_routers
-from trialdesk.services.trial_settings import is_demo_database
+from trialdesk.services.trial.trial_settings import is_demo_database
 
 __all__ = ["WebSettings", "create_app"]
 

@@ -19,7 +19,7 @@ from jinja2 import Environment, select_autoescape
 
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.spreadsheet_cells import inert_row
-from trialdesk.services.audit_readable import AuditFilters, ReadableAudit
+from trialdesk.services.review.audit_readable import AuditFilters, ReadableAudit
 
 __all__ = [
     "CSV_COLUMNS",

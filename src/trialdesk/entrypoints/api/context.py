@@ -8,7 +8,7 @@ from typing import Any
 from trialdesk.bootstrap import Store
 from trialdesk.domain.protocol import Protocol
 from trialdesk.entrypoints.api.body_limit import DEFAULT_MAX_BODY_BYTES
-from trialdesk.services.audit_head_memo import AuditHeadMemo
+from trialdesk.services.review.audit_head_memo import AuditHeadMemo
 
 __all__ = ["AppContext", "WebSettings"]
 
@@ -38,7 +38,7 @@ class AppContext:
     protocol: Protocol
     settings: WebSettings
     #: Read models this application remembers until its trial's audit trail moves on, by name
-    #: (see :mod:`trialdesk.services.audit_head_memo`); one set per store, never shared.
+    #: (see :mod:`trialdesk.services.review.audit_head_memo`); one set per store, never shared.
     memos: dict[str, AuditHeadMemo[Any]] = field(default_factory=dict)
 
     def memo(self, name: str) -> AuditHeadMemo[Any]:

@@ -23,8 +23,8 @@ from trialdesk.entrypoints.api.security import (
     session_token_of,
 )
 from trialdesk.entrypoints.api.sign_in_steps import refuse_unless_reachable
-from trialdesk.services import accounts
-from trialdesk.services.identity import (
+from trialdesk.services.accounts import accounts
+from trialdesk.services.accounts.identity import (
     UserContext,
     describe_session_holder,
     describe_token_holder,

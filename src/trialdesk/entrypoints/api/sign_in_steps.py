@@ -9,7 +9,7 @@ the step's page; the API answers 403, except that a session owing a password cha
 from __future__ import annotations
 
 from trialdesk.domain.errors import SignInIncompleteError
-from trialdesk.services.sign_in import SignInStep
+from trialdesk.services.accounts.sign_in import SignInStep
 
 __all__ = ["STEP_PAGES", "refuse_unless_reachable"]
 

@@ -27,8 +27,8 @@ from trialdesk.entrypoints.api.schemas.subjects import (
     EligibilityRead,
     SubjectRead,
 )
-from trialdesk.services import subject_view, subjects
 from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.subjects import subject_view, subjects
 
 __all__ = [
     "adverse_event_read",

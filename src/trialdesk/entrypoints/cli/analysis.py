@@ -19,7 +19,7 @@ from trialdesk.entrypoints.cli.output import JsonOption
 from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
 
 if TYPE_CHECKING:
-    from trialdesk.services.analysis_data import AnalysisPurpose, PreparedAnalysis
+    from trialdesk.services.randomization.analysis_data import AnalysisPurpose, PreparedAnalysis
     from trialdesk.stats.reports import ReportKind
 
 export_app = output.new_app("export", "Export analysis data from the store.")
@@ -57,7 +57,7 @@ def _prepare(
 ) -> PreparedAnalysis:
     from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
     from trialdesk.bootstrap import build_store, checkpoint_after_export, load_protocol
-    from trialdesk.services.analysis_data import parse_cutoff, prepare_analysis
+    from trialdesk.services.randomization.analysis_data import parse_cutoff, prepare_analysis
 
     protocol = load_protocol(protocol_file)
     cut = parse_cutoff(cutoff)
@@ -82,7 +82,7 @@ def export_datasets(
     json: JsonOption = False,
 ) -> None:
     """Write ADSL, ADRS, ADTTE and ADAE (an audited export)."""
-    from trialdesk.services.analysis_data import AnalysisPurpose
+    from trialdesk.services.randomization.analysis_data import AnalysisPurpose
     from trialdesk.stats.datasets import ExportFormat, write_datasets
 
     prepared = _prepare(db, protocol, AnalysisPurpose.DATASETS, cutoff,
@@ -104,7 +104,7 @@ def _report(
 ) -> None:  # fmt: skip
     from trialdesk.adapters.db.analysis_reader import SqlAlchemyAnalysisReader
     from trialdesk.bootstrap import build_store, checkpoint_after_export, load_protocol
-    from trialdesk.services.analysis_data import parse_cutoff, produce_report
+    from trialdesk.services.randomization.analysis_data import parse_cutoff, produce_report
     from trialdesk.stats.reports import write_report
 
     loaded = load_protocol(protocol)

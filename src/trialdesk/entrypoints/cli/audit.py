@@ -18,7 +18,7 @@ from trialdesk.entrypoints.cli.output import JsonOption
 
 if TYPE_CHECKING:
     from trialdesk.domain.audit import AuditEntry
-    from trialdesk.services.audit_trail import AuditVerification
+    from trialdesk.services.review.audit_trail import AuditVerification
 
 app = output.new_app("audit", "Verify, checkpoint and export the append-only audit trail.")
 
@@ -53,7 +53,7 @@ def verify_command(
     """
     from trialdesk.adapters.audit_checkpoints import DirectoryCheckpointStore
     from trialdesk.bootstrap import build_store, checkpoint_dir
-    from trialdesk.services.audit_trail import verify_audit_trail
+    from trialdesk.services.review.audit_trail import verify_audit_trail
 
     directory = checkpoint_dir(checkpoints)
     with build_store(db) as store:
@@ -148,7 +148,7 @@ def checkpoint_command(
     from trialdesk.adapters.audit_checkpoints import DirectoryCheckpointStore
     from trialdesk.bootstrap import build_store, checkpoint_dir
     from trialdesk.domain.errors import InputError
-    from trialdesk.services.audit_checkpoints import take_checkpoint
+    from trialdesk.services.review.audit_checkpoints import take_checkpoint
 
     target = checkpoint_dir(directory)
     if target is None:
@@ -188,7 +188,7 @@ def export_command(
 ) -> None:
     """Print the audit trail, study-wide or for one subject (the export is itself audited)."""
     from trialdesk.bootstrap import build_store, checkpoint_after_export
-    from trialdesk.services.audit_trail import export_audit_trail
+    from trialdesk.services.review.audit_trail import export_audit_trail
 
     with build_store(db) as store:
         entries = export_audit_trail(store.new_uow(), subject=subject, as_user=None)

@@ -52,7 +52,7 @@ def demo(
     from trialdesk.adapters.db.maintenance import upgrade_database
     from trialdesk.adapters.scenario_file import builtin_scenario_path, read_scenario_file
     from trialdesk.bootstrap import build_store, database_url, load_protocol
-    from trialdesk.services.demo_trial import (
+    from trialdesk.services.trial.demo_trial import (
         DemoTrial,
         SimulatedClock,
         build_demo_trial,

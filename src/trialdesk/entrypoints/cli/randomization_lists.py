@@ -26,8 +26,8 @@ from trialdesk.entrypoints.cli.protocol import ProtocolFileOption
 
 if TYPE_CHECKING:
     from trialdesk.bootstrap import Store
-    from trialdesk.services.randomization_lists import ListRead
-    from trialdesk.services.randomization_reports import BalanceReport
+    from trialdesk.services.randomization.randomization_lists import ListRead
+    from trialdesk.services.randomization.randomization_reports import BalanceReport
 
 __all__ = ["register"]
 
@@ -52,7 +52,7 @@ def _signed_in(db: str | None, user: str, password_stdin: bool) -> Iterator[tupl
     if not password_stdin:
         raise InputError.single("--password-stdin", "pass it and pipe your password in")
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
     password = sys.stdin.readline().rstrip("\r\n")
     with build_store(db) as store:
@@ -71,7 +71,7 @@ def _signed_in(db: str | None, user: str, password_stdin: bool) -> Iterator[tupl
 
 
 def _kind(test: bool) -> str:
-    from trialdesk.services.randomization_lists import ListKind
+    from trialdesk.services.randomization.randomization_lists import ListKind
 
     return ListKind.TEST if test else ListKind.PRODUCTION
 
@@ -96,7 +96,7 @@ def generate(
 ) -> None:
     """Generate and store the production or test list (statistician only; audited)."""
     from trialdesk.bootstrap import load_protocol
-    from trialdesk.services.randomization_lists import generate_list
+    from trialdesk.services.randomization.randomization_lists import generate_list
 
     trial = load_protocol(protocol)
     with _signed_in(db, user, password_stdin) as (store, user_id):
@@ -124,7 +124,7 @@ def verify(
     json: JsonOption = False,
 ) -> None:
     """Check the list against its seed and the allocations; exit 1 naming the first mismatch."""
-    from trialdesk.services.randomization_reports import verify_randomization
+    from trialdesk.services.randomization.randomization_reports import verify_randomization
 
     with _signed_in(db, user, password_stdin) as (store, user_id):
         report = verify_randomization(
@@ -158,7 +158,7 @@ def export(
 ) -> None:
     """Print the whole list and its use (statistician and sponsor admin only; audited)."""
     from trialdesk.bootstrap import checkpoint_after_export
-    from trialdesk.services.randomization_reports import ExportRow, export_list
+    from trialdesk.services.randomization.randomization_reports import ExportRow, export_list
 
     with _signed_in(db, user, password_stdin) as (store, user_id):
         rows = export_list(store.new_randomization_uow(), as_user=user_id, kind=_kind(test))
@@ -182,7 +182,7 @@ def balance(
     json: JsonOption = False,
 ) -> None:
     """Allocations by arm overall, per stratum and per site; list usage for the statistician."""
-    from trialdesk.services.randomization_reports import balance_report
+    from trialdesk.services.randomization.randomization_reports import balance_report
 
     with _signed_in(db, user, password_stdin) as (store, user_id):
         report = balance_report(store.new_randomization_uow(), as_user=user_id, kind=_kind(test))

@@ -95,7 +95,7 @@ def serve(
         reuse_port_supported,
         run_server_processes,
     )
-    from trialdesk.services.first_run import initialise_demo
+    from trialdesk.services.trial.first_run import initialise_demo
 
     settings = get_settings()
     secure = settings.secure_cookies if secure_cookies is None else secure_cookies
@@ -155,7 +155,7 @@ def _schedule_checkpoints(url: str) -> None:
     )
     from trialdesk.bootstrap import build_store, checkpoint_dir
     from trialdesk.config import get_settings
-    from trialdesk.services.audit_checkpoints import take_checkpoint
+    from trialdesk.services.review.audit_checkpoints import take_checkpoint
 
     directory, minutes = checkpoint_dir(), get_settings().checkpoint_minutes
     store = build_store(url)

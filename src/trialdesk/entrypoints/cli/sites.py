@@ -11,7 +11,7 @@ from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
 
 if TYPE_CHECKING:
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
 app = output.new_app("site", "Register and list trial sites; set a site's time zone.")
 
@@ -25,7 +25,7 @@ def add_command(
 ) -> None:
     """Register a site (audited)."""
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
     with build_store(db) as store:
         site = accounts.create_site(store.new_uow(), code=code, name=name, as_user=None)
@@ -36,7 +36,7 @@ def add_command(
 def list_command(db: DbOption = None, json: JsonOption = False) -> None:
     """List the sites."""
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
     with build_store(db) as store:
         sites = accounts.list_sites(store.new_uow())
@@ -64,7 +64,7 @@ def time_zone_command(
 ) -> None:
     """Set the time zone the site's times are shown in (stored times stay UTC; audited)."""
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import site_zones
+    from trialdesk.services.accounts import site_zones
 
     wanted = None if zone.strip().lower() == "default" else zone
     with build_store(db) as store:

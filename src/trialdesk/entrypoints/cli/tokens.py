@@ -18,7 +18,7 @@ from trialdesk.entrypoints.cli.output import JsonOption
 if TYPE_CHECKING:
     import datetime as dt
 
-    from trialdesk.services import api_tokens
+    from trialdesk.services.accounts import api_tokens
 
 app = output.new_app("token", "Issue API tokens for a user's scripts; list a user's tokens.")
 
@@ -57,7 +57,7 @@ def create_command(
 ) -> None:
     """Issue a token acting as the user with their roles; the secret is printed only now."""
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import api_tokens
+    from trialdesk.services.accounts import api_tokens
 
     with build_store(db) as store:
         created = api_tokens.issue_api_token(
@@ -82,7 +82,7 @@ def create_command(
 def list_command(username: UsernameOption, db: DbOption = None, json: JsonOption = False) -> None:
     """A user's tokens with their expiry, revoked and expired ones included."""
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import api_tokens
+    from trialdesk.services.accounts import api_tokens
 
     with build_store(db) as store:
         tokens = api_tokens.list_api_tokens_of(store.new_uow(), username=username)

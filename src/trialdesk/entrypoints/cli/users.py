@@ -14,7 +14,7 @@ from trialdesk.entrypoints.cli.db import DbOption
 from trialdesk.entrypoints.cli.output import JsonOption
 
 if TYPE_CHECKING:
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
 app = output.new_app(
     "user",
@@ -74,7 +74,7 @@ def add_command(
         raise InputError.single("password", "pass --password-stdin and pipe the password in")
     password = sys.stdin.readline().rstrip("\r\n")
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
     with build_store(db) as store:
         user = accounts.create_user(
@@ -93,7 +93,7 @@ def grant_command(
     json: JsonOption = False,
 ) -> None:
     """Grant a user another role (audited)."""
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
     _change_role(accounts.grant_role, username, role, site, db, json)
 
@@ -114,7 +114,7 @@ def revoke_command(
 ) -> None:
     """Withdraw a role from a user (audited with the reason)."""
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import account_lifecycle
+    from trialdesk.services.accounts import account_lifecycle
 
     with build_store(db) as store:
         user = account_lifecycle.revoke_role(
@@ -126,7 +126,7 @@ def revoke_command(
 
 def _account_act(name: str, username: str, reason: str, db: str | None, as_json: bool) -> None:
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import account_lifecycle
+    from trialdesk.services.accounts import account_lifecycle
 
     act = getattr(account_lifecycle, name)
     with build_store(db) as store:
@@ -176,7 +176,7 @@ def reset_password_command(
 ) -> None:
     """Issue a one-time password, printed once; it must be changed at the next sign-in."""
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import account_lifecycle
+    from trialdesk.services.accounts import account_lifecycle
 
     with build_store(db) as store:
         reset = account_lifecycle.reset_password(
@@ -215,7 +215,7 @@ def password_command(
     current = sys.stdin.readline().rstrip("\r\n")
     new = sys.stdin.readline().rstrip("\r\n")
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import account_lifecycle
+    from trialdesk.services.accounts import account_lifecycle
 
     with build_store(db) as store:
         account_lifecycle.change_password_of(
@@ -231,7 +231,7 @@ def password_command(
 def list_command(db: DbOption = None, json: JsonOption = False) -> None:
     """List the accounts and their active roles."""
     from trialdesk.bootstrap import build_store
-    from trialdesk.services import accounts
+    from trialdesk.services.accounts import accounts
 
     with build_store(db) as store:
         users = accounts.list_users(store.new_uow())

@@ -18,7 +18,7 @@ from jinja2.runtime import Context
 
 from trialdesk.domain import display, labels
 from trialdesk.domain.protocol import Protocol
-from trialdesk.services.site_zones import SiteZones
+from trialdesk.services.accounts.site_zones import SiteZones
 
 __all__ = ["install_presentation", "reader_zones"]
 

@@ -15,7 +15,7 @@ from trialdesk.domain.access import Action, role_allows
 from trialdesk.entrypoints.api.deps import Principal
 from trialdesk.entrypoints.api.security import csrf_token_for
 from trialdesk.entrypoints.web.presenting import install_presentation, reader_zones
-from trialdesk.services.site_zones import load_site_zones
+from trialdesk.services.accounts.site_zones import load_site_zones
 
 __all__ = ["STATIC_DIR", "NavItem", "navigation", "render"]
 

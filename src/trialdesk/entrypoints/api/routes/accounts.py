@@ -19,8 +19,8 @@ from trialdesk.entrypoints.api.schemas.accounts import (
 )
 from trialdesk.entrypoints.api.schemas.admin import UserRead
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
-from trialdesk.services import account_lifecycle, security_settings
-from trialdesk.services.identity import require_study_action
+from trialdesk.services.accounts import account_lifecycle, security_settings
+from trialdesk.services.accounts.identity import require_study_action
 
 __all__ = ["router"]
 

@@ -17,8 +17,8 @@ from trialdesk.entrypoints.api.schemas.admin import (
     UserRead,
 )
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
-from trialdesk.services import accounts, site_zones
-from trialdesk.services.identity import require_study_action
+from trialdesk.services.accounts import accounts, site_zones
+from trialdesk.services.accounts.identity import require_study_action
 
 __all__ = ["router"]
 

@@ -1,6 +1,6 @@
 """Following an adverse event up: its current state, follow-up reports and report dates.
 
-Each write goes through :mod:`trialdesk.services.adverse_event_follow_up` (one transaction,
+Each write goes through :mod:`trialdesk.services.safety.adverse_event_follow_up` (one transaction,
 audited); the answer is the event as the subject view reads it afterwards, clocks included.
 """
 
@@ -15,7 +15,8 @@ from trialdesk.entrypoints.api.schemas.adverse_events import FollowUpCreate, Rep
 from trialdesk.entrypoints.api.schemas.clinical import AdverseEventRead
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.subject_reads import adverse_event_read
-from trialdesk.services import adverse_event_follow_up, subject_view
+from trialdesk.services.safety import adverse_event_follow_up
+from trialdesk.services.subjects import subject_view
 
 __all__ = ["router"]
 

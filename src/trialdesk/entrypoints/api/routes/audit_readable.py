@@ -1,7 +1,7 @@
 """The subject's readable audit trail: JSON rows for a page of it, and CSV or PDF files.
 
 Reading needs the right to view the subject; the files need the right to export the audit trail
-and are themselves audited (:func:`trialdesk.services.audit_readable.record_audit_export`).
+and are themselves audited (:func:`trialdesk.services.review.audit_readable.record_audit_export`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from trialdesk.entrypoints.api.context import AppContext
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.lanes import run_slow
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
-from trialdesk.services.audit_readable import (
+from trialdesk.services.review.audit_readable import (
     AuditFilters,
     ReadableAudit,
     readable_audit,

@@ -34,8 +34,10 @@ from trialdesk.entrypoints.api.subject_reads import (
     fields_under,
     next_step_read,
 )
-from trialdesk.services import clinical, review, subject_view
-from trialdesk.services.clinical import MEASUREMENT_FIELDS
+from trialdesk.services.clinical import clinical
+from trialdesk.services.clinical.clinical import MEASUREMENT_FIELDS
+from trialdesk.services.review import review
+from trialdesk.services.subjects import subject_view
 
 __all__ = ["router", "sign_as"]
 

@@ -2,9 +2,9 @@
 
 ``PATCH /subjects/{id}/{collection}/{record_id}`` corrects the fields sent in ``changes``;
 ``DELETE`` on the same path deletes the record (logically). Both go through
-:mod:`trialdesk.services.corrections`, which re-derives what depends on the record and audits
-everything in one transaction; a refusal changes nothing. The answer to a correction is the record
-read back through the subject view, so it carries the derived values as the pages show them.
+:mod:`trialdesk.services.clinical.corrections`, which re-derives what depends on the record and
+audits everything in one transaction; a refusal changes nothing. The answer to a correction is the
+record read back through the subject view, so it carries the derived values as the pages show them.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from trialdesk.entrypoints.api.schemas.corrections import (
 )
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.subject_reads import current_subject, next_step_read
-from trialdesk.services import corrections, subject_view
-from trialdesk.services.record_reads import read_subject_record
+from trialdesk.services.clinical import corrections
+from trialdesk.services.subjects import subject_view
+from trialdesk.services.subjects.record_reads import read_subject_record
 
 __all__ = ["record_read", "router", "typed_changes"]
 

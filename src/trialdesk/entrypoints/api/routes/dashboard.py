@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.schemas.dashboard import DashboardRead
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
-from trialdesk.services.dashboard import trial_dashboard
+from trialdesk.services.review.dashboard import trial_dashboard
 
 __all__ = ["router"]
 

@@ -12,7 +12,7 @@ from trialdesk.entrypoints.api.schemas.edit_checks import (
     FindingsRead,
 )
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
-from trialdesk.services import edit_checks
+from trialdesk.services.clinical import edit_checks
 
 __all__ = ["router"]
 

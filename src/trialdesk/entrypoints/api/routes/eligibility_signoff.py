@@ -18,7 +18,7 @@ from trialdesk.entrypoints.api.schemas.eligibility_signoff import (
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.schemas.subjects import EligibilityRead
 from trialdesk.entrypoints.api.subject_reads import eligibility_result_read
-from trialdesk.services import eligibility_signoff
+from trialdesk.services.subjects import eligibility_signoff
 
 __all__ = ["router"]
 

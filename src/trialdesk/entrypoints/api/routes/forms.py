@@ -3,7 +3,7 @@
 ``GET /protocol/forms`` lists what the protocol declares (like ``GET /protocol``, no login
 needed); ``GET /subjects/{id}/forms`` a subject's records by form, with the visits each
 per-visit form is due at; ``POST /subjects/{id}/forms/{form_code}`` saves one record through
-:func:`trialdesk.services.forms.record_form` (same site and role checks as every record).
+:func:`trialdesk.services.subjects.forms.record_form` (same site and role checks as every record).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from trialdesk.entrypoints.api.schemas.forms import (
     SubjectFormsRead,
     VisitDueRead,
 )
-from trialdesk.services import forms
+from trialdesk.services.subjects import forms
 
 __all__ = ["form_read", "router"]
 

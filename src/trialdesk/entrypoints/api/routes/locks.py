@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.schemas.review import LockCreate, LockLevel, LockRead, UnlockCreate
-from trialdesk.services import locks
+from trialdesk.services.review import locks
 
 __all__ = ["router"]
 

@@ -21,7 +21,7 @@ from trialdesk.entrypoints.api.schemas.subjects import (
     EligibilityRead,
 )
 from trialdesk.entrypoints.api.subject_reads import eligibility_read
-from trialdesk.services.clinical import find_intervention
+from trialdesk.services.clinical.clinical import find_intervention
 
 __all__ = ["calendar_read", "router"]
 

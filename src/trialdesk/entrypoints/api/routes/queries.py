@@ -16,7 +16,7 @@ from trialdesk.entrypoints.api.schemas.queries import (
     QueryPageRead,
     QueryRead,
 )
-from trialdesk.services import query_list, query_workflow
+from trialdesk.services.review import query_list, query_workflow
 
 __all__ = ["router"]
 

@@ -18,7 +18,7 @@ from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.lanes import run_slow
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.schemas.reports import REPORT_CONTENT, ReportFormat, ReportKind
-from trialdesk.services.analysis_data import (
+from trialdesk.services.randomization.analysis_data import (
     parse_cutoff,
     produce_report,
     require_report_access,

@@ -16,7 +16,7 @@ from trialdesk.entrypoints.api.schemas.review import (
     CasebookStatusRead,
     RecordSignatureRead,
 )
-from trialdesk.services import casebook_signoff, review
+from trialdesk.services.review import casebook_signoff, review
 
 __all__ = ["router"]
 

@@ -22,7 +22,8 @@ from trialdesk.entrypoints.api.schemas.review import (
     WorklistItemRead,
     WorklistRead,
 )
-from trialdesk.services import corrections, source_verification
+from trialdesk.services.clinical import corrections
+from trialdesk.services.review import source_verification
 
 __all__ = ["router"]
 

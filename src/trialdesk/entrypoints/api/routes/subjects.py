@@ -29,8 +29,8 @@ from trialdesk.entrypoints.api.subject_reads import (
     subject_detail_read,
     subject_read,
 )
-from trialdesk.services import subject_view, subjects
-from trialdesk.services.randomization import flag_allocation_error, randomize_subject
+from trialdesk.services.randomization.randomization import flag_allocation_error, randomize_subject
+from trialdesk.services.subjects import subject_view, subjects
 
 __all__ = ["SubjectId", "router"]
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, status
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
 from trialdesk.entrypoints.api.schemas.tokens import ApiTokenCreate, ApiTokenCreated, ApiTokenRead
-from trialdesk.services import api_tokens
+from trialdesk.services.accounts import api_tokens
 
 __all__ = ["router"]
 

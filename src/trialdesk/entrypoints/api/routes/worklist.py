@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from trialdesk.entrypoints.api.deps import ApiUser, ContextDep
 from trialdesk.entrypoints.api.schemas.errors import ERROR_RESPONSES
-from trialdesk.services.worklists import load_worklists
+from trialdesk.services.review.worklists import load_worklists
 
 __all__ = ["router"]
 

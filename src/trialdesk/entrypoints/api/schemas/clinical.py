@@ -18,7 +18,7 @@ from trialdesk.entrypoints.api.schemas.edit_checks import Confirmable
 from trialdesk.entrypoints.api.schemas.gvhd import GvhdMeasurementsInput, NextStepRead
 from trialdesk.entrypoints.api.schemas.subjects import SubjectRead
 from trialdesk.entrypoints.api.schemas.text import Code, Line, Password, Text
-from trialdesk.services.clinical import OutcomeKind, TherapyKind
+from trialdesk.services.clinical.clinical import OutcomeKind, TherapyKind
 
 __all__ = [
     "AdverseEventCreate",

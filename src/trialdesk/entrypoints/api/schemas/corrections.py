@@ -18,7 +18,7 @@ from trialdesk.domain.gvhd import BilirubinUnit
 from trialdesk.entrypoints.api.schemas.gvhd import NextStepRead, Percent
 from trialdesk.entrypoints.api.schemas.subjects import ScreeningAnswer, SubjectRead
 from trialdesk.entrypoints.api.schemas.text import Code, Line, Text
-from trialdesk.services.clinical import OutcomeKind, TherapyKind
+from trialdesk.services.clinical.clinical import OutcomeKind, TherapyKind
 
 __all__ = [
     "CHANGE_MODELS",

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from trialdesk.entrypoints.api.schemas.text import Line
-from trialdesk.services.api_tokens import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
+from trialdesk.services.accounts.api_tokens import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
 
 __all__ = ["ApiTokenCreate", "ApiTokenCreated", "ApiTokenRead"]
 

@@ -15,8 +15,8 @@ from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, W
 from trialdesk.entrypoints.api.sign_in_steps import STEP_PAGES
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field
-from trialdesk.services import account_lifecycle, two_factor
-from trialdesk.services.security_settings import read_security_settings
+from trialdesk.services.accounts import account_lifecycle, two_factor
+from trialdesk.services.accounts.security_settings import read_security_settings
 
 __all__ = ["router"]
 

@@ -14,8 +14,8 @@ from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import submit_form
-from trialdesk.services import accounts, site_zones
-from trialdesk.services.identity import require_study_action
+from trialdesk.services.accounts import accounts, site_zones
+from trialdesk.services.accounts.identity import require_study_action
 
 __all__ = ["router"]
 

@@ -18,9 +18,9 @@ from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field
-from trialdesk.services import account_lifecycle, accounts
-from trialdesk.services.identity import require_study_action
-from trialdesk.services.security_settings import (
+from trialdesk.services.accounts import account_lifecycle, accounts
+from trialdesk.services.accounts.identity import require_study_action
+from trialdesk.services.accounts.security_settings import (
     read_security_settings,
     update_security_settings,
 )

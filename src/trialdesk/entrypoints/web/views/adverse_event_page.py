@@ -1,7 +1,7 @@
 """The adverse-event page: the event now, its reporting clocks, follow-up and "report sent" forms.
 
-Each form posts to :mod:`trialdesk.services.adverse_event_follow_up`; a refusal shows the page
-again with the message next to the field of that form (422) and saves nothing; success
+Each form posts to :mod:`trialdesk.services.safety.adverse_event_follow_up`; a refusal shows the
+page again with the message next to the field of that form (422) and saves nothing; success
 redirects back to the form's section.
 """
 
@@ -24,7 +24,9 @@ from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, W
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import adverse_event_follow_up, site_zones, subject_view
+from trialdesk.services.accounts import site_zones
+from trialdesk.services.safety import adverse_event_follow_up
+from trialdesk.services.subjects import subject_view
 
 __all__ = ["router"]
 

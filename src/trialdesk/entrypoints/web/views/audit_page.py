@@ -20,7 +20,7 @@ from trialdesk.entrypoints.api.deps import ContextDep, WebUser
 from trialdesk.entrypoints.api.lanes import run_slow
 from trialdesk.entrypoints.api.routes.audit_readable import audit_file_response
 from trialdesk.entrypoints.web.rendering import render
-from trialdesk.services.audit_readable import readable_audit
+from trialdesk.services.review.audit_readable import readable_audit
 
 __all__ = ["router"]
 

@@ -15,7 +15,7 @@ from trialdesk.entrypoints.api.security import (
 )
 from trialdesk.entrypoints.api.sign_in_steps import STEP_PAGES
 from trialdesk.entrypoints.web.rendering import render
-from trialdesk.services import accounts, sign_in
+from trialdesk.services.accounts import accounts, sign_in
 
 __all__ = ["router"]
 

@@ -1,10 +1,10 @@
 """The subject's home, ``/subjects/{id}``: the casebook grid of visits × forms.
 
-Above the grid, the next protocol step and the doses and visits due or overdue; below it, the
-log forms with their records and the treatment calendar. Each cell links to its record page, or
-to the entry page when the form is due and the user enters data. Everything comes from one read
-of each of the subject's tables (:func:`trialdesk.services.casebook.load_casebook`): no read per
-cell, and no read of the audit trail (it has its own page).
+Above the grid, the next protocol step and the doses and visits due or overdue; below it, the log
+forms with their records and the treatment calendar. Each cell links to its record page, or to the
+entry page when the form is due and the user enters data. Everything comes from one read of each of
+the subject's tables (:func:`trialdesk.services.subjects.casebook.load_casebook`): no read per cell,
+and no read of the audit trail (it has its own page).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from starlette.responses import Response
 from trialdesk.entrypoints.api.deps import ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render, templates
 from trialdesk.entrypoints.web.views.subject_page import SECTIONS
-from trialdesk.services import casebook, review_status
+from trialdesk.services.review import review_status
+from trialdesk.services.subjects import casebook
 
 __all__ = ["casebook_page_response", "router"]
 

@@ -10,9 +10,9 @@ from trialdesk.domain.protocol import CriterionKind, VisitPhase
 from trialdesk.entrypoints.api.deps import ContextDep, ProtocolDep, WebUser
 from trialdesk.entrypoints.web.charts import enrollment_chart, stacked_bars
 from trialdesk.entrypoints.web.rendering import render
-from trialdesk.services import source_verification
-from trialdesk.services.dashboard import trial_dashboard
-from trialdesk.services.worklists import load_worklists
+from trialdesk.services.review import source_verification
+from trialdesk.services.review.dashboard import trial_dashboard
+from trialdesk.services.review.worklists import load_worklists
 
 __all__ = ["router"]
 

@@ -24,8 +24,10 @@ from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field, kept_values
 from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import corrections, forms, query_list, subject_view
-from trialdesk.services.record_reads import read_subject_record
+from trialdesk.services.clinical import corrections
+from trialdesk.services.review import query_list
+from trialdesk.services.subjects import forms, subject_view
+from trialdesk.services.subjects.record_reads import read_subject_record
 
 __all__ = ["router", "subject_forms"]
 

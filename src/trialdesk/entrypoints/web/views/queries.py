@@ -16,9 +16,9 @@ from trialdesk.domain.queries import AGE_BANDS, Assignee, QueryStatus
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import errors_by_field, submit_form
-from trialdesk.services import query_list, query_workflow
-from trialdesk.services.corrections import EDITABLE_FIELDS
-from trialdesk.services.edit_checks import ORIGIN_PREFIX
+from trialdesk.services.clinical.corrections import EDITABLE_FIELDS
+from trialdesk.services.clinical.edit_checks import ORIGIN_PREFIX
+from trialdesk.services.review import query_list, query_workflow
 
 __all__ = ["router"]
 

@@ -21,7 +21,7 @@ from trialdesk.domain.errors import FieldError
 from trialdesk.domain.gvhd import BilirubinUnit, OrganMeasurements
 from trialdesk.domain.protocol import Protocol, VisitPhase
 from trialdesk.entrypoints.web.views.form_values import FormValues
-from trialdesk.services.clinical import OutcomeKind, TherapyKind
+from trialdesk.services.clinical.clinical import OutcomeKind, TherapyKind
 
 __all__ = ["FormField", "changed_values", "form_fields", "shown_values", "typed_values"]
 

@@ -10,7 +10,7 @@ import urllib.parse
 from typing import Any
 
 from trialdesk.entrypoints.api.deps import ContextDep, Principal
-from trialdesk.services.audit_readable import readable_audit
+from trialdesk.services.review.audit_readable import readable_audit
 
 __all__ = ["HISTORY_ROWS", "record_history"]
 

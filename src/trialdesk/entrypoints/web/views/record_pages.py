@@ -2,9 +2,9 @@
 
 ``/subjects/{id}/{collection}/{record_id}`` shows the record with its labels and derived values;
 site staff correct it (every field pre-filled, a reason required) or delete it (a reason and a
-confirmation required) through :mod:`trialdesk.services.corrections`. A refused form comes back
-with everything typed and the message next to its field; a saved one goes back to the section of
-the page that lists the record.
+confirmation required) through :mod:`trialdesk.services.clinical.corrections`. A refused form comes
+back with everything typed and the message next to its field; a saved one goes back to the section
+of the page that lists the record.
 """
 
 from __future__ import annotations
@@ -28,16 +28,12 @@ from trialdesk.entrypoints.web.views.record_forms import (
 )
 from trialdesk.entrypoints.web.views.record_history import record_history
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import (
-    corrections,
-    query_list,
-    query_workflow,
-    review_status,
-    site_zones,
-    subject_view,
-)
-from trialdesk.services.lock_lookup import LockedError
-from trialdesk.services.record_reads import read_subject_record
+from trialdesk.services.accounts import site_zones
+from trialdesk.services.clinical import corrections
+from trialdesk.services.review import query_list, query_workflow, review_status
+from trialdesk.services.review.lock_lookup import LockedError
+from trialdesk.services.subjects import subject_view
+from trialdesk.services.subjects.record_reads import read_subject_record
 
 __all__ = ["record_page_response", "router", "table_of"]
 

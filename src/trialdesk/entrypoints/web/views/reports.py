@@ -16,7 +16,7 @@ from trialdesk.entrypoints.api.lanes import run_slow
 from trialdesk.entrypoints.api.routes.reports import CutoffQuery, report_response, snapshot_report
 from trialdesk.entrypoints.api.schemas.reports import ReportFormat, ReportKind
 from trialdesk.entrypoints.web.rendering import render
-from trialdesk.services.analysis_data import require_report_access
+from trialdesk.services.randomization.analysis_data import require_report_access
 
 __all__ = ["router"]
 

@@ -14,7 +14,7 @@ from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, WebUser
 from trialdesk.entrypoints.web.views.casebook_page import casebook_page_response
 from trialdesk.entrypoints.web.views.form_values import FormValues
 from trialdesk.entrypoints.web.views.record_pages import record_page_response, table_of
-from trialdesk.services import casebook_signoff, locks, source_verification
+from trialdesk.services.review import casebook_signoff, locks, source_verification
 
 __all__ = ["router"]
 

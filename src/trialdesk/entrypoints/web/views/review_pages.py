@@ -11,14 +11,9 @@ from trialdesk.domain.errors import InputError, StateError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues
-from trialdesk.services import (
-    accounts,
-    casebook_signoff,
-    corrections,
-    locks,
-    review_status,
-    source_verification,
-)
+from trialdesk.services.accounts import accounts
+from trialdesk.services.clinical import corrections
+from trialdesk.services.review import casebook_signoff, locks, review_status, source_verification
 
 __all__ = ["router"]
 

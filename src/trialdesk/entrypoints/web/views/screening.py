@@ -23,8 +23,9 @@ from trialdesk.entrypoints.api.schemas.subjects import CalendarPreview
 from trialdesk.entrypoints.web.rendering import render
 from trialdesk.entrypoints.web.views.form_values import FormValues, errors_by_field, submit_form
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import accounts, eligibility_signoff, subject_view, subjects
-from trialdesk.services.randomization import randomize_subject
+from trialdesk.services.accounts import accounts
+from trialdesk.services.randomization.randomization import randomize_subject
+from trialdesk.services.subjects import eligibility_signoff, subject_view, subjects
 
 __all__ = ["router"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from trialdesk.entrypoints.api.context import AppContext
-from trialdesk.services import site_zones
+from trialdesk.services.accounts import site_zones
 
 __all__ = ["site_today"]
 

@@ -32,8 +32,10 @@ from trialdesk.entrypoints.web.views.form_values import (
 )
 from trialdesk.entrypoints.web.views.protocol_forms import subject_forms
 from trialdesk.entrypoints.web.views.site_day import site_today
-from trialdesk.services import clinical, site_zones, subject_view
-from trialdesk.services.clinical import OutcomeKind, TherapyKind
+from trialdesk.services.accounts import site_zones
+from trialdesk.services.clinical import clinical
+from trialdesk.services.clinical.clinical import OutcomeKind, TherapyKind
+from trialdesk.services.subjects import subject_view
 
 __all__ = ["SECTIONS", "router"]
 

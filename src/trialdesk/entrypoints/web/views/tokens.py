@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from trialdesk.domain.errors import InputError
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.web.rendering import render
-from trialdesk.services import api_tokens
+from trialdesk.services.accounts import api_tokens
 
 __all__ = ["router"]
 

@@ -1,0 +1,1 @@
+"""Accounts: users, roles and sites, sign-in, sessions, two-factor authentication, API tokens."""

@@ -1,0 +1,1 @@
+"""Clinical data: doses, visits, GVHD assessments, therapies, outcomes, corrections, checks."""

@@ -1,0 +1,1 @@
+"""Randomization: allocation, lists, allocation reports and the analysis data set."""

@@ -1,0 +1,1 @@
+"""Review: queries, source verification, locks, sign-off, audit trail, worklists, dashboard."""

@@ -1,0 +1,1 @@
+"""Safety: adverse events and their follow-up."""

@@ -1,0 +1,1 @@
+"""Subjects: registration, eligibility, the schedule of visits and forms, the casebook."""

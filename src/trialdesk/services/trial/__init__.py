@@ -1,0 +1,1 @@
+"""The trial itself: first run, trial settings, the demonstration trial."""
