@@ -21,25 +21,13 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bench_web import (
-    BARE_APP,
-    BARE_SERVER,
-    CLIENTS,
-    free_port,
-    report,
-    run,
-    server_stack,
-    start,
-    stop,
-    warm_up,
-)
+from bench_web import CLIENTS, report, run, server_stack, serving, warm_up
 from trialdesk.adapters.db.maintenance import upgrade_database
 from trialdesk.adapters.db.tables import allocations, audit_trail, consents, screening_records
 from trialdesk.adapters.db.tables import subjects as subjects_table
@@ -145,19 +133,7 @@ def main() -> None:
         began = time.perf_counter()
         session, subject_id = prepare(url)
         print(f"setup (not timed): {time.perf_counter() - began:.1f} s")
-        app_port, bare_port = free_port(), free_port()
-        trialdesk = str(Path(sys.executable).parent / "trialdesk")
-        app = start(
-            [trialdesk, "serve", "--db", url, "--port", str(app_port), "--no-access-log",
-             "--workers", str(workers)],
-            app_port, "/api/v1/protocol",
-        )  # fmt: skip
-        (Path(folder) / "bare_app.py").write_text(BARE_APP)
-        bare = start(
-            [sys.executable, "-c", BARE_SERVER, str(bare_port), str(workers), folder],
-            bare_port, "/ping",
-        )  # fmt: skip
-        try:
+        with serving(url, workers, folder) as (app_port, bare_port):
             cookie = {"Cookie": f"trialdesk_session={session}"}
             path = f"/subjects/{subject_id}"
             warm_up(f"http://127.0.0.1:{bare_port}", "/ping", {})
@@ -170,9 +146,6 @@ def main() -> None:
                 run(f"http://127.0.0.1:{app_port}", cookie, total, lambda h, n: h.get(path))
             )
             report("GET /subjects/{id} (casebook)", page, bare_rps)
-        finally:
-            stop(app)
-            stop(bare)
 
 
 if __name__ == "__main__":

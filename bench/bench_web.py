@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import importlib.util
 import os
@@ -33,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -156,6 +157,30 @@ async def run(
     return latencies, time.perf_counter() - began, failures
 
 
+@contextlib.contextmanager
+def serving(url: str, workers: int, folder: str) -> Iterator[tuple[int, int]]:
+    """trialdesk on ``url`` and the bare FastAPI app, both on free ports; stopped by their PIDs."""
+    app_port, bare_port = free_port(), free_port()
+    trialdesk = str(Path(sys.executable).parent / "trialdesk")
+    app = start(
+        [trialdesk, "serve", "--db", url, "--port", str(app_port), "--no-access-log",
+         "--workers", str(workers)],
+        app_port, "/api/v1/protocol",
+    )  # fmt: skip
+    try:
+        (Path(folder) / "bare_app.py").write_text(BARE_APP)
+        bare = start(
+            [sys.executable, "-c", BARE_SERVER, str(bare_port), str(workers), folder],
+            bare_port, "/ping",
+        )  # fmt: skip
+        try:
+            yield app_port, bare_port
+        finally:
+            stop(bare)
+    finally:
+        stop(app)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -207,19 +232,7 @@ def main() -> None:
         began = time.perf_counter()
         token, session, ids = prepare(url)
         print(f"setup (not timed): {time.perf_counter() - began:.1f} s")
-        app_port, bare_port = free_port(), free_port()
-        trialdesk = str(Path(sys.executable).parent / "trialdesk")
-        app = start(
-            [trialdesk, "serve", "--db", url, "--port", str(app_port), "--no-access-log",
-             "--workers", str(workers)],
-            app_port, "/api/v1/protocol",
-        )  # fmt: skip
-        (Path(folder) / "bare_app.py").write_text(BARE_APP)
-        bare = start(
-            [sys.executable, "-c", BARE_SERVER, str(bare_port), str(workers), folder],
-            bare_port, "/ping",
-        )  # fmt: skip
-        try:
+        with serving(url, workers, folder) as (app_port, bare_port):
             auth = {"Authorization": f"Bearer {token}"}
             warm_up(f"http://127.0.0.1:{bare_port}", "/ping", {})
             warm_up(f"http://127.0.0.1:{app_port}", f"/api/v1/subjects/{ids[0]}", auth)
@@ -246,9 +259,6 @@ def main() -> None:
                                         json={"assessed_on": today, "measurements": measurements}))
             )  # fmt: skip
             report("POST /api/v1/subjects/{id}/assessments", write, bare_rps)
-        finally:
-            stop(app)
-            stop(bare)
 
 
 if __name__ == "__main__":

@@ -49,19 +49,7 @@ CASEBOOK_TABLES: tuple[str, ...] = (
 
 #: Tables a plan may name, and the pseudo-kinds above.
 SDV_TABLES: frozenset[str] = frozenset(
-    {
-        "screening_records",
-        "consents",
-        "visits",
-        "dose_administrations",
-        "gvhd_assessments",
-        "adverse_events",
-        "therapies",
-        "outcomes",
-        "form_records",
-        PRIMARY_ENDPOINT_ASSESSMENTS,
-        SERIOUS_ADVERSE_EVENTS,
-    }
+    {*CASEBOOK_TABLES, PRIMARY_ENDPOINT_ASSESSMENTS, SERIOUS_ADVERSE_EVENTS}
 )
 
 

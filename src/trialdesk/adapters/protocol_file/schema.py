@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trialdesk.adapters.protocol_file.forms import FormModel
+from trialdesk.domain.source_verification import SDV_TABLES
 
 __all__ = ["ProtocolDocument"]
 
@@ -255,21 +256,6 @@ class SafetyModel(_Strict):
     susar_follow_up_days: PositiveInt
 
 
-SdvKind = Literal[
-    "screening_records",
-    "consents",
-    "visits",
-    "dose_administrations",
-    "gvhd_assessments",
-    "adverse_events",
-    "therapies",
-    "outcomes",
-    "form_records",
-    "primary_endpoint_assessments",
-    "serious_adverse_events",
-]
-
-
 class SdvSampleModel(_Strict):
     """The share of subjects, per site, whose every record is verified against source."""
 
@@ -281,8 +267,18 @@ class SdvSampleModel(_Strict):
 class SdvModel(_Strict):
     """Source data verification plan: record kinds verified for all subjects, and a sample."""
 
-    full: list[SdvKind] = []
+    full: list[str] = []
     sample: SdvSampleModel | None = None
+
+    @field_validator("full")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        # The kinds are the domain's (one list for the plan, the worklist and sign-off).
+        unknown = [kind for kind in kinds if kind not in SDV_TABLES]
+        if unknown:
+            allowed = ", ".join(sorted(SDV_TABLES))
+            raise ValueError(f"unknown record kind {', '.join(unknown)}; use one of {allowed}")
+        return kinds
 
 
 class AssumptionModel(_Strict):

@@ -6,6 +6,8 @@ right, already done, a lock) comes back on that page with the message beside the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -21,22 +23,28 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-def _back_to_record(subject_id: int, collection: str, record_id: int) -> RedirectResponse:
-    return RedirectResponse(f"/subjects/{subject_id}/{collection}/{record_id}#review", 303)
-
-
-def _record_refusal(
+def _on_record(
     request: Request,
     context: ContextDep,
     principal: WebUser,
     where: tuple[int, str, int],
-    error: InputError | StateError,
+    act: Callable[[], object],
 ) -> Response:
-    message = error.errors[0].message if isinstance(error, InputError) else error.message
-    return record_page_response(
-        request, context, principal, *where,
-        status_code=422 if isinstance(error, InputError) else 409, review_error=message,
-    )  # fmt: skip
+    """Run one review act on a record: back to the record's review panel, or the refusal there.
+
+    A refusal redraws the record page with the message beside the review forms (422 for bad
+    input, 409 for a state that forbids it) and nothing saved.
+    """
+    try:
+        act()
+    except (InputError, StateError) as error:
+        message = error.errors[0].message if isinstance(error, InputError) else error.message
+        return record_page_response(
+            request, context, principal, *where,
+            status_code=422 if isinstance(error, InputError) else 409, review_error=message,
+        )  # fmt: skip
+    subject_id, collection, record_id = where
+    return RedirectResponse(f"/subjects/{subject_id}/{collection}/{record_id}#review", 303)
 
 
 @router.post("/subjects/{subject_id}/{collection}/{record_id}/verify")
@@ -51,16 +59,14 @@ def verify(
 ) -> Response:
     """Mark the form, or the field named in ``field``, verified against source (monitors)."""
     field = FormValues(form).text("field") or None
-    try:
-        source_verification.mark_verified(
-            context.store.new_uow(), as_user=principal.user_id, table=table_of(collection),
+    table = table_of(collection)
+    return _on_record(
+        request, context, principal, (subject_id, collection, record_id),
+        lambda: source_verification.mark_verified(
+            context.store.new_uow(), as_user=principal.user_id, table=table,
             record_id=record_id, field=field, subject_id=subject_id,
-        )  # fmt: skip
-    except (InputError, StateError) as error:
-        return _record_refusal(
-            request, context, principal, (subject_id, collection, record_id), error
-        )
-    return _back_to_record(subject_id, collection, record_id)
+        ),
+    )  # fmt: skip
 
 
 @router.post("/subjects/{subject_id}/{collection}/{record_id}/lock")
@@ -75,17 +81,14 @@ def lock_form(
 ) -> Response:
     """Lock this form (data managers), with an optional reason."""
     table_of(collection)
-    try:
-        locks.lock(
+    return _on_record(
+        request, context, principal, (subject_id, collection, record_id),
+        lambda: locks.lock(
             context.store.new_uow(), as_user=principal.user_id, level="form",
             target_id=record_id, collection=collection,
             reason=FormValues(form).text("reason") or None,
-        )  # fmt: skip
-    except (InputError, StateError) as error:
-        return _record_refusal(
-            request, context, principal, (subject_id, collection, record_id), error
-        )
-    return _back_to_record(subject_id, collection, record_id)
+        ),
+    )  # fmt: skip
 
 
 @router.post("/subjects/{subject_id}/{collection}/{record_id}/unlock/{lock_id}")
@@ -101,16 +104,13 @@ def unlock_form(
 ) -> Response:
     """Lift this form's lock; the reason is required."""
     table_of(collection)
-    try:
-        locks.unlock(
+    return _on_record(
+        request, context, principal, (subject_id, collection, record_id),
+        lambda: locks.unlock(
             context.store.new_uow(), as_user=principal.user_id, lock_id=lock_id,
             reason=FormValues(form).text("reason"),
-        )  # fmt: skip
-    except (InputError, StateError) as error:
-        return _record_refusal(
-            request, context, principal, (subject_id, collection, record_id), error
-        )
-    return _back_to_record(subject_id, collection, record_id)
+        ),
+    )  # fmt: skip
 
 
 @router.post("/subjects/{subject_id}/casebook/sign")
