@@ -1,4 +1,4 @@
-"""The protocol file's ``sdv`` plan: the built-in plan, and an unknown record kind refused by path."""
+"""The protocol file's ``sdv`` plan: the built-in plan, and an unknown record kind refused."""
 
 from __future__ import annotations
 
@@ -25,5 +25,6 @@ def test_unknown_record_kind_is_refused_with_the_allowed_kinds() -> None:
     with pytest.raises(ProtocolError) as caught:
         parse_protocol(yaml.safe_dump(document, allow_unicode=True))
     message = " ".join(str(e) for e in caught.value.errors)
-    assert "sdv" in message and "lab_values" in message
+    assert "sdv" in message
+    assert "lab_values" in message
     assert "primary_endpoint_assessments" in message
