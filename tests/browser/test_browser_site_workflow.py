@@ -123,13 +123,15 @@ def test_a_site_corrects_checks_switches_and_reports_as_the_protocol_expects(
 
     # The monitor queries the week-1 skin rash from the source documents.
     visitor.login(username_of(Role.MONITOR, SITE_A))
-    visitor.visit("/queries")
-    page.select_option("#entity", "gvhd_assessments")
-    page.fill("#record_id", str(week1))
-    page.fill("#field", "measurements.skin_bsa_pct")
-    page.fill("#message", "Skin rash on D8 is 60 % here; the source says 10 %. Please check.")
-    _submit(visitor, "form[method=post][action='/queries']")
-    assert "source says 10 %" in page.content()
+    visitor.visit(f"{subject}/assessments/{week1}")
+    skin = "measurements.skin_bsa_pct"
+    page.locator(f'[id="field-{skin}"] details.query-raise summary').click()
+    page.fill(
+        f'[id="raise-field-{skin}"]',
+        "Skin rash on D8 is 60 % here; the source says 10 %. Please check.",
+    )
+    _submit(visitor, f'[id="field-{skin}"] details.query-raise')
+    assert "source says 10 %" in page.locator(f'[id="field-{skin}"]').inner_text()
     visitor.screenshot("01-monitor-raises-a-query")
 
     # The coordinator corrects it on the assessment's page; everything derived follows.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from fastapi.testclient import TestClient
 
@@ -116,14 +115,15 @@ def test_the_pages_raise_answer_and_close_a_query(web: WebWorld) -> None:
     visit = _setup(web)
     monitor = web.new_client()
     token = login(monitor, "monitor.bj")
+    record = f"/subjects/{web.subject_id}/visits/{visit}"
     raised = monitor.post(
-        "/queries", follow_redirects=False,
-        data={"csrf_token": token, "entity": "visits", "record_id": str(visit),
-              "field": "visit_code", "message": "Is this D8?"},
+        record + "/queries", follow_redirects=False,
+        data={"csrf_token": token, "field": "visit_code", "message": "Is this D8?"},
     )  # fmt: skip
     assert raised.status_code == 303
-    url = raised.headers["location"]
-    assert re.fullmatch(r"/queries/\d+", url)
+    assert raised.headers["location"] == f"{record}#field-visit_code"
+    listed = monitor.get("/api/v1/queries").json()["items"]
+    url = f"/queries/{listed[0]['id']}"
     coordinator = web.new_client()
     c_token = login(coordinator, "coord.bj")
     listing = coordinator.get("/queries?status=open").text
@@ -139,18 +139,20 @@ def test_the_pages_raise_answer_and_close_a_query(web: WebWorld) -> None:
     assert "Close query" not in page
 
 
-def test_the_raise_form_shows_the_error_next_to_the_field_and_saves_nothing(
+def test_the_query_list_sends_reviewers_to_the_field_and_takes_no_record_numbers(
     web: WebWorld,
 ) -> None:
-    _setup(web)
+    visit = _setup(web)
     monitor = web.new_client()
     token = login(monitor, "monitor.bj")
+    page = monitor.get("/queries").text
+    assert 'id="raise-hint"' in page
+    assert "Record number" not in page
     response = monitor.post(
         "/queries",
-        data={"csrf_token": token, "entity": "visits", "record_id": "abc", "message": "?"},
+        data={"csrf_token": token, "entity": "visits", "record_id": str(visit), "message": "?"},
     )
-    assert response.status_code == 422
-    assert '<span class="field-error">must be a record number</span>' in response.text
+    assert response.status_code == 405
     assert monitor.get("/api/v1/queries").json()["items"] == []
 
 
@@ -159,6 +161,7 @@ def test_a_form_without_the_csrf_token_is_refused(web: WebWorld) -> None:
     monitor = web.new_client()
     login(monitor, "monitor.bj")
     response = monitor.post(
-        "/queries", data={"entity": "visits", "record_id": str(visit), "message": "?"}
+        f"/subjects/{web.subject_id}/visits/{visit}/queries",
+        data={"field": "visit_code", "message": "?"},
     )
     assert response.status_code == 403

@@ -1,4 +1,8 @@
-"""Query pages: the list per site with filters, one query's thread, raise, answer and close."""
+"""Query pages: the list per site with filters, one query's thread, answer, close and re-open.
+
+Queries are raised where the data is, from the bubble beside a field on the record's page
+(:mod:`trialdesk.entrypoints.web.views.record_pages`), never by typing record numbers here.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from trialdesk.domain import labels
 from trialdesk.domain.errors import InputError
@@ -62,8 +66,7 @@ def _list_page(
         {"found": found, "queries": found.items, "chosen": chosen, "kept": kept,
          "pages": max(1, -(-found.total // found.page_size)),
          "statuses": [s.value for s in QueryStatus], "forms": forms, "age_bands": AGE_BANDS,
-         "assignees": [a.value for a in Assignee], "entities": sorted(EDITABLE_FIELDS),
-         "form": {}, **extra},
+         "assignees": [a.value for a in Assignee], **extra},
         principal=principal, status_code=status_code,
     )  # fmt: skip
 
@@ -71,25 +74,6 @@ def _list_page(
 @router.get("")
 def queries_page(request: Request, context: ContextDep, principal: WebUser) -> Response:
     return _list_page(request, context, principal)
-
-
-@router.post("")
-def raise_query(
-    request: Request, context: ContextDep, principal: WebUser, form: CheckedForm
-) -> Response:
-    values = {name: _text(form, name) for name in ("entity", "record_id", "field", "message")}
-    try:
-        if not values["record_id"].isdigit():
-            raise InputError.single("record_id", "must be a record number")
-        query_id = query_workflow.raise_query(
-            context.store.new_uow(), as_user=principal.user_id, entity=values["entity"],
-            record_id=int(values["record_id"]), field=values["field"] or None,
-            message=values["message"], protocol=context.protocol,
-        )  # fmt: skip
-    except InputError as error:
-        errors = {e.field: e.message for e in error.errors}
-        return _list_page(request, context, principal, status_code=422, errors=errors, form=values)
-    return RedirectResponse(f"/queries/{query_id}", status_code=303)
 
 
 def origin_text(protocol: Protocol, origin: str | None) -> str | None:
