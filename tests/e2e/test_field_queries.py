@@ -234,6 +234,8 @@ def test_the_record_page_raises_shows_and_answers_queries_at_the_field(records: 
     url = _record_url(records)
     page = monitor.get(url).text
     assert f'id="field-{SKIN}"' in page
+    grade = page.split('id="derived-grade">', 1)[1].split("</dd>", 1)[0]
+    assert grade.endswith("(MAGIC)")  # the grading system by its name, not its stored code
     assert "Raise query" in page
     raised = monitor.post(
         url + "/queries", follow_redirects=False,

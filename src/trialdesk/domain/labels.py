@@ -179,6 +179,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "sdv_marks": "Source verification",
     },
     "lock_level": {"form": "Form", "subject": "Subject", "site": "Site", "study": "Study"},
+    "grading_system": {"magic": "MAGIC", "glucksberg": "Glucksberg"},
 }
 
 #: ``LABELS[kind][code]`` is what a person reads for ``code``; read-only.
