@@ -20,6 +20,7 @@ from trialdesk.domain.display import unit_label
 from trialdesk.domain.errors import FieldError
 from trialdesk.domain.gvhd import BilirubinUnit, OrganMeasurements
 from trialdesk.domain.protocol import Protocol, VisitPhase
+from trialdesk.domain.record_fields import field_label
 from trialdesk.entrypoints.web.views.form_values import FormValues
 from trialdesk.services.clinical.clinical import OutcomeKind, TherapyKind
 
@@ -46,6 +47,14 @@ class FormField:
 
 
 _F = FormField
+
+
+def _measurement(
+    name: str, kind: str, choices: tuple[tuple[str, str], ...] = (), *, optional: bool = False
+) -> FormField:
+    """An organ measurement, labelled as the queries, SDV and the audit trail label it."""
+    label = field_label("gvhd_assessments", f"measurements.{name}")
+    return FormField(name, label, kind, choices, optional=optional, within="measurements")
 
 
 def _choices(kind: str, values: list[str]) -> tuple[tuple[str, str], ...]:
@@ -79,7 +88,6 @@ def form_fields(protocol: Protocol, table: str) -> list[FormField]:
             _F("dose_value", "Dose given", "number"),
         ]  # fmt: skip
     if table == "gvhd_assessments":
-        m = "measurements"
         course = tuple(
             (v.code, labels.protocol_label(protocol, "visit", v.code))
             for v in protocol.visits_in(VisitPhase.COURSE)
@@ -87,18 +95,17 @@ def form_fields(protocol: Protocol, table: str) -> list[FormField]:
         return [
             _F("assessed_on", "Assessed on", "date"),
             _F("visit_code", "Visit", "select", course, optional=True),
-            _F("skin_bsa_pct", "Skin rash (% BSA)", "number", within=m),
-            _F("bullae", "Bullae", "flag", within=m),
-            _F("desquamation_bsa_pct", "Desquamation (% BSA)", "number", within=m),
-            _F("bilirubin", "Total bilirubin", "number", within=m),
-            _F("bilirubin_unit", "Bilirubin unit", "select",
-              tuple((u.value, unit_label(u.value)) for u in BilirubinUnit), within=m),
-            _F("upper_gi_persistent", "Persistent nausea, vomiting or anorexia", "flag", within=m),
-            _F("stool_ml_per_day", "Stool volume (mL/day)", "number", optional=True, within=m),
-            _F("stool_episodes_per_day", "Stool episodes per day", "number", optional=True,
-              within=m),
-            _F("severe_abdominal_pain", "Severe abdominal pain", "flag", within=m),
-            _F("bloody_stool", "Grossly bloody stool", "flag", within=m),
+            _measurement("skin_bsa_pct", "number"),
+            _measurement("bullae", "flag"),
+            _measurement("desquamation_bsa_pct", "number"),
+            _measurement("bilirubin", "number"),
+            _measurement("bilirubin_unit", "select",
+                         tuple((u.value, unit_label(u.value)) for u in BilirubinUnit)),
+            _measurement("upper_gi_persistent", "flag"),
+            _measurement("stool_ml_per_day", "number", optional=True),
+            _measurement("stool_episodes_per_day", "number", optional=True),
+            _measurement("severe_abdominal_pain", "flag"),
+            _measurement("bloody_stool", "flag"),
         ]  # fmt: skip
     if table == "adverse_events":
         grades = tuple((str(g), str(g)) for g in range(1, 6))
