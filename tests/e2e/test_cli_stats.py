@@ -120,3 +120,47 @@ def test_an_unreadable_csv_and_a_bad_status_fail_cleanly_with_json_errors(tmp_pa
     )
     assert bad.exit_code == 2
     assert "--status" in bad.stderr
+
+
+def test_stratified_reports_cmh_breslow_day_risk_difference_and_logistic() -> None:
+    from trialdesk.stats import breslow_day, stratified_risk_difference, stratified_tables
+
+    document = _json(["stratified", "--csv", str(DATA / "binary.csv"), "--response", "response",
+                      "--group", "arm", "--strata", "site"])  # fmt: skip
+    data = pd.read_csv(DATA / "binary.csv")
+    tables = stratified_tables(data.response, data.arm, data.site)
+    assert document["tables"] == tables.tolist()
+    expected_bd, expected_rd = breslow_day(tables), stratified_risk_difference(tables)
+    assert document["breslow_day"]["statistic_tarone"] == pytest.approx(
+        expected_bd.statistic_tarone
+    )
+    assert document["risk_difference"]["ci_sato"] == pytest.approx(list(expected_rd.ci_sato))
+    assert document["risk_difference"]["ci_mn"] == pytest.approx(list(expected_rd.ci_mn))
+    assert document["logistic"]["estimable"] is True
+    assert document["cmh"]["estimable"] is True
+
+
+def test_stratified_says_why_under_separation_and_writes_infinity(tmp_path: Path) -> None:
+    # Nobody in group 0 responded, in either stratum: the odds ratios are infinite.
+    rows = [(1, 1, "a"), (0, 1, "a"), (0, 0, "a"), (0, 0, "a"),
+            (1, 1, "b"), (1, 1, "b"), (0, 1, "b"), (0, 0, "b"), (0, 0, "b")]  # fmt: skip
+    path = tmp_path / "early.csv"
+    pd.DataFrame(rows, columns=["cr", "arm", "site"]).to_csv(path, index=False)
+    document = _json(["stratified", "--csv", str(path), "--response", "cr", "--group", "arm",
+                      "--strata", "site"])  # fmt: skip
+    assert document["logistic"]["estimable"] is False
+    assert document["logistic"]["reason"] == (
+        "not estimable: no responder in arm 0 in site a and site b (quasi-complete separation)"
+    )
+    assert document["cmh"]["common_odds_ratio"] == "Infinity"
+    assert document["breslow_day"]["estimable"] is False
+    assert document["breslow_day"]["common_odds_ratio"] == "Infinity"
+    assert document["risk_difference"]["estimable"] is True
+
+
+def test_stratified_names_a_missing_stratum_column() -> None:
+    result = runner.invoke(app, ["stats", "stratified", "--csv", str(DATA / "binary.csv"),
+                                 "--response", "response", "--group", "arm", "--strata", "centre",
+                                 "--json"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "--strata" in result.output

@@ -5,6 +5,7 @@ estimator, fitted attributes end in ``_``; hypothesis tests are functions return
 objects. All results offer ``summary`` (a DataFrame), ``to_dict()`` and ``print_summary()``.
 """
 
+from trialdesk.stats.breslow_day import BreslowDayResult, breslow_day
 from trialdesk.stats.cox import CoxPH
 from trialdesk.stats.cumulative_incidence import CumulativeIncidence
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords, build_datasets
@@ -25,9 +26,14 @@ from trialdesk.stats.risk_difference import (
     wilson_ci,
 )
 from trialdesk.stats.stratified import MantelHaenszelResult, mantel_haenszel, stratified_tables
+from trialdesk.stats.stratified_risk_difference import (
+    StratifiedRiskDifference,
+    stratified_risk_difference,
+)
 
 __all__ = [
     "AnalysisDatasets",
+    "BreslowDayResult",
     "ConditionalOddsRatio",
     "CoxPH",
     "CumulativeIncidence",
@@ -38,7 +44,9 @@ __all__ = [
     "MantelHaenszelResult",
     "ProportionsComparison",
     "StratifiedLogisticRegression",
+    "StratifiedRiskDifference",
     "TrialRecords",
+    "breslow_day",
     "build_datasets",
     "compare_proportions",
     "conditional_odds_ratio",
@@ -48,6 +56,7 @@ __all__ = [
     "mantel_haenszel",
     "miettinen_nurminen_ci",
     "newcombe_hybrid_score_ci",
+    "stratified_risk_difference",
     "stratified_tables",
     "survival_quantile",
     "wilson_ci",

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy.stats import norm
-from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from trialdesk.domain.errors import InputError
 from trialdesk.stats._checks import check_alpha
 from trialdesk.stats._result import StatisticalResult, plain_dict
+from trialdesk.stats.logistic_separation import describe_separation, find_separation
 
 __all__ = ["StratifiedLogisticRegression"]
+
+
+def _independent_columns(design: pd.DataFrame, treatment: str) -> list[str]:
+    """The columns kept in order, the intercept and strata first, each only when it adds to the
+    rank (an aliased stratum term is left out, its coefficient NaN, as R's NA); the treatment
+    last, so it is dropped exactly when the strata determine it."""
+    order = [c for c in design.columns if c != treatment] + [treatment]
+    kept: list[str] = []
+    for column in order:
+        trial = design[[*kept, column]].to_numpy()
+        if np.linalg.matrix_rank(trial) == len(kept) + 1:
+            kept.append(column)
+    return [c for c in design.columns if c in kept]
 
 
 class StratifiedLogisticRegression(StatisticalResult):
@@ -36,7 +50,18 @@ class StratifiedLogisticRegression(StatisticalResult):
     Attributes
     ----------
     coefficients_ : pandas.DataFrame
-        One row per term: ``coef``, ``se``, ``odds_ratio``, ``lower``, ``upper``, ``p``.
+        One row per term: ``coef``, ``se``, ``odds_ratio``, ``lower``, ``upper``, ``p`` and
+        ``estimable`` (false for a term whose estimate runs off to infinity, or is aliased).
+    estimable_ : bool
+        Whether the treatment odds ratio has a finite estimate. Complete and quasi-complete
+        separation (a stratum where one arm has no responder, say) are found exactly by linear
+        programming before the fit (:func:`~trialdesk.stats.logistic_separation.find_separation`);
+        a treatment confounded with the strata is not estimable either. The coefficients are
+        then NaN and ``reason_`` says why in words: "not estimable: no responder in arm B in
+        stratum 2 (quasi-complete separation)". A stratum term that diverges on its own (a
+        stratum where nobody responds) leaves the treatment odds ratio estimable.
+    reason_ : str
+        Empty when estimable.
     treatment_ : str
         The treatment column's name (the row of interest in ``coefficients_``).
     n_ : int
@@ -59,8 +84,13 @@ class StratifiedLogisticRegression(StatisticalResult):
         response: str,
         treatment: str,
         strata: Sequence[str] = (),
+        labels: Mapping[Any, str] | None = None,
     ) -> StratifiedLogisticRegression:
-        """Fit the model on ``data`` (one row per subject); returns ``self``."""
+        """Fit the model on ``data`` (one row per subject); returns ``self``.
+
+        ``labels`` names the treatment values in the reason given when the odds ratio is not
+        estimable (``{1: "Arm A", 0: "Arm B"}``).
+        """
         for column in (response, treatment, *strata):
             if column not in data.columns:
                 raise InputError.single(column, "no such column in the data")
@@ -72,33 +102,50 @@ class StratifiedLogisticRegression(StatisticalResult):
         y = frame[response]
         if not y.isin([0, 1]).all():
             raise InputError.single(response, "must be coded 1 (response) or 0 (no response)")
+        if frame[treatment].nunique() < 2:
+            raise InputError.single(treatment, "has a single value; there is nothing to compare")
         design = pd.DataFrame({"(Intercept)": 1.0, treatment: frame[treatment].astype(float)})
         for factor in strata:
             levels = sorted(frame[factor].unique())
             for level in levels[1:]:
                 design[f"{factor}[{level}]"] = (frame[factor] == level).astype(float)
-        if frame[treatment].nunique() < 2:
-            raise InputError.single(treatment, "has a single value; there is nothing to compare")
-        model = sm.GLM(y.astype(float).to_numpy(), design.to_numpy(), family=sm.families.Binomial())
+        self.treatment_ = treatment
+        self.n_ = len(frame)
+        self.estimable_, self.reason_ = True, ""
+        kept = _independent_columns(design, treatment)
+        if treatment not in kept:
+            return self._not_estimable(
+                design, "not estimable: the treatment is confounded with the strata (within "
+                "each stratum every subject has the same treatment)"
+            )  # fmt: skip
+        outcome = np.asarray(y, dtype=np.float64)
+        separation = find_separation(design[kept].to_numpy(), outcome)
+        direction = dict(zip(kept, separation.directions, strict=True))
+        if direction[treatment]:
+            reason = describe_separation(
+                frame, response=response, treatment=treatment, strata=strata,
+                direction=direction[treatment], complete=separation.complete, labels=labels,
+            )  # fmt: skip
+            return self._not_estimable(design, reason)
+        model = sm.GLM(outcome, design[kept].to_numpy(), family=sm.families.Binomial())
         with warnings.catch_warnings():
-            # Separation leaves the odds ratio unidentified (infinite): refuse rather than print
-            # a meaningless estimate.
-            warnings.simplefilter("error", PerfectSeparationWarning)
-            try:
-                fitted = model.fit(tol=1e-12, maxiter=100)
-            except PerfectSeparationWarning:
-                raise InputError.single(
-                    response,
-                    "is perfectly predicted by the model terms (separation); the odds ratios "
-                    "cannot be estimated — compare the proportions exactly instead",
-                ) from None
-        coef = np.asarray(fitted.params, dtype=float)
-        se = np.asarray(fitted.bse, dtype=float)
+            # A stratum where everybody (or nobody) responds drives its own term to infinity
+            # (found above; statsmodels warns when the fitted probabilities reach 0 or 1): the
+            # treatment term, the one reported, stays estimable and converges.
+            warnings.simplefilter("ignore", PerfectSeparationWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted = model.fit(tol=1e-12, maxiter=100)
+        coef = pd.Series(np.nan, index=design.columns)
+        se = pd.Series(np.nan, index=design.columns)
+        coef[kept] = np.asarray(fitted.params, dtype=float)
+        se[kept] = np.asarray(fitted.bse, dtype=float)
+        if not (np.isfinite(coef[treatment]) and np.isfinite(se[treatment])):
+            return self._not_estimable(
+                design, "not estimable: the model fit did not converge for the treatment term"
+            )
         z = float(norm.ppf(1.0 - self.alpha / 2.0))
-        # A stratum where everybody (or nobody) responds drives its own term towards infinity
-        # (quasi-separation, which statsmodels does not flag): that term's odds ratio and
-        # limits overflow to 0 or inf, as in R, while the treatment term stays estimable.
-        with np.errstate(over="ignore"):
+        # A diverging stratum term's odds ratio and limits overflow to 0 or inf, as in R.
+        with np.errstate(over="ignore", invalid="ignore"):
             self.coefficients_ = pd.DataFrame(
                 {
                     "coef": coef,
@@ -107,11 +154,19 @@ class StratifiedLogisticRegression(StatisticalResult):
                     "lower": np.exp(coef - z * se),
                     "upper": np.exp(coef + z * se),
                     "p": 2.0 * norm.sf(np.abs(coef / se)),
+                    "estimable": [c in kept and not direction[c] for c in design.columns],
                 },
                 index=pd.Index(list(design.columns), name="term"),
             )
-        self.treatment_ = treatment
-        self.n_ = len(frame)
+        return self
+
+    def _not_estimable(self, design: pd.DataFrame, reason: str) -> StratifiedLogisticRegression:
+        """No coefficient is reported when the treatment term has no finite estimate."""
+        self.estimable_, self.reason_ = False, reason
+        columns = ["coef", "se", "odds_ratio", "lower", "upper", "p"]
+        self.coefficients_ = pd.DataFrame(
+            np.nan, index=pd.Index(list(design.columns), name="term"), columns=columns
+        ).assign(estimable=False)
         return self
 
     def __repr__(self) -> str:
@@ -127,6 +182,8 @@ class StratifiedLogisticRegression(StatisticalResult):
         return plain_dict(
             {
                 "n": self.n_,
+                "estimable": self.estimable_,
+                "reason": self.reason_ or None,
                 "confidence_level": 1.0 - self.alpha,
                 "treatment": self.treatment_,
                 "odds_ratio": float(row["odds_ratio"]),

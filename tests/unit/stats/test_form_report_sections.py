@@ -100,12 +100,16 @@ def test_the_adjusted_cr_is_not_estimable_under_quasi_separation() -> None:
         "GROUP": ["Arm A"] * 4 + ["Arm B"] * 4,
         "CRW4FL": ["Y", "N", "Y", "Y", "Y", "N", "N", "N"],
         # Standard risk: the only control subject fails; high risk: the only experimental one
-        # responds — the fit runs off to infinity without statsmodels noticing.
+        # responds — the fit runs off to infinity without statsmodels noticing; the reason
+        # says where.
         "MNRISK": ["standard"] * 3 + ["high"] * 4 + ["standard"],
     })  # fmt: skip
     adjusted = cr_adjusted_for_risk(itt, grouping)
     assert adjusted is not None
-    assert adjusted["text"].startswith("not estimable (within a risk level")
+    assert adjusted["text"] == (
+        "not estimable: no responder in Arm B in Minnesota risk standard; every subject in "
+        "Arm A responded in Minnesota risk high (quasi-complete separation) (n = 8)"
+    )
     itt.loc[7, "CRW4FL"] = "Y"
     assert cr_adjusted_for_risk(itt, grouping)["text"].startswith("odds ratio")  # type: ignore[index]
 

@@ -72,11 +72,12 @@ def test_tables_that_are_not_2_by_2_are_rejected() -> None:
         mantel_haenszel([[1, 2, 3, 4]])
 
 
-def test_perfect_separation_is_refused_instead_of_reporting_an_infinite_odds_ratio() -> None:
+def test_perfect_separation_is_reported_not_estimable_instead_of_an_infinite_odds_ratio() -> None:
     data = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "arm": [0, 0, 0, 1, 1, 1], "s": [0, 1] * 3})
-    with pytest.raises(InputError, match="separation") as caught:
-        StratifiedLogisticRegression().fit(data, response="y", treatment="arm", strata=["s"])
-    assert caught.value.errors[0].field == "y"
+    fit = StratifiedLogisticRegression().fit(data, response="y", treatment="arm", strata=["s"])
+    assert not fit.estimable_
+    assert fit.reason_.endswith("(complete separation)")
+    assert fit.coefficients_["coef"].isna().all()
 
 
 def test_a_stratum_without_responders_leaves_the_treatment_odds_ratio_estimable() -> None:

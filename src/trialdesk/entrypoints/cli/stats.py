@@ -268,3 +268,77 @@ def finegray(
         raise _renamed(error, {"time": "--time", "status": "--status", "cause": "--cause",
                                "alpha": "--alpha"}) from None  # fmt: skip
     emit(model.to_dict(), as_json=json, render=lambda _: model.print_summary())
+
+
+@app.command("stratified")
+def stratified(
+    csv: CsvOption,
+    response: Annotated[str, typer.Option("--response", help="Column: 1 response, 0 none.")],
+    group: Annotated[str, typer.Option("--group", help="Column with the two groups.")],
+    strata: Annotated[str, typer.Option("--strata", help="Stratum columns, e.g. site,grade.")],
+    alpha: AlphaOption = 0.05,
+    json: JsonOption = False,
+) -> None:
+    """Stratified 2×2 analysis: CMH test, Breslow–Day, common risk difference, logistic model."""
+    import pandas as pd
+
+    from trialdesk.stats import (
+        StratifiedLogisticRegression,
+        breslow_day,
+        mantel_haenszel,
+        stratified_risk_difference,
+        stratified_tables,
+    )
+    from trialdesk.stats._checks import check_alpha
+
+    try:
+        check_alpha(alpha)
+    except InputError as error:
+        raise _renamed(error, {"alpha": "--alpha"}) from None
+    frame = _read_csv(csv)
+    outcome = _column(frame, response, "--response")
+    groups = _column(frame, group, "--group", numeric=False)
+    names = _names(strata, "--strata")
+    columns = {name: _column(frame, name, "--strata", numeric=False) for name in names}
+    key = pd.Series([" / ".join(map(str, row)) for row in zip(*columns.values(), strict=True)])
+    options = {"response": "--response", "group": "--group", "stratum": "--strata"}
+    try:
+        tables = stratified_tables(outcome.to_numpy(), groups.to_numpy(), key.to_numpy())
+    except InputError as error:
+        raise _renamed(error, options) from None
+    first, second = sorted(groups.unique(), reverse=True)  # the first row of every table
+    document: dict[str, Any] = {
+        "n": len(frame),
+        "groups": [str(first), str(second)],
+        "strata": sorted(key.unique()),
+        "tables": tables.tolist(),
+    }
+    text: dict[str, str] = {}
+    try:
+        cmh = mantel_haenszel(tables, alpha=alpha)
+    except InputError as error:
+        document["cmh"] = {"estimable": False, "reason": f"not estimable: {error}"}
+        text["Cochran–Mantel–Haenszel"] = document["cmh"]["reason"]
+    else:
+        document["cmh"] = {"estimable": True, **cmh.to_dict()}
+        text["Cochran–Mantel–Haenszel"] = cmh.summary.round(4).to_string()
+    homogeneity = breslow_day(tables)
+    difference = stratified_risk_difference(tables, alpha=alpha)
+    document["breslow_day"] = homogeneity.to_dict()
+    document["risk_difference"] = difference.to_dict()
+    model_frame = pd.DataFrame(
+        {"response": outcome.to_numpy(), "treatment": (groups == first).astype(int).to_numpy()}
+        | {name: column.astype(str).to_numpy() for name, column in columns.items()}
+    )
+    labels = {1: f"{group} {first}", 0: f"{group} {second}"}
+    model = StratifiedLogisticRegression(alpha).fit(
+        model_frame, response="response", treatment="treatment", strata=names, labels=labels
+    )
+    document["logistic"] = model.to_dict()
+    for title, result in (("Breslow–Day", homogeneity), ("Risk difference", difference)):
+        text[title] = result.reason or result.summary.round(4).to_string()
+    text["Logistic regression"] = model.reason_ or model.summary.round(4).to_string()
+    for title, result in (("Breslow–Day", homogeneity), ("Risk difference", difference)):
+        if result.dropped:
+            text[title] += "\nleft out: " + "; ".join(result.dropped)
+    emit(document, as_json=json, render=lambda _: _print_sections(text))

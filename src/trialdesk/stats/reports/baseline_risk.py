@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from trialdesk.domain.errors import InputError
@@ -76,21 +75,22 @@ def cr_adjusted_for_risk(itt: pd.DataFrame, grouping: Grouping) -> dict[str, str
     frame = pd.DataFrame({
         "CR": (known["CRW4FL"] == "Y").astype(int),
         "EXPERIMENTAL": (known["GROUP"] == grouping.experimental).astype(int),
-        "MNRISK": known["MNRISK"],
+        # Named as the reader knows it: a separation reason says "in Minnesota risk high".
+        "Minnesota risk": known["MNRISK"],
     })  # fmt: skip
-    factors = ["MNRISK"] if frame["MNRISK"].nunique() > 1 else []
+    factors = ["Minnesota risk"] if frame["Minnesota risk"].nunique() > 1 else []
+    labels = {1: grouping.experimental or "experimental", 0: grouping.control or "control"}
     try:
         fit = StratifiedLogisticRegression().fit(
-            frame, response="CR", treatment="EXPERIMENTAL", strata=factors
+            frame, response="CR", treatment="EXPERIMENTAL", strata=factors, labels=labels
         )
     except InputError as error:
         text = f"not estimable ({error.errors[0].message}; n = {len(frame)})"
     else:
         row = {k: float(v) for k, v in fit.coefficients_.loc["EXPERIMENTAL"].items()}
-        if not (np.isfinite(row["upper"]) and row["lower"] > 0):
-            # Quasi-separation (statsmodels does not flag it): the estimate runs off to infinity.
-            text = ("not estimable (within a risk level one arm has only responders or only "
-                    f"non-responders; n = {fit.n_})")  # fmt: skip
+        if not fit.estimable_:
+            # Separation, found exactly by the model: the reason names the arm and risk level.
+            text = f"{fit.reason_} (n = {fit.n_})"
         else:
             text = (f"odds ratio {num(row['odds_ratio'], 2)} ({num(row['lower'], 2)}, "
                     f"{num(row['upper'], 2)}), p = {pvalue(row['p'])}, n = {fit.n_}")  # fmt: skip

@@ -9,6 +9,7 @@ import pandas as pd
 
 from trialdesk.domain.errors import FieldError, InputError, TrialdeskError
 from trialdesk.domain.protocol import AnalysisPlan
+from trialdesk.stats.breslow_day import breslow_day
 from trialdesk.stats.cumulative_incidence import CumulativeIncidence
 from trialdesk.stats.finegray import FineGray
 from trialdesk.stats.kaplan_meier import KaplanMeier
@@ -19,6 +20,7 @@ from trialdesk.stats.reports import figures
 from trialdesk.stats.reports._format import count_pct, num, pct, pvalue
 from trialdesk.stats.reports.groups import Grouping
 from trialdesk.stats.stratified import mantel_haenszel, stratified_tables
+from trialdesk.stats.stratified_risk_difference import stratified_risk_difference
 
 __all__ = ["response_analysis", "subgroup_forest", "survival_analyses"]
 
@@ -105,6 +107,8 @@ def response_analysis(
                 entry["tests"].append((*variant(itt, flag, grouping),
                                        _role(primary, stratified_test == code,
                                              "primary, stratified")))  # fmt: skip
+            if primary and stratified_test == "cmh":
+                entry["tests"] += [(*row, "") for row in _cmh_companions(itt, flag, grouping)]
             entry["comparison"] = c.to_dict()
         results.append(entry)
     return results
@@ -127,17 +131,40 @@ def _cmh(itt: pd.DataFrame, flag: str, grouping: Grouping) -> tuple[str, str, st
             f", {num(result.common_odds_ratio_ci[1], 2)})", pvalue(result.p_value))  # fmt: skip
 
 
+def _cmh_companions(itt: pd.DataFrame, flag: str, grouping: Grouping) -> list[tuple[str, str, str]]:
+    """Beside the CMH test the plan names: whether the odds ratio is the same in every stratum
+    (Breslow–Day with Tarone's correction) and the common risk difference (MH, Sato CI)."""
+    homogeneity = "Breslow–Day–Tarone test of equal odds ratios across strata; chi-square (df)"
+    difference = "Difference, Mantel–Haenszel weighted by stratum, Sato 95% CI"
+    try:
+        tables = stratified_tables((itt[flag] == "Y").astype(int).to_numpy(),
+                                   (itt["GROUP"] == grouping.experimental).astype(int).to_numpy(),
+                                   itt["STRATUM"].fillna("none").to_numpy())  # fmt: skip
+    except TrialdeskError as error:
+        return [(homogeneity, f"not estimable ({error})", "–"),
+                (difference, f"not estimable ({error})", "–")]  # fmt: skip
+    bd, rd = breslow_day(tables), stratified_risk_difference(tables)
+    bd_text = f"{num(bd.statistic_tarone, 3)} ({bd.df})" if bd.estimable else bd.reason
+    rd_text = (f"{pct(rd.estimate)} ({pct(rd.ci_sato[0])}, {pct(rd.ci_sato[1])})"
+               if rd.estimable else rd.reason)  # fmt: skip
+    return [(homogeneity, bd_text, pvalue(bd.p_value_tarone)),
+            (difference, rd_text, pvalue(rd.p_value_sato))]  # fmt: skip
+
+
 def _logistic(itt: pd.DataFrame, flag: str, grouping: Grouping) -> tuple[str, str, str]:
     title = "Logistic regression adjusted for randomization stratum; OR (95% CI)"
     frame = pd.DataFrame({"response": (itt[flag] == "Y").astype(int),
                           "treatment": (itt["GROUP"] == grouping.experimental).astype(int),
                           "stratum": itt["STRATUM"].fillna("none").astype(str)})  # fmt: skip
     strata = ["stratum"] if frame["stratum"].nunique() > 1 else []
+    labels = {1: grouping.experimental or "experimental", 0: grouping.control or "control"}
     try:
-        fit = StratifiedLogisticRegression().fit(frame, response="response",
-                                                 treatment="treatment", strata=strata)  # fmt: skip
+        fit = StratifiedLogisticRegression().fit(frame, response="response", treatment="treatment",
+                                                 strata=strata, labels=labels)  # fmt: skip
     except TrialdeskError as error:
         return title, f"not estimable ({error})", "–"
+    if not fit.estimable_:
+        return title, fit.reason_, "–"
     effect = fit.to_dict()  # the treatment term's odds ratio, interval and p as floats
     low, high = effect["odds_ratio_ci"]
     return (title, f"{num(effect['odds_ratio'], 2)} ({num(low, 2)}, {num(high, 2)})",
