@@ -70,7 +70,7 @@ def log_log_limits(
     """Pointwise interval of a cumulative incidence on the log(-log) scale:
     ``F^exp(±z·se/(F·log F))``, inside (0, 1) by construction; undefined (NaN) where the
     estimate is 0 or 1 (no event yet, or everyone has had it)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         defined = (estimate > 0) & (estimate < 1) & np.isfinite(variance)
         spread = z * np.sqrt(variance) / (estimate * np.log(estimate))
         lower = np.where(defined, estimate ** np.exp(-spread), np.nan)

@@ -7,6 +7,7 @@ import importlib.util
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from golden_values import ESTIMATE_RTOL, GOLDEN, P_VALUE_RTOL, as_numbers, assert_close
 
@@ -284,3 +285,17 @@ def test_the_committed_edge_data_sets_are_what_the_seeded_generator_draws(datase
                           ("collinear", module.collinear_cohort, 120),
                           ("short_follow_up", module.short_follow_up, 80)):  # fmt: skip
         np.testing.assert_allclose(draw(rng, n).to_numpy(float), dataset(name).to_numpy(float))
+
+
+def test_the_report_says_the_fine_gray_ratio_is_not_estimable_under_separation(dataset) -> None:
+    from trialdesk.stats.reports.efficacy import _cuminc
+    from trialdesk.stats.reports.groups import Grouping
+
+    frame = dataset("separated")
+    adtte = pd.DataFrame({"PARAMCD": "RELAPSE", "AVAL": frame["time"], "EVNTCD": frame["status"],
+                          "GROUP": frame["arm"].map({1: "Arm A", 0: "Arm B"})})  # fmt: skip
+    grouping = Grouping({"EXP": "Arm A", "CTL": "Arm B"}, "Arm A", "Arm B")
+    section = _cuminc(adtte, "RELAPSE", "Relapse", grouping)
+    assert section["finegray"] == (
+        "not estimable (every event is in one group (monotone likelihood))"
+    )
