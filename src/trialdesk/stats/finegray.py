@@ -321,7 +321,10 @@ class FineGray(StatisticalResult):
             loglik, score, information, sums = candidate
             self.n_iter_ = iteration + 1
             if abs(change) <= 1e-13 * max(abs(loglik), 1.0):
-                break  # the pseudo-likelihood no longer rises: examined below
+                # The pseudo-likelihood no longer rises: at its maximum (converged to machine
+                # precision, which a covariate on a large scale may need) or diverging.
+                self.converged_ = True
+                break
         step = np.linalg.lstsq(information, score, rcond=None)[0]
         diverging = np.abs(step) > 1e-4 * np.maximum(np.abs(beta), 1.0)
         if diverging.any():

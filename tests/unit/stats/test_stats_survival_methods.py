@@ -299,3 +299,16 @@ def test_the_report_says_the_fine_gray_ratio_is_not_estimable_under_separation(d
     assert section["finegray"] == (
         "not estimable (every event is in one group (monotone likelihood))"
     )
+
+
+def test_fine_gray_on_a_covariate_with_a_large_scale_converges_and_stays_estimable(dataset):
+    # Age in days: the score never gets under crr's scaled tolerance, but the
+    # pseudo-likelihood has stopped rising at a true maximum: converged, not diverging.
+    frame = dataset("competing_risks").assign(age_days=lambda f: f["age"] * 365.25)
+    in_days = FineGray().fit(frame["time"], frame["status"], frame[["arm", "age_days"]])
+    in_years = FineGray().fit(frame["time"], frame["status"], frame[["arm", "age"]])
+    assert in_days.converged_
+    assert in_days.estimable_
+    assert in_days.coefficients_.loc["age_days", "coef"] * 365.25 == pytest.approx(
+        in_years.coefficients_.loc["age", "coef"], rel=1e-8
+    )
