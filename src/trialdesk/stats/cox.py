@@ -72,6 +72,8 @@ class CoxPH(StatisticalResult):
     estimable_ : bool
         False when any coefficient is not estimable (see ``reasons_``).
     converged_ : bool
+        The log-likelihood stopped rising within ``max_iter`` iterations (as R's ``coxph``,
+        also when a coefficient diverges: ``estimable_`` tells that apart).
     n_iter_ : int
 
     References
