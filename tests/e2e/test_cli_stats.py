@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from trialdesk.entrypoints.cli.app import app
-from trialdesk.stats import FineGray, compare_proportions
+from trialdesk.stats import CoxPH, FineGray, compare_proportions
 
 runner = CliRunner()
 DATA = Path(__file__).resolve().parents[1] / "golden" / "data"
@@ -164,3 +165,89 @@ def test_stratified_names_a_missing_stratum_column() -> None:
                                  "--json"])  # fmt: skip
     assert result.exit_code == 2
     assert "--strata" in result.output
+
+
+def test_survival_cox_takes_ties_and_several_strata_and_prints_the_global_tests() -> None:
+    document = _json(
+        ["survival", "--csv", COHORT, "--time", "time", "--event", "event",
+         "--covariates", "arm,age", "--ties", "breslow", "--strata", "site,grade"]
+    )  # fmt: skip
+    data = pd.read_csv(COHORT)
+    model = CoxPH(ties="breslow").fit(
+        data, time="time", event="event", covariates=["arm", "age"], strata=["site", "grade"]
+    )
+    cox = document["cox"]
+    assert (cox["ties"], cox["strata"], cox["estimable"]) == ("breslow", ["site", "grade"], True)
+    assert [c["coef"] for c in cox["coefficients"]] == pytest.approx(
+        model.coefficients_["coef"].tolist()
+    )
+    assert set(cox["tests"]) == {"likelihood_ratio", "wald", "score"}
+    assert cox["tests"]["score"]["df"] == 2
+    assert "logrank" not in document  # no --group: the strata serve the Cox model alone
+    text = runner.invoke(app, ["stats", "survival", "--csv", COHORT, "--time", "time", "--event",
+                               "event", "--covariates", "arm", "--ties", "exact"])  # fmt: skip
+    assert text.exit_code == 2
+    assert "--ties: must be one of efron, breslow" in text.stderr
+
+
+def test_survival_cox_separation_is_not_estimable_in_json_with_infinity_as_a_string() -> None:
+    document = _json(
+        ["survival", "--csv", str(DATA / "separated.csv"), "--time", "time", "--event", "event",
+         "--covariates", "arm,age"]
+    )  # fmt: skip
+    arm = document["cox"]["coefficients"][0]
+    assert (arm["covariate"], arm["estimable"], arm["hazard_ratio"]) == ("arm", False, "Infinity")
+    assert arm["reason"] == "not estimable: every event is in one group (monotone likelihood)"
+    assert arm["p"] is None
+    assert document["cox"]["estimable"] is False
+
+
+def test_survival_cox_with_collinear_covariates_no_longer_exits_with_an_internal_error() -> None:
+    args = ["stats", "survival", "--csv", str(DATA / "collinear.csv"), "--time", "time",
+            "--event", "event", "--covariates", "arm,age,total"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "a linear combination of arm, age" in result.stdout
+    document = _json(args[1:])
+    assert [c["estimable"] for c in document["cox"]["coefficients"]] == [True, True, False]
+
+
+def test_survival_landmarks_and_rmst_say_why_a_day_beyond_follow_up_has_no_estimate() -> None:
+    args = [
+        "survival",
+        "--csv",
+        str(DATA / "short_follow_up.csv"),
+        "--time",
+        "time",
+        "--event",
+        "event",
+        "--group",
+        "arm",
+        "--landmark",
+        "90,180,365",
+        "--rmst",
+        "250",
+    ]
+    document = _json(args)
+    estimates = pd.DataFrame(document["landmark"]["estimates"])
+    beyond = estimates[(estimates["group"] == "1") & (estimates["time"] == 365)].iloc[0]
+    assert beyond["reason"] == "no patient followed to day 365 (last follow-up day 298)"
+    assert beyond["survival"] is None or np.isnan(beyond["survival"])
+    assert document["rmst"]["tau"] == 250
+    assert document["rmst"]["differences"][0]["comparison"] == "1 − 0"
+    text = runner.invoke(app, ["stats", *args])
+    assert text.exit_code == 0
+    assert "1, day 365: no patient followed to day 365" in text.stdout
+    assert "–%" not in text.stdout
+    bad = runner.invoke(app, ["stats", *args[:-1], "-5"])
+    assert bad.exit_code == 2
+    assert "--rmst: must be a positive number" in bad.stderr
+
+
+def test_cuminc_estimates_carry_log_log_intervals() -> None:
+    document = _json(
+        ["cuminc", "--csv", COHORT, "--time", "time", "--status", "status", "--group", "arm",
+         "--times", "90,365"]
+    )  # fmt: skip
+    for row in document["estimates"]:
+        assert row["lower"] < row["estimate"] < row["upper"]

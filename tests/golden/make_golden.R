@@ -12,35 +12,8 @@ suppressPackageStartupMessages({
 here <- "tests/golden"
 data_dir <- file.path(here, "data")
 
-# A small JSON writer (R's base distribution has none): numbers with 17 significant digits so
-# the fixtures carry R's full double precision; NA and NaN become null.
-to_json <- function(x, indent = "") {
-  inner <- paste0(indent, "  ")
-  if (is.list(x)) {
-    if (length(x) == 0) return("{}")
-    if (is.null(names(x))) {
-      items <- vapply(x, to_json, "", indent = inner)
-      return(paste0("[\n", inner, paste(items, collapse = paste0(",\n", inner)), "\n", indent, "]"))
-    }
-    items <- vapply(names(x), function(n) paste0('"', n, '": ', to_json(x[[n]], inner)), "")
-    return(paste0("{\n", inner, paste(items, collapse = paste0(",\n", inner)), "\n", indent, "}"))
-  }
-  scalar <- function(v) {
-    if (is.na(v)) return("null")
-    if (is.character(v)) return(paste0('"', v, '"'))
-    if (is.logical(v)) return(if (v) "true" else "false")
-    if (is.infinite(v)) return(if (v > 0) '"Infinity"' else '"-Infinity"')
-    sprintf("%.17g", v)
-  }
-  values <- vapply(as.vector(x), scalar, "")
-  if (length(values) == 1 && is.null(attr(x, "array"))) return(values)
-  paste0("[", paste(values, collapse = ", "), "]")
-}
-as_array <- function(x) structure(as.vector(x), array = TRUE)
-write_json <- function(x, name) {
-  writeLines(to_json(x), file.path(here, paste0(name, ".json")))
-  cat("wrote", file.path(here, paste0(name, ".json")), "\n")
-}
+# The JSON writer shared by the golden-value scripts.
+source(file.path(here, "json.R"))
 
 # ---- 2x2 tables -------------------------------------------------------------------------------
 # Conditional maximum-likelihood odds ratio and its exact confidence limits, solved to 1e-12:

@@ -10,29 +10,8 @@
 here <- "tests/golden"
 binary <- read.csv(file.path(here, "data", "binary.csv"))
 
-to_json <- function(x, indent = "") {
-  inner <- paste0(indent, "  ")
-  if (is.list(x)) {
-    if (length(x) == 0) return("[]")
-    if (is.null(names(x))) {
-      items <- vapply(x, to_json, "", indent = inner)
-      return(paste0("[\n", inner, paste(items, collapse = paste0(",\n", inner)), "\n", indent, "]"))
-    }
-    items <- vapply(names(x), function(n) paste0('"', n, '": ', to_json(x[[n]], inner)), "")
-    return(paste0("{\n", inner, paste(items, collapse = paste0(",\n", inner)), "\n", indent, "}"))
-  }
-  scalar <- function(v) {
-    if (is.na(v)) return("null")
-    if (is.character(v)) return(paste0('"', v, '"'))
-    if (is.logical(v)) return(if (v) "true" else "false")
-    if (is.infinite(v)) return(if (v > 0) '"Infinity"' else '"-Infinity"')
-    sprintf("%.17g", v)
-  }
-  values <- vapply(as.vector(x), scalar, "")
-  if (length(values) == 1 && is.null(attr(x, "array"))) return(values)
-  paste0("[", paste(values, collapse = ", "), "]")
-}
-as_array <- function(x) structure(as.vector(x), array = TRUE)
+# The JSON writer shared by the golden-value scripts.
+source(file.path(here, "json.R"))
 
 # Tables as a list of c(a, b, c, d): rows the groups, columns response yes / no.
 strata_tables <- function(stratum) {

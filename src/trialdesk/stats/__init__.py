@@ -17,6 +17,7 @@ from trialdesk.stats.exact_odds import (
 from trialdesk.stats.finegray import FineGray
 from trialdesk.stats.gray_test import GrayTestResult, gray_test
 from trialdesk.stats.kaplan_meier import KaplanMeier, survival_quantile
+from trialdesk.stats.landmark import LandmarkSurvival, landmark_survival
 from trialdesk.stats.logistic import StratifiedLogisticRegression
 from trialdesk.stats.logrank import LogRankResult, logrank_test
 from trialdesk.stats.proportions import ProportionsComparison, compare_proportions
@@ -25,6 +26,7 @@ from trialdesk.stats.risk_difference import (
     newcombe_hybrid_score_ci,
     wilson_ci,
 )
+from trialdesk.stats.rmst import RMSTResult, rmst
 from trialdesk.stats.stratified import MantelHaenszelResult, mantel_haenszel, stratified_tables
 from trialdesk.stats.stratified_risk_difference import (
     StratifiedRiskDifference,
@@ -40,9 +42,11 @@ __all__ = [
     "FineGray",
     "GrayTestResult",
     "KaplanMeier",
+    "LandmarkSurvival",
     "LogRankResult",
     "MantelHaenszelResult",
     "ProportionsComparison",
+    "RMSTResult",
     "StratifiedLogisticRegression",
     "StratifiedRiskDifference",
     "TrialRecords",
@@ -52,10 +56,12 @@ __all__ = [
     "conditional_odds_ratio",
     "fisher_exact_p_value",
     "gray_test",
+    "landmark_survival",
     "logrank_test",
     "mantel_haenszel",
     "miettinen_nurminen_ci",
     "newcombe_hybrid_score_ci",
+    "rmst",
     "stratified_risk_difference",
     "stratified_tables",
     "survival_quantile",

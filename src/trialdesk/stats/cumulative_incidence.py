@@ -7,9 +7,16 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy.stats import norm
 
 from trialdesk.domain.errors import InputError
-from trialdesk.stats._checks import as_float_vector, as_status, as_times, check_same_length
+from trialdesk.stats._checks import (
+    as_float_vector,
+    as_status,
+    as_times,
+    check_alpha,
+    check_same_length,
+)
 from trialdesk.stats._result import StatisticalResult, plain_dict
 from trialdesk.stats._risksets import grouped_event_table
 from trialdesk.stats.gray_test import GrayTestResult, gray_test
@@ -57,6 +64,20 @@ def _curve(
     )
 
 
+def log_log_limits(
+    estimate: NDArray[np.float64], variance: NDArray[np.float64], z: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Pointwise interval of a cumulative incidence on the log(-log) scale:
+    ``F^exp(±z·se/(F·log F))``, inside (0, 1) by construction; undefined (NaN) where the
+    estimate is 0 or 1 (no event yet, or everyone has had it)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        defined = (estimate > 0) & (estimate < 1) & np.isfinite(variance)
+        spread = z * np.sqrt(variance) / (estimate * np.log(estimate))
+        lower = np.where(defined, estimate ** np.exp(-spread), np.nan)
+        upper = np.where(defined, estimate ** np.exp(spread), np.nan)
+    return np.fmin(lower, upper), np.fmax(lower, upper)
+
+
 class CumulativeIncidence(StatisticalResult):
     r"""Cumulative incidence functions of each cause, by group, as ``cmprsk::cuminc``.
 
@@ -68,14 +89,17 @@ class CumulativeIncidence(StatisticalResult):
         \hat F_j(t) = \sum_{t_i \le t} \hat S(t_{i-1})\,\frac{d_{ji}}{n_i},
 
     the Aalen–Johansen estimator. The variance is Gray's delta-method estimator, the one
-    ``cuminc`` reports. When there are two or more groups, Gray's test
-    (:func:`~trialdesk.stats.gray_test`) is run for every cause.
+    ``cuminc`` reports. Pointwise intervals are formed on the log(-log) scale,
+    :math:`\hat F^{\exp(\pm z\,\mathrm{se}/(\hat F\log\hat F))}` (cmprsk prints none; this
+    transform keeps the limits inside (0, 1) and is the one commonly reported).
+    When there are two or more groups, Gray's test (:func:`~trialdesk.stats.gray_test`)
+    is run for every cause.
 
     Attributes
     ----------
     curves_ : pandas.DataFrame
-        Long table with ``group``, ``cause``, ``time``, ``estimate``, ``variance`` at every
-        event time of the cause.
+        Long table with ``group``, ``cause``, ``time``, ``estimate``, ``variance``, ``lower``,
+        ``upper`` at every event time of the cause.
     tests_ : list of GrayTestResult
         One test per cause (empty with a single group).
 
@@ -87,8 +111,10 @@ class CumulativeIncidence(StatisticalResult):
 
     title = "Cumulative incidence"
 
-    def __init__(self, rho: float = 0.0) -> None:
+    def __init__(self, rho: float = 0.0, alpha: float = 0.05) -> None:
         self.rho = float(rho)
+        self.alpha = check_alpha(alpha)
+        self._z = float(norm.ppf(1.0 - self.alpha / 2.0))
 
     def fit(self, time: Any, status: Any, group: Any = None, strata: Any = None) -> Self:
         """Estimate every cause's curve in every group; ``status`` 0 is censoring."""
@@ -112,7 +138,13 @@ class CumulativeIncidence(StatisticalResult):
                 curve.insert(0, "cause", cause)
                 curve.insert(0, "group", str(level))
                 frames.append(curve)
-        self.curves_ = pd.concat(frames, ignore_index=True)
+        curves = pd.concat(frames, ignore_index=True)
+        curves["lower"], curves["upper"] = log_log_limits(
+            curves["estimate"].to_numpy(dtype=np.float64),
+            curves["variance"].to_numpy(dtype=np.float64),
+            self._z,
+        )
+        self.curves_ = curves
         self._max_time = {str(level): float(times[(groups == level).to_numpy()].max())
                           for level in self.groups_}  # fmt: skip
         self.tests_: list[GrayTestResult] = []
@@ -125,7 +157,8 @@ class CumulativeIncidence(StatisticalResult):
         return self
 
     def at(self, times: Any) -> pd.DataFrame:
-        """Estimates and variances at the given times, as ``cmprsk::timepoints``.
+        """Estimates and variances at the given times, as ``cmprsk::timepoints``, with the
+        log(-log) interval (``lower``, ``upper``).
 
         The value at t is the step function's value at t; times beyond a group's last
         follow-up time (or negative) give NaN.
@@ -139,9 +172,11 @@ class CumulativeIncidence(StatisticalResult):
             undefined = (query < 0) | (query > self._max_time[str(group)])
             estimate = np.where(undefined, np.nan, estimate)
             variance = np.where(undefined, np.nan, variance)
-            for t, e, v in zip(query, estimate, variance, strict=True):
+            lower, upper = log_log_limits(estimate, variance, self._z)
+            for t, e, v, lo, up in zip(query, estimate, variance, lower, upper, strict=True):
                 rows.append({"group": group, "cause": cause, "time": t, "estimate": e,
-                             "variance": v, "std_err": np.sqrt(v)})  # fmt: skip
+                             "variance": v, "std_err": np.sqrt(v), "lower": lo,
+                             "upper": up})  # fmt: skip
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
@@ -157,6 +192,8 @@ class CumulativeIncidence(StatisticalResult):
         return plain_dict(
             {
                 "n": self.n_,
+                "confidence_level": 1.0 - self.alpha,
+                "interval": "log(-log)",
                 "groups": [str(g) for g in self.groups_],
                 "causes": self.causes_,
                 "curves": self.curves_.to_dict(orient="list"),

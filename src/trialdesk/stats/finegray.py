@@ -14,6 +14,7 @@ from scipy.stats import norm
 
 from trialdesk.domain.errors import InputError
 from trialdesk.stats._checks import as_float_vector, as_status, as_times, check_alpha
+from trialdesk.stats._estimability import aliased_columns, diverging_reason
 from trialdesk.stats._result import StatisticalResult, plain_dict
 from trialdesk.stats._risksets import reverse_cumsum
 
@@ -186,6 +187,10 @@ class FineGray(StatisticalResult):
     log_likelihood_ : float
         Log pseudo-likelihood at the estimate.
     converged_ : bool
+        False when the iterations ran out or a coefficient diverges (monotone likelihood).
+    estimable_ : bool
+        False when a coefficient runs off to ±∞; ``reasons_`` says which and why, and its row
+        of ``coefficients_`` has ``estimable`` false, coefficient ±∞ and no interval.
     n_iter_ : int
 
     References
@@ -233,31 +238,49 @@ class FineGray(StatisticalResult):
             raise InputError.single(
                 "covariates", f"{constant} is constant; it has no effect to fit"
             )
-        data = _Data.build(times, statuses, x, cause)
-        try:
-            beta, loglik, information, sums = self._newton(data, x.shape[1])
-            bread = np.linalg.inv(information)
-        except np.linalg.LinAlgError:
-            # Collinear covariates, or a covariate that separates the events (every event of
-            # the cause in one group): the likelihood has no finite maximum.
+        aliased = aliased_columns(x, list(names))
+        if aliased:
+            index, reason = next(iter(aliased.items()))
             raise InputError.single(
-                "covariates", "are collinear or separate the events; the model cannot be estimated"
-            ) from None
-        self.covariance_ = bread @ _robust_meat(data, beta, sums) @ bread
+                "covariates", f"{names[index]} is {reason.removeprefix('not estimable: ')}"
+            )
+        data = _Data.build(times, statuses, x, cause)
+        beta, loglik, information, sums, diverging = self._newton(data, x.shape[1])
+        fine = ~diverging
+        self.covariance_ = np.full((x.shape[1], x.shape[1]), np.nan)
+        block = np.ix_(fine, fine)
+        if fine.any():
+            if np.linalg.cond(information[block]) > 1e12:
+                # No information at all (e.g. the only event happens to the last subject at
+                # risk): there is no estimate to speak of, with or without a direction.
+                raise InputError.single(
+                    "covariates",
+                    "are collinear or separate the events; the model cannot be estimated",
+                )
+            bread = np.linalg.inv(information[block])
+            self.covariance_[block] = bread @ _robust_meat(data, beta, sums)[block] @ bread
+        coef = np.where(diverging, np.copysign(np.inf, beta), beta)
         se = np.sqrt(np.diag(self.covariance_))
+        reasons = [diverging_reason(x[:, j], data.cause, bool(beta[j] > 0)) if diverging[j]
+                   else "" for j in range(x.shape[1])]  # fmt: skip
         z = float(norm.ppf(1.0 - self.alpha / 2.0))
-        self.coefficients_ = pd.DataFrame(
-            {
-                "coef": beta,
-                "se": se,
-                "hazard_ratio": np.exp(beta),
-                "lower": np.exp(beta - z * se),
-                "upper": np.exp(beta + z * se),
-                "z": beta / se,
-                "p": 2.0 * norm.sf(np.abs(beta / se)),
-            },
-            index=pd.Index(list(names), name="covariate"),
-        )
+        with np.errstate(invalid="ignore", over="ignore"):
+            self.coefficients_ = pd.DataFrame(
+                {
+                    "coef": coef,
+                    "se": se,
+                    "hazard_ratio": np.exp(coef),
+                    "lower": np.exp(coef - z * se),
+                    "upper": np.exp(coef + z * se),
+                    "z": coef / se,
+                    "p": 2.0 * norm.sf(np.abs(coef / se)),
+                    "estimable": fine,
+                    "reason": reasons,
+                },
+                index=pd.Index(list(names), name="covariate"),
+            )
+        self.reasons_ = [f"{name}: {r}" for name, r in zip(names, reasons, strict=True) if r]
+        self.estimable_ = not self.reasons_
         self.log_likelihood_ = loglik
         self.cause_ = int(cause)
         self.n_ = len(times)
@@ -265,8 +288,17 @@ class FineGray(StatisticalResult):
         self.n_competing_ = int(data.competing.sum())
         return self
 
-    def _newton(self, data: _Data, n_covariates: int) -> tuple[Array, float, Array, _RiskSums]:
-        """Newton–Raphson with step halving from beta = 0; sets ``converged_`` and ``n_iter_``."""
+    def _newton(
+        self, data: _Data, n_covariates: int
+    ) -> tuple[Array, float, Array, _RiskSums, NDArray[np.bool_]]:
+        """Newton–Raphson with step halving from beta = 0; sets ``converged_`` and ``n_iter_``.
+
+        With separation (every event of the cause in one group) the pseudo-likelihood rises
+        towards a supremum at infinity: the score vanishes and crr's criterion is met while the
+        coefficient is still growing by about one unit per step. So the step that would come
+        next is examined too: a coefficient it would still move is diverging (returned mask),
+        and the fit is then neither converged nor estimable.
+        """
         beta = np.zeros(n_covariates)
         loglik, score, information, sums = _likelihood(data, beta)
         self.converged_, self.n_iter_ = False, 0
@@ -278,25 +310,40 @@ class FineGray(StatisticalResult):
                 break
             if iteration == self.max_iter:
                 break
-            if np.linalg.cond(information) > 1e12:
-                raise np.linalg.LinAlgError("singular information matrix")
-            step = np.linalg.solve(information, score)
+            step = np.linalg.lstsq(information, score, rcond=None)[0]
             for _ in range(30):  # halve the step until the pseudo-likelihood improves
                 candidate = _likelihood(data, beta + step)
                 if math.isfinite(candidate[0]) and candidate[0] >= loglik - 1e-12 * abs(loglik):
                     break
                 step = step / 2.0
             beta = beta + step
+            change = candidate[0] - loglik
             loglik, score, information, sums = candidate
             self.n_iter_ = iteration + 1
-        return beta, loglik, information, sums
+            if abs(change) <= 1e-13 * max(abs(loglik), 1.0):
+                # The pseudo-likelihood no longer rises: at its maximum (converged to machine
+                # precision, which a covariate on a large scale may need) or diverging.
+                self.converged_ = True
+                break
+        step = np.linalg.lstsq(information, score, rcond=None)[0]
+        diverging = np.abs(step) > 1e-4 * np.maximum(np.abs(beta), 1.0)
+        if diverging.any():
+            self.converged_ = False
+        return beta, loglik, information, sums, np.asarray(diverging, dtype=np.bool_)
 
     def __repr__(self) -> str:
         fitted = f"fitted on {self.n_} subjects" if hasattr(self, "n_") else "not fitted"
         return f"<FineGray: {fitted}>"
 
     def _summary_frame(self) -> pd.DataFrame:
-        return self.coefficients_
+        return self.coefficients_.drop(columns=["reason"])
+
+    def summary_text(self, decimals: int = 4) -> str:
+        """The coefficients, then what could not be estimated and why."""
+        lines = [super().summary_text(decimals)]
+        if not self.converged_:
+            lines.append("The model did not converge.")
+        return "\n".join([*lines, *(f"Not estimable - {r}" for r in self.reasons_)])
 
     def to_dict(self) -> dict[str, Any]:
         """Coefficients, subdistribution hazard ratios and fit statistics as plain values."""
@@ -310,6 +357,8 @@ class FineGray(StatisticalResult):
                 "log_likelihood": self.log_likelihood_,
                 "converged": self.converged_,
                 "iterations": self.n_iter_,
+                "estimable": self.estimable_,
+                "reasons": self.reasons_,
                 "coefficients": self.coefficients_.reset_index().to_dict(orient="records"),
             }
         )

@@ -123,6 +123,20 @@ def proportions(
     emit(result.to_dict(), as_json=json, render=lambda _: result.print_summary())
 
 
+TiesOption = Annotated[
+    str, typer.Option("--ties", help="Tied event times in the Cox model: efron (as R) or breslow.")
+]
+
+
+def _survival_strata(frame: pd.DataFrame, names: list[str]) -> pd.Series:
+    """One stratum label per subject: the combination of the named columns."""
+    columns = [_column(frame, name, "--strata", numeric=False).astype(str) for name in names]
+    combined = columns[0]
+    for column in columns[1:]:
+        combined = combined + " / " + column
+    return combined
+
+
 @app.command("survival")
 def survival(
     csv: CsvOption,
@@ -133,26 +147,41 @@ def survival(
         str | None, typer.Option("--covariates", help="Cox model covariates, e.g. arm,age.")
     ] = None,
     strata: Annotated[
-        str | None, typer.Option("--strata", help="Column stratifying the log-rank test.")
+        str | None,
+        typer.Option("--strata", help="Columns stratifying the log-rank test and Cox model."),
+    ] = None,
+    ties: TiesOption = "efron",
+    landmark: Annotated[
+        str | None, typer.Option("--landmark", help="Survival at these days, e.g. 90,180,365.")
+    ] = None,
+    rmst_tau: Annotated[
+        float | None, typer.Option("--rmst", help="Restricted mean survival time to this day.")
     ] = None,
     alpha: AlphaOption = 0.05,
     json: JsonOption = False,
 ) -> None:
-    """Kaplan–Meier medians (log-log CIs), log-rank test and Cox model."""
+    """Kaplan–Meier medians (log-log CIs), landmarks, RMST, log-rank test and Cox model."""
     import pandas as pd
 
-    from trialdesk.stats import CoxPH, KaplanMeier, logrank_test
+    from trialdesk.stats import CoxPH, KaplanMeier, landmark_survival, logrank_test, rmst
 
-    if strata and not group:
-        raise InputError.single("--strata", "stratifies the log-rank test, which needs --group")
+    if strata and not (group or covariates):
+        raise InputError.single(
+            "--strata",
+            "stratifies the log-rank test or the Cox model: give --group or --covariates",
+        )
     frame = _read_csv(csv)
     times = _column(frame, time, "--time")
     events = _column(frame, event, "--event")
-    options = {"time": "--time", "event": "--event", "group": "--group", "strata": "--strata"}
+    options = {"time": "--time", "event": "--event", "group": "--group", "strata": "--strata",
+               "ties": "--ties", "tau": "--rmst", "times": "--landmark",
+               "alpha": "--alpha"}  # fmt: skip
     document: dict[str, Any] = {"n": len(frame)}
     text: dict[str, str] = {}
     try:
         groups = _column(frame, group, "--group", numeric=False) if group else None
+        strata_names = _names(strata, "--strata") if strata else []
+        stratum = _survival_strata(frame, strata_names) if strata_names else None
         if groups is None:
             curves = [KaplanMeier(alpha, label="all").fit(times, events)]
         else:
@@ -166,8 +195,18 @@ def survival(
             {k: v for k, v in c.to_dict().items() if k != "curve"} for c in curves
         ]
         text["Kaplan–Meier"] = pd.concat([c.summary for c in curves]).round(4).to_string()
+        if landmark:
+            days = _numbers(landmark, "--landmark")
+            at = landmark_survival(times, events, days, groups, alpha=alpha)
+            document["landmark"] = at.to_dict()
+            text["Survival at landmark days (log-log CI)"] = _with_reasons(at.summary)
+        if rmst_tau is not None:
+            restricted = rmst(times, events, rmst_tau, groups, alpha=alpha)
+            document["rmst"] = restricted.to_dict()
+            text[f"Restricted mean survival time to day {rmst_tau:g}"] = restricted.summary_text(
+                4
+            ).split("\n", 1)[1]
         if groups is not None:
-            stratum = _column(frame, strata, "--strata", numeric=False) if strata else None
             test = logrank_test(times, events, groups, stratum)
             document["logrank"] = test.to_dict()
             text["Log-rank test"] = f"{test.summary.round(4).to_string()}\n{test.conclusion}"
@@ -175,15 +214,24 @@ def survival(
             names = _names(covariates, "--covariates")
             for name in names:
                 _column(frame, name, "--covariates")
-            model = CoxPH(alpha).fit(
+            model = CoxPH(alpha, ties=ties).fit(
                 frame.assign(**{time: times, event: events}),
-                time=time, event=event, covariates=names,
+                time=time, event=event, covariates=names, strata=strata_names or None,
             )  # fmt: skip
             document["cox"] = model.to_dict()
-            text["Cox model"] = model.summary.round(4).to_string()
+            text["Cox model"] = model.summary_text(4).split("\n", 1)[1]
     except InputError as error:
         raise _renamed(error, options) from None
     emit(document, as_json=json, render=lambda _: _print_sections(text))
+
+
+def _with_reasons(summary: pd.DataFrame) -> str:
+    """A table whose undefined rows say why underneath instead of showing blanks."""
+    table = summary.drop(columns=["reason"]).round(4).to_string()
+    reasons = [f"{label}, day {day:g}: {reason}"
+               for (label, day), reason in zip(summary.index.tolist(), summary["reason"].tolist(),
+                                               strict=True) if reason]  # fmt: skip
+    return "\n".join([table, *reasons])
 
 
 @app.command("cuminc")

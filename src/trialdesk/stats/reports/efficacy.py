@@ -242,6 +242,8 @@ def _cuminc(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> d
             result["finegray"] = (f"subdistribution HR {num(row['hazard_ratio'], 2)} "
                                   f"({num(row['lower'], 2)}, {num(row['upper'], 2)}), "
                                   f"p = {pvalue(row['p'])}")  # fmt: skip
+            if not row["estimable"]:  # e.g. every event in one arm: the SHR runs off to ±∞
+                result["finegray"] = f"{row['reason']}".replace(": ", " (", 1) + ")"
         except TrialdeskError as error:
             result["finegray"] = f"not estimable ({error})"
     result["plot"] = figures.cumulative_incidence_plot(curves, title)
