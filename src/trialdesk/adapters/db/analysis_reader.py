@@ -36,7 +36,8 @@ _SOURCES: dict[str, tuple[Table, tuple[str, ...] | None]] = {
     "visits": (t.visits, ("id", "subject_id", "visit_code", "visit_date")),
     "forms": (t.form_records, ("id", "subject_id", "form", "visit_code", "record_date",
                                "values", "derived")),
-    "queries": (t.queries, ("id", "subject_id", "entity", "field", "status", "created_at")),
+    "queries": (t.queries, ("id", "subject_id", "entity", "field", "status", "created_at",
+                            "origin")),
 }  # fmt: skip
 
 

@@ -12,7 +12,17 @@ import jinja2
 from trialdesk import __version__
 from trialdesk.domain.protocol import Protocol
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
-from trialdesk.stats.reports import disposition, efficacy, endpoint_tables, figures, safety
+from trialdesk.stats.reports import (
+    deviations,
+    disposition,
+    efficacy,
+    efficacy_time,
+    endpoint_tables,
+    figures,
+    response_over_time,
+    safety,
+    therapy_use,
+)
 from trialdesk.stats.reports.form_sections import form_sections
 from trialdesk.stats.reports.groups import Grouping, ReportKind
 
@@ -49,6 +59,12 @@ class Report:
         primary = next(e for e in self.context["responses"] if e["primary"])
         comparison: dict[str, Any] | None = primary.get("comparison")
         return comparison
+
+
+def _masks_products(kind: ReportKind, unmasked: bool) -> bool:
+    """Subject-level lines name no study product outside the final and an unmasked report: a
+    product given to one arm only would tell the reader that patient's arm."""
+    return kind is ReportKind.DSMB_OPEN or (kind is ReportKind.DSMB_CLOSED and not unmasked)
 
 
 def build_report(
@@ -105,6 +121,16 @@ def build_report(
         "listings": safety.listings(datasets.adae, adsl, grouping),
         "quality": disposition.data_quality(datasets, records, protocol),
         "forms": form_sections(datasets, protocol, grouping),  # risk, cGVHD, infections
+        # Efficacy detail (templates/efficacy_detail.html.j2): HR and landmarks, response by
+        # visit, rescue therapy, deviations; product names masked outside the final report.
+        "time_to_event": efficacy_time.time_to_event_detail(datasets.adtte, adsl, grouping, plan),
+        "response_by_visit": response_over_time.response_by_visit(
+            adsl, datasets.adrs, protocol, grouping
+        ),
+        "therapy_use": therapy_use.therapy_section(datasets, records, grouping),
+        "deviations": deviations.deviation_section(
+            datasets, records, protocol, grouping, masked=_masks_products(kind, unmasked)
+        ),
     }
     html = _ENVIRONMENT.get_template("report.html.j2").render(**context)
     return Report(kind=kind, html=html, context=context)

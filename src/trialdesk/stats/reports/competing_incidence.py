@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from trialdesk.stats.cumulative_incidence import CumulativeIncidence
-from trialdesk.stats.reports import figures
 from trialdesk.stats.reports._format import num, pct, pvalue
 from trialdesk.stats.reports.groups import Grouping
+from trialdesk.stats.reports.survival_figures import ArmData, cif_figure
 
 __all__ = ["incidence_at"]
 
-_AXIS = "days from study day 1 (first dose)"
+_AXIS = "Days from study day 1 (first dose)"
 
 
 def _percent(value: float) -> str:
@@ -52,9 +52,10 @@ def incidence_at(
             test = tests[0]
             result["test"] = f"Gray's test {num(test.statistic, 3)}, p = {pvalue(test.p_value)}"
         if plot:
-            cause = fit.curves_[fit.curves_["cause"] == 1]
-            curves = {str(g): c for g, c in cause.groupby("group")}
-            result["plot"] = figures.cumulative_incidence_plot(curves, title, _AXIS)
+            codes = status.to_numpy(dtype=np.int64)
+            arms = {label: ArmData(times[labels == label], codes[labels == label])
+                    for label in grouping.columns if (labels == label).any()}  # fmt: skip
+            result["plot"] = cif_figure(arms, title, xlabel=_AXIS)
     else:
         result["test"] = "no events"
     for label in grouping.columns:

@@ -19,6 +19,7 @@ from trialdesk.stats.proportions import ProportionsComparison, compare_proportio
 from trialdesk.stats.reports import figures
 from trialdesk.stats.reports._format import count_pct, num, pct, pvalue
 from trialdesk.stats.reports.groups import Grouping
+from trialdesk.stats.reports.survival_figures import ArmData, cif_figure, km_figure
 from trialdesk.stats.stratified import mantel_haenszel, stratified_tables
 from trialdesk.stats.stratified_risk_difference import stratified_risk_difference
 
@@ -199,13 +200,14 @@ def subgroup_forest(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
 
 def _km(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> dict[str, Any]:
     rows = adtte[adtte["PARAMCD"] == code]
-    curves, medians = {}, []
+    arms, medians = {}, []
     for label in grouping.columns:
         members = rows[rows["GROUP"] == label]
         if members.empty:
             continue
         fit = KaplanMeier(label=label).fit(members["AVAL"], members["EVNTCD"] == 1)
-        curves[label] = fit.table_
+        arms[label] = ArmData(members["AVAL"].to_numpy(dtype=float),
+                              (members["EVNTCD"] == 1).astype(np.int64).to_numpy())  # fmt: skip
         medians.append((label, len(members), int((members["EVNTCD"] == 1).sum()),
                         num(fit.median_, 0)))  # fmt: skip
     test = "–"
@@ -213,7 +215,7 @@ def _km(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> dict[
         result = logrank_test(rows["AVAL"], rows["EVNTCD"] == 1, rows["GROUP"])
         test = f"log-rank chi-square {num(result.statistic, 3)}, p = {pvalue(result.p_value)}"
     return {"title": title, "rows": medians, "test": test,
-            "plot": figures.km_plot(curves, title)}  # fmt: skip
+            "plot": km_figure(arms, title) if arms else None}  # fmt: skip
 
 
 def _cuminc(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> dict[str, Any]:
@@ -224,8 +226,6 @@ def _cuminc(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> d
         result["test"] = "no events"
         return result
     fit = CumulativeIncidence().fit(rows["AVAL"], rows["EVNTCD"], rows["GROUP"])
-    cause = fit.curves_[fit.curves_["cause"] == 1]
-    curves = {str(group): curve for group, curve in cause.groupby("group")}
     at = fit.at([90, 180, 365])
     for label in grouping.columns:
         at_group = at[(at["group"] == label) & (at["cause"] == 1)]
@@ -246,7 +246,10 @@ def _cuminc(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> d
                 result["finegray"] = f"{row['reason']}".replace(": ", " (", 1) + ")"
         except TrialdeskError as error:
             result["finegray"] = f"not estimable ({error})"
-    result["plot"] = figures.cumulative_incidence_plot(curves, title)
+    arms = {label: ArmData(rows.loc[rows["GROUP"] == label, "AVAL"].to_numpy(dtype=float),
+                           rows.loc[rows["GROUP"] == label, "EVNTCD"].astype(np.int64).to_numpy())
+            for label in grouping.columns if (rows["GROUP"] == label).any()}  # fmt: skip
+    result["plot"] = cif_figure(arms, title)
     return result
 
 

@@ -1,4 +1,6 @@
-"""Report figures drawn with matplotlib's object API (no global pyplot state), as SVG data URIs."""
+"""Report figures drawn with matplotlib's object API (no global pyplot state), as SVG data URIs.
+
+The survival and cumulative-incidence figures are in :mod:`.survival_figures`."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
-__all__ = ["cumulative_incidence_plot", "enrolment_plot", "forest_plot", "km_plot"]
+__all__ = ["enrolment_plot", "forest_plot"]
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
@@ -58,36 +60,4 @@ def forest_plot(rows: Sequence[dict[str, Any]]) -> str:
     axes.axvline(0.0, color="grey", linestyle="--")
     axes.set_yticks(positions, [row["label"] for row in rows], fontsize=8)
     axes.set_xlabel("difference in CR rate (percentage points)")
-    return _data_uri(figure)
-
-
-def km_plot(curves: dict[str, pd.DataFrame], title: str) -> str:
-    """Kaplan–Meier step curves (``time``, ``survival`` columns), one per group."""
-    figure, axes = _figure()
-    for colour, (label, table) in zip(_COLOURS, curves.items(), strict=False):
-        times = np.concatenate(([0.0], table["time"].to_numpy()))
-        values = np.concatenate(([1.0], table["survival"].to_numpy()))
-        axes.step(times, values, where="post", color=colour, label=label)
-    axes.set_ylim(0, 1.02)
-    axes.set_xlabel("days from randomization")
-    axes.set_ylabel("probability")
-    axes.set_title(title, fontsize=10)
-    axes.legend(loc="lower left", fontsize=8)
-    return _data_uri(figure)
-
-
-def cumulative_incidence_plot(
-    curves: dict[str, pd.DataFrame], title: str, xlabel: str = "days from randomization"
-) -> str:
-    """Cumulative incidence step curves (``time``, ``estimate`` columns), one per group."""
-    figure, axes = _figure()
-    for colour, (label, table) in zip(_COLOURS, curves.items(), strict=False):
-        times = np.concatenate(([0.0], table["time"].to_numpy()))
-        values = np.concatenate(([0.0], table["estimate"].to_numpy()))
-        axes.step(times, values, where="post", color=colour, label=label)
-    axes.set_ylim(0, 1.0)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel("cumulative incidence")
-    axes.set_title(title, fontsize=10)
-    axes.legend(loc="upper left", fontsize=8)
     return _data_uri(figure)
