@@ -29,7 +29,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from trialdesk.domain.calendar import PlanState, WindowStatus, dose_for_weight, plan_course
+from trialdesk.domain.calendar import (
+    PlannedAdministration,
+    PlanState,
+    WindowStatus,
+    dose_for_weight,
+    plan_course,
+)
 from trialdesk.domain.errors import InputError
 from trialdesk.domain.plan_status import PlanEvent, pair_doses, plan_item_status
 from trialdesk.domain.protocol import DoseBasis, Protocol, RuleKind
@@ -151,6 +157,31 @@ def _dose_deviations(protocol: Protocol, doses: Sequence[GivenDose]) -> list[Dev
     return found
 
 
+def _pair(
+    planned: Sequence[PlannedAdministration], doses: Sequence[GivenDose]
+) -> list[PlannedAdministration | None]:
+    """The planned administration each dose stands for: first a dose inside the window of a
+    planned administration of its product takes it (so a skipped day-15 dose followed by the
+    day-22 dose on time reads "day-15 missed", not "day-15 late, day-22 missed"); the doses left
+    are paired in order with the administrations left
+    (:func:`~trialdesk.domain.plan_status.pair_doses`)."""
+    paired: list[PlannedAdministration | None] = [None] * len(doses)
+    taken: set[int] = set()
+    for index, dose in enumerate(doses):
+        inside = [p for p in planned if p.intervention == dose.product and id(p) not in taken
+                  and p.earliest <= dose.given_on <= p.latest]  # fmt: skip
+        if inside:
+            chosen = min(inside, key=lambda p: abs((dose.given_on - p.date).days))
+            paired[index] = chosen
+            taken.add(id(chosen))
+    left = [p for p in planned if id(p) not in taken]
+    rest = [i for i in range(len(doses)) if paired[i] is None]
+    for index, plan in zip(rest, pair_doses(left, [(doses[i].product, doses[i].given_on)
+                                                   for i in rest]), strict=True):  # fmt: skip
+        paired[index] = plan
+    return paired
+
+
 def _schedule_deviations(
     protocol: Protocol,
     arm_code: str,
@@ -168,7 +199,7 @@ def _schedule_deviations(
     course_end = day1 + dt.timedelta(days=protocol.course.length_days)
     course_doses = sorted((d for d in doses if d.given_on < course_end),
                           key=lambda d: d.given_on)  # fmt: skip
-    paired = pair_doses(planned, [(d.product, d.given_on) for d in course_doses])
+    paired = _pair(planned, course_doses)
     names = {a.intervention: a.name for a in planned}
     found = []
     for dose, plan in zip(course_doses, paired, strict=True):

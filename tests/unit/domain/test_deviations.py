@@ -120,6 +120,13 @@ def test_doses_after_a_switch_to_rescue_therapy_are_cancelled_not_missed() -> No
     assert len(_deviations(_course(skip=(22,)), treatment_ended=late_switch)) == 2
 
 
+def test_a_skipped_dose_is_missed_not_the_next_one_late() -> None:
+    # The day-15 doses skipped, the day-22 doses on time: one missed dose per product.
+    deviations = _deviations(_course(skip=(15,)))
+    assert [d.kind for d in deviations] == [DeviationKind.DOSE_MISSED] * 2
+    assert all("day-15 dose not given" in d.detail for d in deviations)
+
+
 def test_a_window_still_open_at_the_cut_off_is_not_missed_yet() -> None:
     assert _deviations(_course(skip=(22,)), today=on(23)) == []
 

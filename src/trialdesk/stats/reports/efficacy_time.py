@@ -11,6 +11,7 @@ patient followed to day 365" rather than a dash.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -82,15 +83,22 @@ def hazard_ratio(rows: pd.DataFrame, grouping: Grouping, *, stratified: bool) ->
                          "event": (rows["EVNTCD"] == 1).astype(int).to_numpy(),
                          "treatment": (rows["GROUP"] == exp).astype(float).to_numpy(),
                          "stratum": rows["STRATUM"].to_numpy()})  # fmt: skip
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+
     try:
-        fit = CoxPH().fit(data, time="time", event="event", covariates=["treatment"],
-                          strata="stratum" if by_stratum else None)  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit = CoxPH().fit(data, time="time", event="event", covariates=["treatment"],
+                              strata="stratum" if by_stratum else None)  # fmt: skip
     except (TrialdeskError, np.linalg.LinAlgError, ValueError) as error:
         result["text"] = f"not estimable: {error}"
         return result
     row = fit.coefficients_.iloc[0]
-    if not (np.isfinite(row["coef"]) and np.isfinite(row["se"]) and row["se"] < _FLAT_SE):
-        # e.g. every event of a stratum in one arm: the likelihood keeps rising.
+    flat = any(issubclass(w.category, ConvergenceWarning | HessianInversionWarning)
+               for w in caught)  # fmt: skip
+    if flat or not (np.isfinite(row["coef"]) and np.isfinite(row["se"]) and row["se"] < _FLAT_SE):
+        # e.g. every event of a stratum in one arm, or every event with only that arm at risk
+        # besides: the partial likelihood keeps rising (a monotone likelihood).
         result["text"] = "not estimable: no finite maximum of the partial likelihood"
         return result
     result.update(estimable=True, hr=float(row["hazard_ratio"]), lower=float(row["lower"]),

@@ -26,6 +26,7 @@ from trialdesk.stats.reports.groups import Grouping
 
 __all__ = ["RESCUE_DAYS", "rescue_time", "therapy_section"]
 
+#: Study days (the week-4 and week-8 visits) at which the incidence of rescue is shown.
 RESCUE_DAYS = (29, 57)
 
 
@@ -103,7 +104,8 @@ def therapy_section(
     incidence = []
     for label, m in zip(grouping.columns, members, strict=True):
         time, status = rescue_time(itt.loc[m], first)
-        incidence.append((label, _incidence(time, status, RESCUE_DAYS)))
+        # Study day d is d - 1 days after study day 1 (the time scale of ``rescue_time``).
+        incidence.append((label, _incidence(time, status, [d - 1 for d in RESCUE_DAYS])))
     concomitant = [
         {"label": klass, "values": share(of_class)}
         for klass, of_class in sorted(other.groupby("class"), key=lambda kv: (-len(kv[1]), kv[0]))
