@@ -108,7 +108,7 @@ def test_response_by_visit_counts_the_categories_per_arm(final: Report) -> None:
     assert "Partial response (PR)|1 (50.0%)|0 (0.0%)" in table
     svg = base64.b64decode(final.context["response_by_visit"]["plot"].split(",")[1]).decode()
     assert "Patients (% of those due)" in svg
-    assert "N=2" in svg
+    assert f"bars left to right: {EXP}, {CTL}" in svg
 
 
 def test_rescue_therapy_by_class_agent_and_day(final: Report) -> None:

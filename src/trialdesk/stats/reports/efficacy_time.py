@@ -37,7 +37,9 @@ __all__ = [
     "time_to_response",
 ]
 
+#: Days after study day 1 (the ADTTE time scale) of the landmark survival estimates.
 LANDMARK_DAYS = (90, 180, 365)
+#: Study days (the week-2, week-4 and week-8 visits) of the time-to-response table.
 RESPONSE_DAYS = (15, 29, 57)
 #: Beyond this |log HR| standard error the partial likelihood is flat: no finite estimate.
 _FLAT_SE = 20.0
@@ -153,8 +155,8 @@ def time_to_response(
     adtte: pd.DataFrame, grouping: Grouping, days: Sequence[int] = RESPONSE_DAYS
 ) -> dict[str, Any]:
     """Cumulative incidence of the first response (CR or PR; ADTTE ``TTR``) per group with the
-    intercurrent events competing: patients, responses, competing events, the incidence at
-    ``days`` with 95 % CI, the median time to response where the incidence reaches 50 %,
+    intercurrent events competing: patients, responses, competing events, the incidence by the
+    study ``days`` with 95 % CI, the median time to response where the incidence reaches 50 %,
     Gray's test when two groups are compared, and the figure."""
     rows = adtte[adtte["PARAMCD"] == "TTR"]
     rows = rows.assign(GROUP=rows["ARMCD"].map(grouping.labels))
@@ -177,7 +179,8 @@ def time_to_response(
             # every patient's first response or competing event observed, the curve is final.
             last = float(time.max())
             final = not ((time == last) & (status == 0)).any()
-            query = [min(float(d), last) if final else float(d) for d in days]
+            # ``days`` are study days (visits); ADTTE times count days after study day 1.
+            query = [min(float(d - 1), last) if final else float(d - 1) for d in days]
             at = fit.at(query)
             at = at[at["cause"] == 1]
             values = dict(zip(at["time"].astype(float), zip(at["estimate"].astype(float),
@@ -194,7 +197,9 @@ def time_to_response(
             median = "not reached" if math.isnan(reached) else f"{num(reached, 0)}"
         else:
             cells = [
-                "0.0%" if day <= time.max() else f"not estimable: no patient followed to day {day}"
+                "0.0%"
+                if day - 1 <= time.max()
+                else f"not estimable: no patient followed to day {day}"
                 for day in days
             ]
         result["rows"].append({"label": label, "n": len(members),

@@ -116,7 +116,7 @@ def response_over_time_figure(visits: list[dict[str, Any]], columns: list[str]) 
     axes = figure.add_subplot()
     width = 0.8 / max(len(columns), 1)
     centres = np.arange(len(visits), dtype=float)
-    for g, label in enumerate(columns):
+    for g in range(len(columns)):
         x = centres - 0.4 + width * (g + 0.5)
         bottom = np.zeros(len(visits))
         for c, category in enumerate(CATEGORIES):
@@ -129,13 +129,14 @@ def response_over_time_figure(visits: list[dict[str, Any]], columns: list[str]) 
                      label=_LABELS[category] if g == 0 else None)  # fmt: skip
             bottom += heights
         for xi, v in zip(x, visits, strict=True):
-            axes.text(xi, 101, f"{label}\nN={v['groups'][g]['n']}", ha="center", va="bottom",
-                      fontsize=5.5)  # fmt: skip
+            axes.text(xi, 101, f"{v['groups'][g]['n']}", ha="center", va="bottom", fontsize=6.5)
     axes.set_xticks(centres, [f"{v['code']}\n(day {v['day']})" for v in visits], fontsize=8)
     axes.set_ylim(0, 118)
     axes.set_yticks([0, 20, 40, 60, 80, 100])
     axes.set_ylabel("Patients (% of those due)")
-    axes.set_xlabel("Protocol visit")
+    order = ", ".join(columns)
+    axes.set_xlabel(f"Protocol visit — bars left to right: {order}; N due above each bar"
+                    if len(columns) > 1 else "Protocol visit; N due above each bar")  # fmt: skip
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "trialdesk"}):
