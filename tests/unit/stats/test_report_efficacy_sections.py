@@ -27,6 +27,7 @@ def _report(kind: ReportKind) -> Report:
     builder.subject(2, arm="msc_cd25", responses=((8, "NR", NR), (29, "CR", CR)))
     builder.rescue(2, 10)  # an intercurrent event from day 10 on
     builder.subject(3, arm="cd25", responses=((8, "PD", PD), (15, "NR", NR), (29, "NR", NR)))
+    builder.outcome(3, "relapse", 35)
     builder.outcome(3, "death", 40)
     builder.subject(4, arm="cd25", dose_days=(1, 4, 8, 22),  # the day-15 dose was missed
                     responses=((8, "CR", CR), (29, "CR", CR)))  # fmt: skip
@@ -84,6 +85,20 @@ def test_landmarks_beyond_follow_up_say_why(final: Report) -> None:
     table = _cells(_section(final.html, "time-to-event"))
     assert "not estimable: no patient followed to day 90" in table
     assert "–%" not in table
+
+
+def test_cumulative_incidence_beyond_follow_up_says_why_instead_of_a_dash(final: Report) -> None:
+    relapse = next(c for c in final.context["survival"]["cuminc"] if c["title"] == "Relapse")
+    # One relapse (control, day 35); nobody followed to day 90 in either arm.
+    assert relapse["rows"] == [
+        (EXP, ["not estimable: no patient followed to day 90",
+               "not estimable: no patient followed to day 180",
+               "not estimable: no patient followed to day 365"]),
+        (CTL, ["not estimable: no patient followed to day 90",
+               "not estimable: no patient followed to day 180",
+               "not estimable: no patient followed to day 365"]),
+    ]  # fmt: skip
+    assert "–%" not in final.html
 
 
 def test_response_by_visit_counts_the_categories_per_arm(final: Report) -> None:
@@ -162,3 +177,7 @@ def test_time_to_response_counts_responses_and_competing_events(final: Report) -
         assert row["median"] == "7"
     table = _cells(_section(final.html, "time-to-event"))
     assert "Cumulative incidence of the first response (CR or PR)" in table
+    # The endpoint section's incidence of response applies the same rule: final, not undefined.
+    best = final.context["endpoint_detail"]["best"]
+    assert best["days"] == [8, 15, 29]
+    assert best["incidence"] == [(EXP, ["50.0%"] * 3), (CTL, ["50.0%"] * 3)]

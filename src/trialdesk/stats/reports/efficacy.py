@@ -229,7 +229,11 @@ def _cuminc(adtte: pd.DataFrame, code: str, title: str, grouping: Grouping) -> d
     at = fit.at([90, 180, 365])
     for label in grouping.columns:
         at_group = at[(at["group"] == label) & (at["cause"] == 1)]
-        result["rows"].append((label, [pct(v) for v in at_group["estimate"]]))
+        # Beyond the group's follow-up the estimate is undefined (cmprsk::timepoints): say why.
+        result["rows"].append((label, [
+            f"{pct(v)}%" if np.isfinite(v) else f"not estimable: no patient followed to day {d:g}"
+            for d, v in zip(at_group["time"], at_group["estimate"], strict=True)
+        ]))  # fmt: skip
     tests = [t for t in fit.tests_ if t.cause == 1]
     if tests:
         result["test"] = f"Gray's test {num(tests[0].statistic, 3)}, p = {pvalue(tests[0].p_value)}"

@@ -32,6 +32,7 @@ __all__ = [
     "LANDMARK_DAYS",
     "RESPONSE_DAYS",
     "hazard_ratio",
+    "incidence_by",
     "landmark_rows",
     "time_to_event_detail",
     "time_to_response",
@@ -151,6 +152,26 @@ def _first_reaching(times: np.ndarray, values: np.ndarray, level: float) -> floa
     return float(times[reached[0]]) if reached.size else math.nan
 
 
+def incidence_by(
+    fit: CumulativeIncidence, time: np.ndarray, status: np.ndarray, days: Sequence[float]
+) -> list[tuple[float, float]]:
+    """Cause-1 incidence and variance of a one-group fit at ``days`` (days after study day 1).
+
+    Past the last follow-up time the incidence is known only if nobody was censored then:
+    with every patient's event of interest or competing event observed, the curve is final
+    (``cmprsk::timepoints`` gives NA there regardless); otherwise NaN.
+    """
+    last = float(time.max())
+    final = not ((time == last) & (status == 0)).any()
+    query = [min(float(d), last) if final else float(d) for d in days]
+    at = fit.at(query)
+    at = at[at["cause"] == 1]
+    values = dict(zip(at["time"].astype(float), zip(at["estimate"].astype(float),
+                                                    at["variance"].astype(float),
+                                                    strict=True), strict=True))  # fmt: skip
+    return [values[when] for when in query]
+
+
 def time_to_response(
     adtte: pd.DataFrame, grouping: Grouping, days: Sequence[int] = RESPONSE_DAYS
 ) -> dict[str, Any]:
@@ -175,19 +196,9 @@ def time_to_response(
         if (status == 1).any():
             fit = CumulativeIncidence().fit(time, status)
             curve = fit.curves_[fit.curves_["cause"] == 1]
-            # Past the last time the incidence is known only if nobody was censored then: with
-            # every patient's first response or competing event observed, the curve is final.
-            last = float(time.max())
-            final = not ((time == last) & (status == 0)).any()
             # ``days`` are study days (visits); ADTTE times count days after study day 1.
-            query = [min(float(d - 1), last) if final else float(d - 1) for d in days]
-            at = fit.at(query)
-            at = at[at["cause"] == 1]
-            values = dict(zip(at["time"].astype(float), zip(at["estimate"].astype(float),
-                                                            at["variance"].astype(float),
-                                                            strict=True), strict=True))  # fmt: skip
-            for day, when in zip(days, query, strict=True):
-                estimate, variance = values[when]
+            values = incidence_by(fit, time, status, [d - 1 for d in days])
+            for day, (estimate, variance) in zip(days, values, strict=True):
                 if not np.isfinite(estimate):
                     cells.append(f"not estimable: no patient followed to day {day}")
                     continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trialdesk.domain.gvhd.response_detail import OrganResponse
@@ -13,6 +14,7 @@ from trialdesk.domain.intercurrent_events import IntercurrentEventKind
 from trialdesk.domain.steroid_exposure import TaperStatus
 from trialdesk.stats.cumulative_incidence import CumulativeIncidence
 from trialdesk.stats.reports._format import count_pct, num, pct
+from trialdesk.stats.reports.efficacy_time import incidence_by
 from trialdesk.stats.reports.groups import Grouping
 
 __all__ = [
@@ -137,11 +139,24 @@ def best_response_table(
     ttr = adtte[adtte["PARAMCD"] == "TTR"].assign(GROUP=lambda f: f["ARMCD"].map(grouping.labels))
     incidence: list[tuple[str, list[str]]] = []
     if (ttr["EVNTCD"] == 1).any():
-        fit = CumulativeIncidence().fit(ttr["AVAL"], ttr["EVNTCD"], ttr["GROUP"])
-        at = fit.at(list(_RESPONSE_DAYS))
         for label in grouping.columns:
-            mine = at[(at["group"] == label) & (at["cause"] == 1)]
-            incidence.append((label, [f"{pct(v)}%" for v in mine["estimate"]]))
+            mine = ttr[ttr["GROUP"] == label]
+            time = mine["AVAL"].to_numpy(dtype=float)
+            status = mine["EVNTCD"].to_numpy(dtype=np.int64)
+            if not (status == 1).any():
+                incidence.append((label, ["0.0%" if d <= time.max() else
+                                          f"not estimable: no patient followed to day {d + 1}"
+                                          for d in _RESPONSE_DAYS]))  # fmt: skip
+                continue
+            # The same rule as the time-to-response table: final once nobody is left censored;
+            # otherwise undefined beyond the group's follow-up, said in words, not "–%".
+            values = incidence_by(CumulativeIncidence().fit(time, status), time, status,
+                                  _RESPONSE_DAYS)  # fmt: skip
+            unknown = "not estimable: no patient followed to day {}"
+            incidence.append((label, [
+                f"{pct(v)}%" if np.isfinite(v) else unknown.format(d + 1)
+                for d, (v, _) in zip(_RESPONSE_DAYS, values, strict=True)
+            ]))  # fmt: skip
     return {"rows": rows, "days": [d + 1 for d in _RESPONSE_DAYS], "incidence": incidence}
 
 
