@@ -90,7 +90,10 @@ def test_landmark_survival_matches_survfit_and_says_why_when_undefined(
         for day in (90, 180, 365):
             if day not in times:  # R drops a time beyond the follow-up (extend = FALSE)
                 assert day > expected["max_time"]
-                assert cells[day]["text"] == f"not estimable: no patient followed to day {day}"
+                assert cells[day]["text"] == (
+                    f"not estimable: no patient followed to day {day} "
+                    f"(last follow-up day {expected['max_time']:g})"
+                )
     assert "365" not in [str(int(t)) for t in as_numbers(gold["landmarks"]["B"]["landmark_times"])]
 
 

@@ -78,7 +78,8 @@ def test_hazard_ratio_with_deaths_in_one_arm_only_is_not_estimable(final: Report
     # FFS has an event in each arm, yet the control death on day 40 has nobody else at risk:
     # the partial likelihood rises without end (monotone likelihood), so no finite HR either.
     ffs_hr = final.context["time_to_event"]["endpoints"][1]["hr"]
-    assert ffs_hr["text"] == "not estimable: no finite maximum of the partial likelihood"
+    assert ffs_hr["text"].startswith("not estimable: the likelihood keeps rising")
+    assert "monotone likelihood" in ffs_hr["text"]
 
 
 def test_landmarks_beyond_follow_up_say_why(final: Report) -> None:

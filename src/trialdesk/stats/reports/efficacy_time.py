@@ -11,7 +11,6 @@ patient followed to day 365" rather than a dash.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from trialdesk.domain.errors import TrialdeskError
 from trialdesk.domain.protocol import AnalysisPlan
 from trialdesk.stats.cox import CoxPH
 from trialdesk.stats.cumulative_incidence import CumulativeIncidence
-from trialdesk.stats.kaplan_meier import KaplanMeier
+from trialdesk.stats.landmark import landmark_survival
 from trialdesk.stats.logrank import logrank_test
 from trialdesk.stats.reports._format import num, pct, pvalue
 from trialdesk.stats.reports.groups import Grouping
@@ -86,22 +85,21 @@ def hazard_ratio(rows: pd.DataFrame, grouping: Grouping, *, stratified: bool) ->
                          "event": (rows["EVNTCD"] == 1).astype(int).to_numpy(),
                          "treatment": (rows["GROUP"] == exp).astype(float).to_numpy(),
                          "stratum": rows["STRATUM"].to_numpy()})  # fmt: skip
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
-
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fit = CoxPH().fit(data, time="time", event="event", covariates=["treatment"],
-                              strata="stratum" if by_stratum else None)  # fmt: skip
+        fit = CoxPH().fit(data, time="time", event="event", covariates=["treatment"],
+                          strata="stratum" if by_stratum else None)  # fmt: skip
     except (TrialdeskError, np.linalg.LinAlgError, ValueError) as error:
         result["text"] = f"not estimable: {error}"
         return result
     row = fit.coefficients_.iloc[0]
-    flat = any(issubclass(w.category, ConvergenceWarning | HessianInversionWarning)
-               for w in caught)  # fmt: skip
-    if flat or not (np.isfinite(row["coef"]) and np.isfinite(row["se"]) and row["se"] < _FLAT_SE):
-        # e.g. every event of a stratum in one arm, or every event with only that arm at risk
-        # besides: the partial likelihood keeps rising (a monotone likelihood).
+    if not fit.estimable_:
+        # The model's own reason, e.g. every event with only one arm left at risk: the partial
+        # likelihood keeps rising (a monotone likelihood).
+        reason = str(row["reason"])
+        result["text"] = reason if reason.startswith("not estimable") else (
+            f"not estimable: {reason}")  # fmt: skip
+        return result
+    if not (np.isfinite(row["coef"]) and np.isfinite(row["se"]) and row["se"] < _FLAT_SE):
         result["text"] = "not estimable: no finite maximum of the partial likelihood"
         return result
     result.update(estimable=True, hr=float(row["hazard_ratio"]), lower=float(row["lower"]),
@@ -111,39 +109,34 @@ def hazard_ratio(rows: pd.DataFrame, grouping: Grouping, *, stratified: bool) ->
     return result
 
 
-def _landmark_cell(time: np.ndarray, event: np.ndarray, day: int) -> dict[str, Any]:
-    if time.size == 0 or day > time.max():
-        return {"estimate": math.nan, "lower": math.nan, "upper": math.nan, "n_risk": 0,
-                "text": f"not estimable: no patient followed to day {day}"}  # fmt: skip
-    fit = KaplanMeier().fit(time, event)
-    table = fit.table_
-    index = int(np.searchsorted(table["time"].to_numpy(), day, side="right")) - 1
-    estimate = float(fit.survival_at([day])[0])
-    lower = float(table["lower"].iloc[index]) if index >= 0 else math.nan
-    upper = float(table["upper"].iloc[index]) if index >= 0 else math.nan
-    n_risk = int((time >= day).sum())
-    if np.isfinite(lower) and np.isfinite(upper):
-        interval = f"({pct(lower)}, {pct(upper)})"
+def _landmark_text(row: pd.Series[Any]) -> str:
+    if not row["estimable"]:
+        return f"not estimable: {row['reason']}"
+    if np.isfinite(row["lower"]) and np.isfinite(row["upper"]):
+        interval = f"({pct(row['lower'])}, {pct(row['upper'])})"
     else:  # the log-log interval is undefined at 1 (no event yet) and at 0
-        interval = "(CI not defined: no event yet)" if estimate == 1.0 else "(CI not defined)"
-    return {"estimate": estimate, "lower": lower, "upper": upper, "n_risk": n_risk,
-            "text": f"{pct(estimate)}% {interval}; at risk {n_risk}"}  # fmt: skip
+        interval = "(CI not defined: no event yet)" if row["survival"] == 1.0 else (
+            "(CI not defined)")  # fmt: skip
+    return f"{pct(row['survival'])}% {interval}; at risk {int(row['n_risk'])}"
 
 
 def landmark_rows(
     rows: pd.DataFrame, grouping: Grouping, days: Sequence[int] = LANDMARK_DAYS
 ) -> list[dict[str, Any]]:
-    """Kaplan–Meier survival per group at each landmark day, with the log-log 95 % CI and the
-    number still at risk (follow-up ≥ the day)."""
+    """Kaplan–Meier survival per group at each landmark day
+    (:func:`~trialdesk.stats.landmark.landmark_survival`: log-log 95 % CI, number still at risk,
+    and why a day is not estimable)."""
     result = []
     for label in grouping.columns:
         members = rows[rows["GROUP"] == label]
         if members.empty:
             continue
         time = members["AVAL"].to_numpy(dtype=float)
-        event = (members["EVNTCD"] == 1).to_numpy()
-        result.append({"label": label, "n": len(members),
-                       "cells": [_landmark_cell(time, event, d) for d in days]})  # fmt: skip
+        table = landmark_survival(time, (members["EVNTCD"] == 1).to_numpy(), list(days)).table_
+        cells = [{"estimate": float(r["survival"]), "lower": float(r["lower"]),
+                  "upper": float(r["upper"]), "n_risk": int(r["n_risk"]),
+                  "text": _landmark_text(r)} for _, r in table.iterrows()]  # fmt: skip
+        result.append({"label": label, "n": len(members), "cells": cells})
     return result
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-from trialdesk.stats.cumulative_incidence import CumulativeIncidence
+from trialdesk.stats.cumulative_incidence import CumulativeIncidence, log_log_limits
 from trialdesk.stats.kaplan_meier import KaplanMeier
 
 __all__ = [
@@ -68,16 +68,12 @@ def cif_band(
 
     .. math:: \hat F^{\exp(\pm z\,\sqrt{V}/(\hat F \log \hat F))}
 
-    (as ``tidycmprsk`` reports it). Where :math:`\hat F` is 0 the interval is [0, 0].
+    (:func:`trialdesk.stats.cumulative_incidence.log_log_limits`, as ``tidycmprsk`` reports it).
+    Where :math:`\hat F` is 0 or 1 the band is the point itself.
     """
-    z = float(norm.ppf(1.0 - alpha / 2.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.exp(z * np.sqrt(variance) / (estimate * np.log(estimate)))
-        a, b = estimate**scale, estimate ** (1.0 / scale)
-    defined = (estimate > 0) & (estimate < 1)
-    lower = np.where(defined, np.fmin(a, b), estimate)
-    upper = np.where(defined, np.fmax(a, b), estimate)
-    return lower, upper
+    lower, upper = log_log_limits(estimate, variance, float(norm.ppf(1.0 - alpha / 2.0)))
+    # Where the interval is undefined (F of 0 or 1) the band closes on the curve.
+    return np.where(np.isnan(lower), estimate, lower), np.where(np.isnan(upper), estimate, upper)
 
 
 def _safe_id(text: str) -> str:
