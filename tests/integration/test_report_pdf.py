@@ -125,6 +125,9 @@ def test_the_final_report_pdf_has_the_layout_a_statistician_signs(
         for reason in set(reasons):
             assert f"{reason}: {reasons.count(reason)}" in text, reason
         assert f"Died (n = {int(members['DTHDT'].notna().sum())})" in text
+        causes = members["DTHCAUS"].dropna().tolist()
+        for cause in set(causes):
+            assert f"{cause}: {causes.count(cause)}" in text, cause
 
     # Sensitivity analyses as the plan lists them, in words.
     for name in ("Per-protocol analysis", "Worst case for the experimental arm",

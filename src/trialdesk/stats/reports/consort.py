@@ -40,7 +40,7 @@ def _counted(reasons: list[str]) -> list[tuple[str, int]]:
 def _criterion_labels(protocol: Protocol) -> dict[str, str]:
     labels = {}
     for criterion in protocol.criteria:
-        text = " ".join(criterion.text.split())
+        text = " ".join(criterion.text.split()).rstrip(" .;:")
         short = text if len(text) <= _CRITERION_TEXT else text[: _CRITERION_TEXT - 1] + "…"
         labels[criterion.id] = f"{criterion.id}: {short}"
     return labels
@@ -126,7 +126,7 @@ def _follow_up(rows: pd.DataFrame, causes: dict[str, dict[int, str]]) -> dict[st
     for key, column, kind in (("withdrawn", "WDDT", "withdrawal"),
                               ("lost", "LTFUDT", "lost_to_follow_up"),
                               ("died", "DTHDT", "death")):  # fmt: skip
-        ids = rows.index[rows[column].notna()]
+        ids = rows.loc[rows[column].notna(), "SUBJID"]
         boxes[key] = len(ids)
         boxes[f"{key}_reasons"] = _counted(
             [causes[kind].get(int(subject), _NOT_RECORDED) for subject in ids]
