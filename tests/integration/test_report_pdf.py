@@ -79,17 +79,33 @@ def _check_layout(report: Report, pages: list[str], sha256: str) -> str:
     return text
 
 
-def _listing_rows(html: str) -> list[str]:
-    """Each row of every listing table, its cells' text joined by spaces."""
-    rows = []
+def _listings(html: str) -> list[tuple[str, list[str]]]:
+    """Each listing table: its numbered caption and its rows, cells' text joined by spaces."""
+    listings = []
     for table in re.findall(r'<table class="td-table td-listing">(.*?)</table>', html, re.S):
-        body = table.split("<tbody>")[1]
-        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        caption = _flat(unescape(re.sub(r"<[^>]+>", "", table.split("</caption>")[0])))
+        rows = []
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S):
             cells = [
                 unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td>(.*?)</td>", row)
             ]
             rows.append(_flat(" ".join(cells)))
-    return rows
+        listings.append((caption, rows))
+    return listings
+
+
+def _check_no_split(html: str, pages: list[str]) -> int:
+    """Every listing row whole on one page, and no caption left alone at a page bottom: the
+    caption's page shows the listing's first row. Returns the number of rows checked."""
+    flat_pages = [_flat(page) for page in pages]
+    checked = 0
+    for caption, rows in _listings(html):
+        for row in rows:
+            assert any(row in page for page in flat_pages), row
+            checked += 1
+        if rows:
+            assert any(caption in page and rows[0] in page for page in flat_pages), caption
+    return checked
 
 
 def test_the_final_report_pdf_has_the_layout_a_statistician_signs(
@@ -136,11 +152,7 @@ def test_the_final_report_pdf_has_the_layout_a_statistician_signs(
     assert "Tipping-point analysis" in text
 
     # No table row split across pages: every listing row's text is whole on one page.
-    rows = _listing_rows(report.html)
-    assert len(rows) >= 5
-    flat_pages = [_flat(page) for page in pages]
-    for row in rows:
-        assert any(row in page for page in flat_pages), row
+    assert _check_no_split(report.html, pages) >= 5
 
 
 def test_the_dsmb_closed_report_pdf_is_stamped_numbered_and_signed_by_the_chair(
@@ -154,6 +166,4 @@ def test_the_dsmb_closed_report_pdf_is_stamped_numbered_and_signed_by_the_chair(
     assert report.html.count('class="sap-primary"') == 1
     assert "Allocated to Arm A (n = " in text
     assert "Allocated to Arm B (n = " in text
-    flat_pages = [_flat(page) for page in pages]
-    for row in _listing_rows(report.html):
-        assert any(row in page for page in flat_pages), row
+    assert _check_no_split(report.html, pages) >= 5
