@@ -166,4 +166,10 @@ def test_the_dsmb_closed_report_pdf_is_stamped_numbered_and_signed_by_the_chair(
     assert report.html.count('class="sap-primary"') == 1
     assert "Allocated to Arm A (n = " in text
     assert "Allocated to Arm B (n = " in text
+    # The sensitivity analyses are named for the coded arm, never "the experimental arm".
+    start = text.index("Primary endpoint missing (no assessment")
+    sensitivity = text[start : text.index("Intercurrent events", start)]
+    assert "Worst case for Arm A" in sensitivity
+    assert "Best case for Arm A" in sensitivity
+    assert "experimental" not in sensitivity
     assert _check_no_split(report.html, pages) >= 5

@@ -112,7 +112,9 @@ def build_report(
         "enrolment_plot": figures.enrolment_plot(itt["RANDDT"], itt["SITEID"]),
         "baseline": disposition.baseline_table(adsl, grouping),
         "responses": efficacy.response_analysis(adsl, grouping, plan),
-        "sensitivity": sensitivity_analyses(adsl, grouping, plan),
+        "sensitivity": sensitivity_analyses(
+            adsl, grouping, plan, masked=kind is ReportKind.DSMB_CLOSED and not unmasked
+        ),
         "endpoint_detail": {
             "intercurrent": endpoint_tables.intercurrent_events_table(adsl, grouping),
             "steroids": endpoint_tables.steroid_exposure_table(adsl, grouping),

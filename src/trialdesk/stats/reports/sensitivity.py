@@ -36,6 +36,7 @@ _REASONS = {"CRW4FL": "CRW4REAS", "ORW4FL": "CRW4REAS", "DURRFL": "DURREAS"}
 #: At most this many imputed counts per arm are shown in the tipping-point table.
 _MOST_STEPS = 11
 _SENSITIVE = "SENSFL"
+_CASES = {SensitivityAnalysis.WORST_CASE: "Worst case", SensitivityAnalysis.BEST_CASE: "Best case"}
 
 
 def _steps(missing: int) -> list[int]:
@@ -46,11 +47,14 @@ def _steps(missing: int) -> list[int]:
 
 
 def sensitivity_analyses(
-    adsl: pd.DataFrame, grouping: Grouping, plan: AnalysisPlan
+    adsl: pd.DataFrame, grouping: Grouping, plan: AnalysisPlan, *, masked: bool = False
 ) -> dict[str, Any] | None:
     """The rows of the declared analyses (name, what was done, per-arm counts, difference with
     its Newcombe interval, the plan's stratified test) and the tipping-point grid; ``None``
-    when nothing is compared (pooled report) or the plan declares none."""
+    when nothing is compared (pooled report) or the plan declares none.
+
+    ``masked`` (coded arms of the closed DSMB report): the worst and best cases are named for
+    the coded arm, not "the experimental arm", so the names do not tell which code is which."""
     if not grouping.compares or not plan.sensitivity:
         return None
     flag, _, stratified_code = primary_choice(plan)
@@ -63,6 +67,8 @@ def sensitivity_analyses(
     rows, tipping = [], None
     for analysis in plan.sensitivity:
         name = SENSITIVITY_NAMES[analysis]
+        if masked and analysis in _CASES:
+            name = f"{_CASES[analysis]} for {grouping.experimental}"
         if analysis is SensitivityAnalysis.TIPPING_POINT:
             tipping = _tipping(itt, observed, missing, grouping, plan.alpha)
             continue
