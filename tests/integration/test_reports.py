@@ -84,11 +84,18 @@ def _with_plan(protocol: Protocol, **changes: str) -> Protocol:
 
 
 def _roles(html: str) -> dict[str, str]:
-    """Role column of the primary endpoint's test table: analysis name → role."""
+    """Role column of the primary endpoint's table of variants: analysis name → role."""
     primary = unescape(html.split('<h3 id="CRW4FL">')[1].split("<h3")[0])
+    variants = primary.split("comparison of the arms, every variant")[1]
     rows = re.findall(r"<tr[^>]*><td>([^<]+)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]+)</td>",
-                      primary)  # fmt: skip
+                      variants)  # fmt: skip
     return dict(rows)
+
+
+def _primary_rows(html: str) -> list[str]:
+    """The rows marked primary anywhere in the report, as text."""
+    rows = re.findall(r'<tr class="sap-primary">(.*?)</tr>', unescape(html), re.S)
+    return [re.sub(r"<[^>]+>", "|", row) for row in rows]
 
 
 def test_the_row_marked_primary_is_the_test_the_analysis_plan_names(
@@ -100,10 +107,20 @@ def test_the_row_marked_primary_is_the_test_the_analysis_plan_names(
     as_filed = build_report(datasets, records, protocol, ReportKind.FINAL)
     assert protocol.analysis.test == "newcombe_difference"
     roles = _roles(as_filed.html)
-    assert roles["Difference, Newcombe hybrid score 95% CI"] == "primary"
+    part = "part of the primary analysis"
+    assert roles["Difference, Newcombe hybrid score 95% CI"] == part
     assert roles["Fisher's exact test; conditional OR (exact CI)"] == "supportive"
     cmh = next(name for name in roles if name.startswith("Cochran"))
-    assert roles[cmh] == "primary, stratified"
+    assert roles[cmh] == part
+    assert "primary" not in " ".join(r for r in roles.values() if r != part)
+    # One primary row, in words, showing the Newcombe difference and the CMH p.
+    (row,) = _primary_rows(as_filed.html)
+    assert (
+        "Complete response at week 4 — full analysis set — difference in proportions, "
+        "Newcombe hybrid score 95 % CI, stratified Cochran–Mantel–Haenszel test"
+    ) in row
+    newcombe = next(t for t in as_filed.context["responses"][0]["tests"] if t[0].startswith("Diff"))
+    assert f"|{newcombe[1]}|" in row
     assert as_filed.html.index('<h3 id="CRW4FL">') < as_filed.html.index('<h3 id="ORW4FL">')
 
     logistic = "Logistic regression adjusted for randomization stratum; OR (95% CI)"
@@ -112,10 +129,15 @@ def test_the_row_marked_primary_is_the_test_the_analysis_plan_names(
     fisher_plan = _with_plan(protocol, test="fisher", stratified_test="logistic")
     refiled = build_report(datasets, records, fisher_plan, ReportKind.FINAL)
     roles = _roles(refiled.html)
-    assert roles["Fisher's exact test; conditional OR (exact CI)"] == "primary"
+    assert roles["Fisher's exact test; conditional OR (exact CI)"] == part
     assert roles["Difference, Newcombe hybrid score 95% CI"] == "supportive"
-    assert roles[logistic] == "primary, stratified"
+    assert roles[logistic] == part
     assert roles[cmh] == "supportive"
+    (row,) = _primary_rows(refiled.html)
+    assert (
+        "full analysis set — Fisher's exact test, conditional odds ratio with exact 95 % CI, "
+        "logistic regression adjusted for the randomization stratum"
+    ) in row
 
 
 def test_the_logistic_variant_is_the_treatment_odds_ratio_adjusted_for_stratum(
@@ -159,3 +181,47 @@ def test_an_early_cutoff_with_few_events_still_renders_every_report(
         report = build_report(datasets, records, trial.world.protocol, kind)
         assert "Data cut-off</td><td>2026-06-30" in report.html
         assert "<h2>9. Data quality</h2>" in report.html
+
+
+def _difference(x1: int, n1: int, x2: int, n2: int) -> str:
+    c = compare_proportions(x1, n1, x2, n2)
+    low, high = c.risk_difference_ci
+    return f"{100 * c.risk_difference:.1f} ({100 * low:.1f}, {100 * high:.1f})"
+
+
+def test_sensitivity_analyses_impute_the_missing_primary_endpoint_as_the_plan_lists(
+    trial: AnalysisWorld,
+) -> None:
+    datasets, report = _report(trial, ReportKind.FINAL)
+    itt = datasets.adsl[datasets.adsl["ITTFL"] == "Y"]
+    cr = itt["CRW4FL"] == "Y"
+    missing = itt["CRW4REAS"] == "no assessment in the window"
+    experimental = itt["ARMCD"] == "msc_cd25"
+    n1, n2 = int(experimental.sum()), int((~experimental).sum())
+    m1, m2 = int((missing & experimental).sum()), int((missing & ~experimental).sum())
+    assert m1 + m2 > 0  # the simulated trial has subjects without a week-4 assessment
+    section = report.context["sensitivity"]
+    assert section["missing"] == [m1, m2]
+    rows = {r["name"]: r for r in section["rows"]}
+    assert list(rows) == ["Per-protocol analysis", "Worst case for the experimental arm",
+                          "Best case for the experimental arm"]  # fmt: skip
+    worst = _difference(int((cr & experimental).sum()), n1,
+                        int(((cr | missing) & ~experimental).sum()), n2)  # fmt: skip
+    best = _difference(int(((cr | missing) & experimental).sum()), n1,
+                       int((cr & ~experimental).sum()), n2)  # fmt: skip
+    assert rows["Worst case for the experimental arm"]["difference"] == worst
+    assert rows["Best case for the experimental arm"]["difference"] == best
+    pp = itt[itt["PPROTFL"] == "Y"]
+    pp_exp = pp["ARMCD"] == "msc_cd25"
+    assert rows["Per-protocol analysis"]["difference"] == _difference(
+        int(((pp["CRW4FL"] == "Y") & pp_exp).sum()), int(pp_exp.sum()),
+        int(((pp["CRW4FL"] == "Y") & ~pp_exp).sum()), int((~pp_exp).sum()),
+    )  # fmt: skip
+    tipping = section["tipping"]
+    assert tipping["missing"] == (m1, m2)
+    assert len(tipping["rows"]) == min(m1 + 1, 11)
+    assert "Tipping-point analysis" in report.html
+    # The pooled open report compares nothing, so it has no sensitivity analyses.
+    _, pooled = _report(trial, ReportKind.DSMB_OPEN)
+    assert pooled.context["sensitivity"] is None
+    assert "Sensitivity analyses" not in pooled.html

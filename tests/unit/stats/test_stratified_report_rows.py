@@ -46,10 +46,14 @@ def test_the_cmh_plan_adds_breslow_day_and_the_mh_difference_to_the_primary_tabl
         adsl["STRATUM"],
     )  # fmt: skip
     bd, rd = breslow_day(tables), stratified_risk_difference(tables)
-    assert rows[HOMOGENEITY] == (f"{bd.statistic_tarone:.3f} (1)", f"{bd.p_value_tarone:.4f}", "")
+    assert rows[HOMOGENEITY] == (
+        f"{bd.statistic_tarone:.3f} (1)",
+        f"{bd.p_value_tarone:.4f}",
+        "supportive",
+    )
     shown = (f"{100 * rd.estimate:.1f} ({100 * rd.ci_sato[0]:.1f}, "
              f"{100 * rd.ci_sato[1]:.1f})")  # fmt: skip
-    assert rows[DIFFERENCE] == (shown, f"{rd.p_value_sato:.4f}", "")
+    assert rows[DIFFERENCE] == (shown, f"{rd.p_value_sato:.4f}", "supportive")
     secondary = response_analysis(adsl, GROUPING, PLAN)[1]
     assert HOMOGENEITY not in {name for name, *_ in secondary["tests"]}
 
@@ -63,7 +67,7 @@ def test_no_control_responder_yet_says_why_instead_of_an_odds_ratio() -> None:
     rows = _rows(adsl)
     assert rows[LOGISTIC] == (
         "not estimable: no responder in Arm B in stratum s1 and stratum s2 "
-        "(quasi-complete separation)", "–", "",
+        "(quasi-complete separation)", "–", "supportive",
     )  # fmt: skip
     assert rows[HOMOGENEITY][0].startswith("not estimable: the common odds ratio is infinite")
     # The MH difference stays estimable: weights 4·4/8 and 3·3/6, differences 1/2 and 1/3.

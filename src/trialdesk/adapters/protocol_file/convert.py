@@ -46,6 +46,7 @@ from trialdesk.domain.protocol import (
     RuleKind,
     SafetyReporting,
     ScreeningField,
+    SensitivityAnalysis,
     Severity,
     Sex,
     StopRule,
@@ -138,10 +139,11 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
             steroid_refractory=_steroid_refractory(doc.assessment.steroid_refractory),
         ),
         analysis=AnalysisPlan(
-            **doc.analysis.model_dump(exclude={"populations"}),
+            **doc.analysis.model_dump(exclude={"populations", "sensitivity"}),
             populations=tuple(
                 AnalysisPopulation(p.code, p.label, p.definition) for p in doc.analysis.populations
             ),
+            sensitivity=tuple(SensitivityAnalysis(s) for s in doc.analysis.sensitivity),
         ),
         safety=SafetyReporting(**doc.safety.model_dump()),
         assumptions=tuple(Assumption(a.path, a.choice, a.reason) for a in doc.assumptions),

@@ -246,6 +246,16 @@ class AnalysisModel(_Strict):
     sides: Literal[1, 2]
     primary_population: Code
     populations: Annotated[list[PopulationSetModel], Field(min_length=1)]
+    #: Sensitivity analyses of the primary endpoint, in the order the report prints them.
+    sensitivity: list[Literal["per_protocol", "worst_case", "best_case", "tipping_point"]] = []
+
+    @field_validator("sensitivity")
+    @classmethod
+    def _sensitivity_once(cls, value: list[str]) -> list[str]:
+        repeated = sorted({s for s in value if value.count(s) > 1})
+        if repeated:
+            raise ValueError(f"listed more than once: {', '.join(repeated)}")
+        return value
 
 
 class SafetyModel(_Strict):

@@ -23,6 +23,7 @@ from trialdesk.domain.protocol.plan import (
     Endpoint,
     EndpointKind,
     SafetyReporting,
+    SensitivityAnalysis,
 )
 from trialdesk.domain.protocol.schedule import Visit, VisitPhase
 from trialdesk.domain.protocol.study import (
@@ -75,6 +76,7 @@ __all__ = [
     "RuleKind",
     "SafetyReporting",
     "ScreeningField",
+    "SensitivityAnalysis",
     "Severity",
     "Sex",
     "StopRule",

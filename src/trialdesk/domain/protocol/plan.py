@@ -15,6 +15,7 @@ __all__ = [
     "Endpoint",
     "EndpointKind",
     "SafetyReporting",
+    "SensitivityAnalysis",
 ]
 
 
@@ -42,9 +43,20 @@ class AnalysisPopulation:
     definition: str
 
 
+class SensitivityAnalysis(enum.StrEnum):
+    """Sensitivity analyses of the primary endpoint a plan may declare (words in
+    :mod:`trialdesk.domain.protocol.analysis_words`)."""
+
+    PER_PROTOCOL = "per_protocol"
+    WORST_CASE = "worst_case"
+    BEST_CASE = "best_case"
+    TIPPING_POINT = "tipping_point"
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisPlan:
-    """The primary analysis: endpoint, test, stratified test, alpha and sidedness, population."""
+    """The primary analysis: endpoint, test, stratified test, alpha and sidedness, population,
+    and the sensitivity analyses of the primary endpoint, in the order the plan lists them."""
 
     primary_endpoint: str
     test: str
@@ -53,6 +65,7 @@ class AnalysisPlan:
     sides: int
     primary_population: str
     populations: tuple[AnalysisPopulation, ...]
+    sensitivity: tuple[SensitivityAnalysis, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,17 @@ PDF from WeasyPrint."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from trialdesk import __version__
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.protocol.analysis_words import population_name
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
 from trialdesk.stats.reports import (
     deviations,
@@ -25,6 +28,9 @@ from trialdesk.stats.reports import (
 )
 from trialdesk.stats.reports.form_sections import form_sections
 from trialdesk.stats.reports.groups import Grouping, ReportKind
+from trialdesk.stats.reports.layout import number_captions
+from trialdesk.stats.reports.report_stamp import approval_roles, generation_stamp
+from trialdesk.stats.reports.sensitivity import sensitivity_analyses
 
 __all__ = ["Report", "build_report", "render_pdf", "write_report"]
 
@@ -38,6 +44,16 @@ _ENVIRONMENT = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+def _css_string(value: object) -> Markup:
+    """A quoted CSS string for the page margin boxes (inside ``<style>``, where HTML escaping
+    would print entities literally)."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return Markup(f'"{text}"')
+
+
+_ENVIRONMENT.filters["css"] = _css_string
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +90,13 @@ def build_report(
     kind: ReportKind,
     *,
     unmasked: bool = False,
+    generated_at: dt.datetime | None = None,
 ) -> Report:
     """Compute every section of a report and render it to HTML.
 
     The final report compares the arms by name. The DSMB closed report compares arms coded A/B
     (unless ``unmasked``); the open report pools everybody and shows no comparison.
+    ``generated_at`` (default: now) is printed on every page with the data's SHA-256.
     """
     grouping = Grouping.for_report(protocol, kind, unmasked=unmasked)
     adsl = datasets.adsl
@@ -93,6 +111,7 @@ def build_report(
             "cutoff": "none (all data)" if datasets.cutoff is None else datasets.cutoff.isoformat(),
             "sha256": datasets.sha256,
             "groups": ", ".join(grouping.columns),
+            "generated": generation_stamp(generated_at, protocol.time_zone),
         },
         "columns": grouping.columns,
         "sap": {
@@ -101,13 +120,17 @@ def build_report(
             "alpha": plan.alpha,
             "sides": plan.sides,
             "population": plan.primary_population,
+            "population_label": population_name(plan, plan.primary_population).lower(),
         },
-        "consort": disposition.consort(adsl, grouping),
+        "consort": disposition.consort(adsl, grouping, protocol, records),
         "pp_exclusions": disposition.per_protocol_exclusions(adsl, grouping),
         "enrolment": disposition.enrolment_by_site(adsl, grouping),
         "enrolment_plot": figures.enrolment_plot(itt["RANDDT"], itt["SITEID"]),
         "baseline": disposition.baseline_table(adsl, grouping),
         "responses": efficacy.response_analysis(adsl, grouping, plan),
+        "sensitivity": sensitivity_analyses(
+            adsl, grouping, plan, masked=kind is ReportKind.DSMB_CLOSED and not unmasked
+        ),
         "endpoint_detail": {
             "intercurrent": endpoint_tables.intercurrent_events_table(adsl, grouping),
             "steroids": endpoint_tables.steroid_exposure_table(adsl, grouping),
@@ -131,13 +154,17 @@ def build_report(
         "deviations": deviations.deviation_section(
             datasets, records, protocol, grouping, masked=_masks_products(kind, unmasked)
         ),
+        "approval": approval_roles(kind),
     }
-    html = _ENVIRONMENT.get_template("report.html.j2").render(**context)
+    # Numbered after rendering, so every section's captions count in document order.
+    html, captions = number_captions(_ENVIRONMENT.get_template("report.html.j2").render(**context))
+    context["captions"] = [(c.kind, c.number, c.title) for c in captions]
     return Report(kind=kind, html=html, context=context)
 
 
 def render_pdf(report: Report) -> bytes:
-    """The report as a PDF document (A4, page numbers and the stamp in every footer)."""
+    """The report as a PDF document (A4; the stamp, "Page N of M" and the data SHA-256 in the
+    margins of every page)."""
     import weasyprint  # imported here: loading Pango is slow and only rendering needs it
 
     # Figures are embedded as data URIs, so the document needs no base URL.

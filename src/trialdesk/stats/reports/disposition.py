@@ -13,6 +13,7 @@ from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
 from trialdesk.stats.datasets.per_protocol import PP_EXCLUSIONS
 from trialdesk.stats.reports._format import count_pct, num
+from trialdesk.stats.reports.consort import consort
 from trialdesk.stats.reports.groups import Grouping
 
 __all__ = [
@@ -22,36 +23,6 @@ __all__ = [
     "enrolment_by_site",
     "per_protocol_exclusions",
 ]
-
-
-def consort(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:
-    """Counts of the CONSORT flow: screened, excluded (with reasons), allocated, treated,
-    analysed (ITT and per protocol), with the numbers excluded from per-protocol."""
-    screened = adsl[adsl["SCRFL"] == "Y"]
-    failed = screened[screened["ITTFL"] != "Y"]
-    reasons = Counter(
-        reason for text in failed["SFREAS"].fillna("") for reason in str(text).split("; ") if reason
-    )
-    not_randomized_other = int((failed["SFREAS"].fillna("") == "").sum())
-    itt = adsl[adsl["ITTFL"] == "Y"].assign(GROUP=lambda f: f["ARMCD"].map(grouping.labels))
-    arms = []
-    for label in grouping.columns:
-        rows = itt[itt["GROUP"] == label]
-        arms.append({
-            "label": label, "allocated": len(rows), "treated": int((rows["SAFFL"] == "Y").sum()),
-            "not_treated": int((rows["SAFFL"] != "Y").sum()), "itt": len(rows),
-            "pp": int((rows["PPROTFL"] == "Y").sum()),
-            "pp_excluded": int((rows["PPROTFL"] != "Y").sum()),
-        })  # fmt: skip
-    return {
-        "registered": len(adsl),
-        "screened": len(screened),
-        "excluded": len(failed),
-        "reasons": sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
-        "excluded_other": not_randomized_other,
-        "randomized": len(itt),
-        "arms": arms,
-    }
 
 
 def per_protocol_exclusions(adsl: pd.DataFrame, grouping: Grouping) -> dict[str, Any]:

@@ -19,11 +19,18 @@ from trialdesk.stats.proportions import ProportionsComparison, compare_proportio
 from trialdesk.stats.reports import figures
 from trialdesk.stats.reports._format import count_pct, num, pct, pvalue
 from trialdesk.stats.reports.groups import Grouping
+from trialdesk.stats.reports.primary_endpoint import arm_intervals, primary_row
 from trialdesk.stats.reports.survival_figures import ArmData, cif_figure, km_figure
 from trialdesk.stats.stratified import mantel_haenszel, stratified_tables
 from trialdesk.stats.stratified_risk_difference import stratified_risk_difference
 
-__all__ = ["response_analysis", "subgroup_forest", "survival_analyses"]
+__all__ = [
+    "primary_choice",
+    "response_analysis",
+    "stratified_variant",
+    "subgroup_forest",
+    "survival_analyses",
+]
 
 _RESPONSES = (("CRW4FL", "Complete response at week 4"),
               ("ORW4FL", "Overall response (CR + PR) at week 4"),
@@ -35,7 +42,7 @@ _TESTS = ("newcombe_difference", "mn_difference", "chi2", "chi2_yates", "fisher"
 _STRATIFIED_TESTS = ("cmh", "logistic")
 
 
-def _primary_choice(plan: AnalysisPlan) -> tuple[str, str, str]:
+def primary_choice(plan: AnalysisPlan) -> tuple[str, str, str]:
     """The primary flag, test and stratified test the plan names, checked against what the
     report computes, so the row marked primary is the one the protocol promised."""
     problems = []
@@ -72,9 +79,10 @@ def _compare(rows: pd.DataFrame, flag: str, grouping: Grouping) -> ProportionsCo
 def response_analysis(
     adsl: pd.DataFrame, grouping: Grouping, plan: AnalysisPlan
 ) -> list[dict[str, Any]]:
-    """Each response endpoint, the plan's primary first: counts per group and, when comparing,
-    every test variant, the plan's primary and stratified tests marked as such."""
-    primary_flag, primary_test, stratified_test = _primary_choice(plan)
+    """Each response endpoint, the plan's primary first: counts per group with their Wilson and
+    Clopper–Pearson intervals and, when comparing, every test variant; the primary endpoint
+    also gets the one primary-analysis row the plan describes, in words."""
+    primary_flag, primary_test, stratified_test = primary_choice(plan)
     itt = _itt(adsl, grouping)
     results = []
     for flag, title in sorted(_RESPONSES, key=lambda r: r[0] != primary_flag):
@@ -82,7 +90,9 @@ def response_analysis(
         counts = [count_pct(int((itt.loc[itt["GROUP"] == g, flag] == "Y").sum()),
                             int((itt["GROUP"] == g).sum())) for g in grouping.columns]  # fmt: skip
         entry: dict[str, Any] = {"flag": flag, "title": f"{title} (primary)" if primary else title,
-                                 "primary": primary, "counts": counts, "tests": []}  # fmt: skip
+                                 "primary": primary, "counts": counts, "tests": [],
+                                 "arm_intervals": arm_intervals(itt, flag, grouping,
+                                                                plan.alpha)}  # fmt: skip
         comparison = _compare(itt, flag, grouping) if grouping.compares else None
         if comparison is not None:
             c = comparison
@@ -101,22 +111,36 @@ def response_analysis(
                  f"{num(c.odds_ratio_conditional, 2)} ({num(c.odds_ratio_ci_exact[0], 2)}, "
                  f"{num(c.odds_ratio_ci_exact[1], 2)})", pvalue(c.p_value_fisher)),
             ]  # fmt: skip
-            roles = [_role(primary, code == primary_test, "primary") for code in _TESTS]
-            entry["tests"] = [(*variant, role) for variant, role in zip(variants, roles,
-                                                                        strict=True)]  # fmt: skip
-            for code, variant in (("cmh", _cmh), ("logistic", _logistic)):
-                entry["tests"].append((*variant(itt, flag, grouping),
-                                       _role(primary, stratified_test == code,
-                                             "primary, stratified")))  # fmt: skip
+            stratified = {"cmh": _cmh(itt, flag, grouping),
+                          "logistic": _logistic(itt, flag, grouping)}  # fmt: skip
+            # Only the primary-analysis row is "primary"; its parts are marked in the variants.
+            entry["tests"] = [(*variant, _role(primary, code == primary_test))
+                              for code, variant in zip(_TESTS, variants, strict=True)]  # fmt: skip
+            entry["tests"] += [(*variant, _role(primary, code == stratified_test))
+                               for code, variant in stratified.items()]  # fmt: skip
+            if primary:
+                entry["primary_row"] = primary_row(
+                    plan, title, variants[_TESTS.index(primary_test)], stratified[stratified_test]
+                )
             if primary and stratified_test == "cmh":
-                entry["tests"] += [(*row, "") for row in _cmh_companions(itt, flag, grouping)]
+                entry["tests"] += [
+                    (*row, "supportive") for row in _cmh_companions(itt, flag, grouping)
+                ]
             entry["comparison"] = c.to_dict()
         results.append(entry)
     return results
 
 
-def _role(primary_endpoint: bool, named: bool, role: str) -> str:
-    return role if primary_endpoint and named else ""
+def _role(primary_endpoint: bool, named: bool) -> str:
+    return "part of the primary analysis" if primary_endpoint and named else "supportive"
+
+
+def stratified_variant(
+    itt: pd.DataFrame, flag: str, grouping: Grouping, code: str
+) -> tuple[str, str, str]:
+    """The stratified test ``code`` (``cmh`` or ``logistic``) of ``flag`` between the compared
+    groups of ``itt`` (with its ``GROUP`` column): (name, estimate, p)."""
+    return (_cmh if code == "cmh" else _logistic)(itt, flag, grouping)
 
 
 def _cmh(itt: pd.DataFrame, flag: str, grouping: Grouping) -> tuple[str, str, str]:
