@@ -15,6 +15,7 @@ from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
 from trialdesk.stats.reports import disposition, efficacy, endpoint_tables, figures, safety
 from trialdesk.stats.reports.form_sections import form_sections
 from trialdesk.stats.reports.groups import Grouping, ReportKind
+from trialdesk.stats.reports.masking import Masking
 
 __all__ = ["Report", "build_report", "render_pdf", "write_report"]
 
@@ -100,9 +101,9 @@ def build_report(
         },
         "forest": efficacy.subgroup_forest(adsl, grouping) if grouping.compares else None,
         "survival": efficacy.survival_analyses(datasets.adtte, grouping),
-        "exposure": safety.exposure_table(adsl, protocol, grouping),
-        "ae": safety.adverse_event_tables(datasets.adae, adsl, grouping),
-        "listings": safety.listings(datasets.adae, adsl, grouping),
+        "safety": safety.safety_section(
+            datasets.adae, adsl, protocol, grouping, Masking.for_report(protocol, kind, grouping)
+        ),
         "quality": disposition.data_quality(datasets, records, protocol),
         "forms": form_sections(datasets, protocol, grouping),  # risk, cGVHD, infections
     }
