@@ -101,7 +101,8 @@ def test_a_bare_term_is_coded_when_it_names_a_ctcae_term_else_kept_uncoded() -> 
 
 def test_a_death_is_from_an_adverse_event_when_its_cause_is_a_ctcae_term() -> None:
     sepsis = fatal_adverse_event_term("sepsis")
-    assert sepsis is not None and sepsis.meddra_code == SEPSIS
+    assert sepsis is not None
+    assert sepsis.meddra_code == SEPSIS
     assert fatal_adverse_event_term("Disease progression") is None
     assert fatal_adverse_event_term("relapse of the primary disease") is None
     assert fatal_adverse_event_term(None) is None
