@@ -46,6 +46,7 @@ r-deps:
 golden: $(STAMP) r-deps
 	$(BIN)/python tests/golden/make_data.py
 	Rscript tests/golden/make_golden.R
+	Rscript tests/golden/make_ae_golden.R
 
 # Serves the web application on SQLite (trialdesk.db here). The first start builds a DEMO trial
 # of 130 simulated patients there and prints the demo accounts' one-time passwords; later starts
