@@ -74,8 +74,9 @@ def _overview(events: pd.DataFrame, safety: pd.DataFrame, grouping: Grouping) ->
         for group in grouping.columns:
             members = safety.loc[safety["GROUP"] == group, "SUBJID"]
             n = sum(1 for s in members if s in affected)
+            count = int(chosen["SUBJID"].isin(members).sum())
             values.append(f"{count_pct(n, len(members))}; "
-                          f"{int(chosen['SUBJID'].isin(members).sum())} events")  # fmt: skip
+                          f"{count} event{'' if count == 1 else 's'}")  # fmt: skip
         rows.append({"label": name, "values": values})
     return rows
 
