@@ -91,4 +91,22 @@ def test_the_coordinator_picks_a_ctcae_term_as_she_types_and_specifies_another(
     assert "not a CTCAE v5.0 term" in page.inner_text("#term-error")
     assert len(_rows(visitor)) == 2
     visitor.screenshot("05-an-uncoded-term-is-refused", of="#adverse-event")
+
+    # The correction form searches the same list: the first event was sepsis after all.
+    first = _rows(visitor)[0]["id"]
+    visitor.visit(f"{subject}/adverse-events/{first}/record")
+    assert page.input_value("#meddra_code") == "10035528"
+    page.fill("#term", "")
+    page.locator("#term").press_sequentially("seps", delay=30)
+    page.wait_for_selector('#ctcae-terms option[value="Sepsis"]', state="attached")
+    page.fill("#term", "Sepsis")
+    page.dispatch_event("#term", "input")
+    page.wait_for_function("document.getElementById('meddra_code').value === '10040047'")
+    assert page.input_value("#soc") == "Infections and infestations"
+    page.fill("#reason", "source document says sepsis")
+    visitor.screenshot("06-correcting-the-term", of="#correction-form")
+    with page.expect_navigation():
+        page.click("#correction-form button[type=submit]")
+    assert (_rows(visitor)[0]["term"], _rows(visitor)[0]["meddra_code"]) == ("Sepsis", 10040047)
+    assert _rows(visitor)[0]["soc"] == "Infections and infestations"
     assert all(shot.stat().st_size > 0 for shot in visitor.taken)
