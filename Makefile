@@ -50,6 +50,7 @@ golden: $(STAMP) r-deps
 	$(BIN)/python tests/golden/make_data_survival.py && Rscript tests/golden/make_golden_survival.R
 	Rscript tests/golden/make_golden_efficacy.R
 	Rscript tests/golden/make_golden_reports.R
+	Rscript tests/golden/make_ae_golden.R
 
 # Serves the web application on SQLite (trialdesk.db here). The first start builds a DEMO trial
 # of 130 simulated patients there and prints the demo accounts' one-time passwords; later starts

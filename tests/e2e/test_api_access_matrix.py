@@ -119,6 +119,7 @@ RULES: dict[tuple[str, str], tuple[Rule, Mapping[str, Any] | None]] = {
             "current": {"skin": 1, "liver": 1, "upper_gi": 0, "lower_gi": 0},
         },
     ),
+    ("GET", "/api/v1/terminology/ctcae"): (SignedIn(), None),
     ("GET", "/api/v1/me"): (SignedIn(), None),
     ("GET", "/api/v1/tokens"): (SignedIn(), None),
     ("POST", "/api/v1/tokens"): (SignedIn(), {"name": "matrix"}),

@@ -129,13 +129,13 @@ def test_a_susar_shows_a_report_form_per_clock_and_the_regulator_report_stops_it
     client, csrf = _browser(web, "coord.bj")
     client.post(
         f"/subjects/{web.subject_id}/adverse-events",
-        data={"csrf_token": csrf, "term": "Hepatitis", "ctcae_grade": "3",
+        data={"csrf_token": csrf, "term": "Hepatic failure", "ctcae_grade": "3",
               "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00+00:00",
               "outcome": "recovering", "seriousness": ["hospitalization"],
               "product": "anti_cd25", "causality": "probable"},
     )  # fmt: skip
     listed = client.get(f"/subjects/{web.subject_id}/adverse-events/new").text
-    link = re.search(r'<a href="(/subjects/\d+/adverse-events/\d+)">Hepatitis</a>', listed)
+    link = re.search(r'<a href="(/subjects/\d+/adverse-events/\d+)">Hepatic failure</a>', listed)
     assert link is not None
     page = client.get(link.group(1)).text
     forms = re.findall(r'<form [^>]*id="report-([a-z_]+)"', page)

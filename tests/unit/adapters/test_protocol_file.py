@@ -613,3 +613,27 @@ def test_unreadable_file_is_refused_naming_the_file(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ProtocolError, match="cannot read"):
         load_protocol(binary)
+
+
+def test_builtin_safety_compares_no_term_and_names_the_cell_specific_reaction() -> None:
+    safety = load_protocol().safety
+    assert safety.compare_arms == ()
+    assert safety.product_specific_terms == (("uc_msc", ("Infusion related reaction",)),)
+
+
+def test_safety_terms_must_be_ctcae_terms_or_socs_of_the_protocols_products() -> None:
+    def bad(document: dict[str, Any]) -> None:
+        document["safety"]["compare_arms"] = ["Sepsis", "Cardiac disorders", "Pneumonia"]
+        document["safety"]["product_specific_terms"] = {"uc_msc": ["Fever", "Cell fever"],
+                                                        "aspirin": ["Fever"]}  # fmt: skip
+
+    errors = _errors_of(bad)
+    assert "safety.compare_arms[2]: 'Pneumonia' is not a CTCAE v5.0 term or MedDRA SOC" in errors
+    assert (
+        "safety.product_specific_terms.uc_msc[1]: 'Cell fever' is not a CTCAE v5.0 term" in errors
+    )
+    assert (
+        "safety.product_specific_terms.aspirin: 'aspirin' is not an intervention of this protocol"
+        in errors
+    )
+    assert len(errors) == 3

@@ -268,6 +268,10 @@ adverse_events = Table(
     Column("reported_to_regulator_at", UtcDateTime, nullable=True),
     Column("follow_up_to_regulator_at", UtcDateTime, nullable=True),
     Column("reported_to_ethics_committee_at", UtcDateTime, nullable=True),
+    # CTCAE v5.0 coding (migration 0012): the term's MedDRA code and system organ class; NULL in
+    # rows saved before coding (their text stays, uncoded).
+    Column("meddra_code", Integer, nullable=True),
+    Column("soc", String(100), nullable=True),
 )
 
 # One row per follow-up report of an adverse event, numbered from 1 (migration 0006).

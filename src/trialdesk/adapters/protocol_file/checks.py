@@ -25,6 +25,7 @@ from trialdesk.adapters.protocol_file.schema import (
 from trialdesk.domain.display import time_zone
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.protocol.edit_checks import DATE_FIELDS, NUMBER_FIELDS
+from trialdesk.domain.safety.terminology import ctcae_terminology
 
 __all__ = ["check_document"]
 
@@ -48,6 +49,7 @@ def check_document(doc: ProtocolDocument, raw: dict[str, Any]) -> list[FieldErro
     for i, criterion in enumerate(doc.criteria):
         errors += _check_criterion(f"criteria[{i}]", criterion, fields)
     errors += _check_reserved_fields(doc.criteria)
+    errors += _check_safety_terms(doc)
     errors += _check_randomization(doc.randomization, [a.code for a in doc.arms])
     errors += _check_endpoints_and_analysis(doc)
     errors += _check_baseline_visit(doc)
@@ -72,6 +74,28 @@ def _duplicates(section: str, codes: Sequence[str], key: str = "code") -> Iterab
             yield FieldError(f"{section}[{i}].{key}", f"duplicate {code!r} (also at {where})")
         else:
             first[code] = i
+
+
+def _check_safety_terms(doc: ProtocolDocument) -> list[FieldError]:
+    """The safety section names CTCAE v5.0 terms (or SOCs) and the protocol's products."""
+    terminology = ctcae_terminology()
+    socs = set(terminology.socs)
+    errors = [
+        FieldError(f"safety.compare_arms[{i}]", f"{name!r} is not a CTCAE v5.0 term or MedDRA SOC")
+        for i, name in enumerate(doc.safety.compare_arms)
+        if terminology.by_name(name) is None and name not in socs
+    ]
+    products = {i.code for arm in doc.arms for i in arm.interventions}
+    for code, terms in doc.safety.product_specific_terms.items():
+        path = f"safety.product_specific_terms.{code}"
+        if code not in products:
+            errors.append(FieldError(path, f"{code!r} is not an intervention of this protocol"))
+        errors += [
+            FieldError(f"{path}[{i}]", f"{term!r} is not a CTCAE v5.0 term")
+            for i, term in enumerate(terms)
+            if terminology.by_name(term) is None
+        ]
+    return errors
 
 
 def _check_time_zone(name: str) -> list[FieldError]:

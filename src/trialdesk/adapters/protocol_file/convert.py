@@ -145,7 +145,13 @@ def to_protocol(doc: ProtocolDocument) -> Protocol:
             ),
             sensitivity=tuple(SensitivityAnalysis(s) for s in doc.analysis.sensitivity),
         ),
-        safety=SafetyReporting(**doc.safety.model_dump()),
+        safety=SafetyReporting(
+            **doc.safety.model_dump(exclude={"compare_arms", "product_specific_terms"}),
+            compare_arms=tuple(doc.safety.compare_arms),
+            product_specific_terms=tuple(
+                (code, tuple(terms)) for code, terms in doc.safety.product_specific_terms.items()
+            ),
+        ),
         assumptions=tuple(Assumption(a.path, a.choice, a.reason) for a in doc.assumptions),
         time_zone=doc.time_zone,
         edit_checks=tuple(_edit_check(c) for c in doc.edit_checks),

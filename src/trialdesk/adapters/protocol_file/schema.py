@@ -264,6 +264,11 @@ class SafetyModel(_Strict):
     susar_fatal_days: PositiveInt
     susar_other_days: PositiveInt
     susar_follow_up_days: PositiveInt
+    # CTCAE terms or SOCs whose AE rows get Fisher's exact test (pre-specified; none by default).
+    compare_arms: Annotated[list[Text], Field(max_length=100)] = []
+    # Product code → CTCAE terms specific to that product (reactions to the cells): the closed
+    # DSMB report leaves them out of its by-arm tables when the product is not in every arm.
+    product_specific_terms: dict[Code, list[Text]] = {}
 
 
 class SdvSampleModel(_Strict):

@@ -91,3 +91,7 @@ class SafetyReporting:
     susar_fatal_days: int
     susar_other_days: int
     susar_follow_up_days: int
+    #: CTCAE terms or MedDRA SOCs whose AE rows show Fisher's exact test (only where pre-specified).
+    compare_arms: tuple[str, ...] = ()
+    #: (product code, CTCAE terms specific to it), e.g. infusion reactions to cells.
+    product_specific_terms: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -147,6 +147,7 @@ def adverse_event_read(view: subject_view.AdverseEventView) -> AdverseEventRead:
         susar_products=list(view.susar_products),
         clocks=[_clock_read(c) for c in view.clocks],
         outcome=view.outcome, resolved_on=view.resolved_on, reports=dict(view.reports),
+        meddra_code=view.meddra_code, soc=view.soc,
         follow_ups=[
             FollowUpRead(number=f.number, reported_at=f.reported_at, changes=f.changes,
                          narrative=f.narrative, created_at=f.created_at)

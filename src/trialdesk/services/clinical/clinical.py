@@ -17,6 +17,7 @@ from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.lifecycle import SubjectState, require_study_treatment
 from trialdesk.domain.protocol import Protocol
 from trialdesk.domain.protocol.treatment import Intervention
+from trialdesk.domain.safety.terminology import code_adverse_event_term
 from trialdesk.services.accounts.access import load_actor, require_subject
 from trialdesk.services.clinical.edit_checks import check_record
 from trialdesk.services.clinical.gvhd_assessments import (
@@ -202,11 +203,14 @@ def report_adverse_event(
     *,
     as_user: int,
     subject_id: int,
-    term: str,
     ctcae_grade: int,
     onset_on: dt.date,
     aware_at: dt.datetime,
     outcome: str,
+    term: str | None = None,
+    meddra_code: int | None = None,
+    other_term: str | None = None,
+    soc: str | None = None,
     seriousness: frozenset[str] = frozenset(),
     products: Mapping[str, tuple[str, bool]] | None = None,
     protocol: Protocol | None = None,
@@ -215,14 +219,21 @@ def report_adverse_event(
 ) -> int:
     """Record an AE; seriousness, SUSAR status and reporting deadlines are derived.
 
+    The term is a CTCAE v5.0 term (``meddra_code``), or "Other, specify" (``other_term`` with its
+    ``soc``); a bare ``term`` is coded when it names a CTCAE term exactly, else kept uncoded
+    (:func:`trialdesk.domain.safety.terminology.code_adverse_event_term`).
     ``products`` maps a product code to (investigator causality, expected). The derivation is
     the one every follow-up uses (:mod:`trialdesk.services.safety.adverse_event_records`).
     """
+    coded = code_adverse_event_term(
+        meddra_code=meddra_code, other_term=other_term, soc=soc, term=term
+    )
     event = build_adverse_event(
-        term=term, ctcae_grade=ctcae_grade, onset_on=onset_on, aware_at=aware_at,
+        term=coded.term, ctcae_grade=ctcae_grade, onset_on=onset_on, aware_at=aware_at,
         outcome=outcome, seriousness=seriousness, products=products or {},
     )  # fmt: skip
     values = adverse_event_values(event, learnt_at=aware_at, started={})
+    values.update(meddra_code=coded.meddra_code, soc=coded.soc)
     with uow:
         actor = load_actor(uow, as_user)
         require_subject(uow, actor, subject_id, Action.ENTER_DATA)

@@ -17,6 +17,7 @@ from typing import Any
 from trialdesk.domain.calendar import dose_for_weight
 from trialdesk.domain.errors import FieldError, InputError
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.safety.terminology import code_adverse_event_term, ctcae_terminology
 from trialdesk.services.accounts.site_zones import zone_of_subject
 from trialdesk.services.clinical.clinical import (
     MEASUREMENT_FIELDS,
@@ -43,7 +44,10 @@ EDITABLE_FIELDS: Mapping[str, frozenset[str]] = {
     "visits": frozenset({"visit_code", "visit_date"}),
     "dose_administrations": frozenset({"administered_on", "weight_kg", "dose_value"}),
     "gvhd_assessments": frozenset({"assessed_on", "measurements", "visit_code"}),
-    "adverse_events": frozenset({"term", "onset_on", "ctcae_grade", "aware_at"}),
+    # The term is re-coded from what is sent (a CTCAE code, or "Other, specify" text and SOC).
+    "adverse_events": frozenset(
+        {"term", "meddra_code", "other_term", "soc", "onset_on", "ctcae_grade", "aware_at"}
+    ),
     "therapies": frozenset({"kind", "name", "started_on", "stopped_on", "indication"}),
     "outcomes": frozenset({"kind", "occurred_on", "cause", "details"}),
     # Protocol forms: field values (entry by entry) and the visit; date and derived follow.
@@ -150,6 +154,35 @@ def _adverse_event(uow: UnitOfWork, record: Record, protocol: Protocol) -> None:
         raise InputError.single("aware_at", f"{aware_at.isoformat()} is in the future")
 
 
+_TERM_FIELDS = ("term", "meddra_code", "other_term", "soc")
+
+
+def _recoded_term(record: Record, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The term columns after a correction of any of them, coded by the rule of a first save.
+
+    Text (``term`` or ``other_term``) or a SOC sent alone keeps the rest of a recorded "Other,
+    specify" choice: new text stays under the recorded SOC, a new SOC keeps the recorded text.
+    """
+    if not any(name in changes for name in _TERM_FIELDS):
+        return {}
+    recorded = ctcae_terminology().find(record.get("meddra_code") or 0)
+    was_other = recorded is not None and recorded.is_other_specify
+    if "meddra_code" in changes:
+        coded = code_adverse_event_term(
+            meddra_code=changes["meddra_code"], other_term=changes.get("other_term"),
+            soc=changes.get("soc"),
+        )  # fmt: skip
+    elif "other_term" in changes or "soc" in changes or was_other:
+        text = changes.get("other_term", changes.get("term", record["term"]))
+        coded = code_adverse_event_term(
+            other_term=text if was_other or "other_term" in changes else None,
+            soc=changes.get("soc", record.get("soc") if was_other else None),
+        )  # fmt: skip
+    else:
+        coded = code_adverse_event_term(term=changes["term"])
+    return {"term": coded.term, "meddra_code": coded.meddra_code, "soc": coded.soc}
+
+
 def _adverse_event_derived(corrected: Record, original: Record) -> dict[str, Any]:
     """Seriousness, SUSAR status and clocks of a corrected event, by the rule of a first save.
 
@@ -207,6 +240,9 @@ def corrected_record(
     """
     _check_changes(table, changes)
     corrected = {**record, **changes}
+    if table == "adverse_events":
+        corrected.pop("other_term", None)  # not a column: it becomes the term
+        corrected.update(_recoded_term(record, changes))
     for name in ("answers", "measurements", "values"):
         if name in changes:
             if not isinstance(changes[name], Mapping):

@@ -113,6 +113,9 @@ class AdverseEventView:
     #: When each report was sent, by recipient (``None``: not yet).
     reports: dict[str, dt.datetime | None] = field(default_factory=dict)
     follow_ups: tuple[FollowUpView, ...] = ()
+    #: CTCAE v5.0 coding: the term's MedDRA code and system organ class (``None``: uncoded).
+    meddra_code: int | None = None
+    soc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +189,7 @@ def _adverse_event(
         aware_at=row["aware_at"], serious=bool(row["serious"]), criteria=criteria,
         susar_products=tuple(row["derived"].get("susar_products", ())), clocks=clocks,
         outcome=current_outcome(row).value, resolved_on=row.get("resolved_on"),
+        meddra_code=row.get("meddra_code"), soc=row.get("soc"),
         reports={to.value: row.get(column) for to, column in REPORT_COLUMNS.items()},
         follow_ups=tuple(
             FollowUpView(f["follow_up_number"], f["reported_at"], f["changes"], f["narrative"],

@@ -20,6 +20,7 @@ from trialdesk.domain.decisions import NextStep
 from trialdesk.domain.eligibility import investigator_fields
 from trialdesk.domain.lifecycle import SubjectState
 from trialdesk.domain.protocol import DoseBasis, Protocol, VisitPhase
+from trialdesk.domain.safety.terminology import ctcae_terminology, fatal_adverse_event_term
 from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.services.clinical import clinical
 from trialdesk.services.ports import UnitOfWork
@@ -64,17 +65,19 @@ SCREEN_FAILURES: tuple[dict[str, object], ...] = (
     {"primary_disease_controlled": False},
     {"age_years": 73},
 )
-DEATH_CAUSES = ("progressive acute GVHD", "infection", "relapse of the primary disease")
-#: CTCAE terms with whether each is expected for the study products (reference safety info).
-AE_TERMS: tuple[tuple[str, bool], ...] = (
-    ("Cytomegalovirus infection reactivation", True),
-    ("Febrile neutropenia", True),
-    ("Platelet count decreased", True),
-    ("Infusion related reaction", True),
-    ("Pneumonia", True),
-    ("Sepsis", False),
-    ("Hypertension", True),
-    ("Diarrhea", True),
+#: A death from an adverse event names its CTCAE term ("Sepsis") and has a grade-5 AE of it.
+DEATH_CAUSES = ("progressive acute GVHD", "Sepsis", "relapse of the primary disease")
+#: CTCAE v5.0 terms (MedDRA code) with whether each is expected for the study products
+#: (reference safety information).
+AE_TERMS: tuple[tuple[int, bool], ...] = (
+    (10058666, True),  # Cytomegalovirus infection reactivation
+    (10016288, True),  # Febrile neutropenia
+    (10035528, True),  # Platelet count decreased
+    (10051792, True),  # Infusion related reaction (to the cells: UC-MSC arm only)
+    (10061229, True),  # Lung infection
+    (10040047, False),  # Sepsis
+    (10020772, True),  # Hypertension
+    (10012727, True),  # Diarrhea
 )
 _RESCUE = "ruxolitinib"
 
@@ -278,6 +281,7 @@ class _Trip:
             yield self.when(day, 5)
             if kind == "death":
                 cause = DEATH_CAUSES[p.death_cause]
+                self._fatal_adverse_event(day, cause)
                 self._outcome("death", day, cause=cause)
                 self.ended = True
             elif kind == "withdrawal":
@@ -341,7 +345,7 @@ class _Trip:
         onset = self.when(event.study_day) - dt.timedelta(hours=2)
         aware = onset + dt.timedelta(hours=event.aware_after_hours)
         yield aware + dt.timedelta(minutes=30)
-        term, expected = AE_TERMS[event.term_index]
+        code, expected = AE_TERMS[self._term_index(event.term_index)]
         products: Mapping[str, tuple[str, bool]] = {
             p.code: ("possible" if event.related else "unlikely", expected)
             for p in self.ctx.protocol.arm(self.arm).interventions
@@ -349,9 +353,41 @@ class _Trip:
         criteria = {"life_threatening" if event.grade == 4 else "hospitalization"}
         clinical.report_adverse_event(
             self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
-            term=term, ctcae_grade=event.grade, onset_on=onset.date(), aware_at=aware,
+            meddra_code=code, ctcae_grade=event.grade, onset_on=onset.date(), aware_at=aware,
             outcome="recovered" if event.grade < 3 else "recovering",
             seriousness=frozenset(criteria if event.serious else ()), products=products,
+            protocol=self.ctx.protocol,
+        )  # fmt: skip
+
+    def _term_index(self, drawn: int) -> int:
+        """The drawn term, or the next one when it is specific to a product this arm lacks."""
+        given = {p.code for p in self.ctx.protocol.arm(self.arm).interventions}
+        specific = {
+            term.casefold()
+            for product, terms in self.ctx.protocol.safety.product_specific_terms
+            if product not in given for term in terms
+        }  # fmt: skip
+        for step in range(len(AE_TERMS)):
+            index = (drawn + step) % len(AE_TERMS)
+            found = ctcae_terminology().find(AE_TERMS[index][0])
+            if found is None or found.term.casefold() not in specific:
+                return index
+        return drawn
+
+    def _fatal_adverse_event(self, study_day: int, cause: str) -> None:
+        """A death from an AE: its grade-5 event (fatal, ended on the death day) first."""
+        term = fatal_adverse_event_term(cause)
+        if term is None:
+            return
+        died = self.when(study_day, 5)
+        clinical.report_adverse_event(
+            self.ctx.new_uow(), as_user=self.site.coordinator, subject_id=self.subject_id,
+            meddra_code=term.meddra_code, ctcae_grade=5, onset_on=self.on(max(study_day - 2, 1)),
+            aware_at=died - dt.timedelta(minutes=1), outcome="fatal",
+            seriousness=frozenset({"death"}),
+            products={
+                p.code: ("unlikely", False) for p in self.ctx.protocol.arm(self.arm).interventions
+            },
             protocol=self.ctx.protocol,
         )  # fmt: skip
 

@@ -29,6 +29,7 @@ from trialdesk.stats.reports import (
 from trialdesk.stats.reports.form_sections import form_sections
 from trialdesk.stats.reports.groups import Grouping, ReportKind
 from trialdesk.stats.reports.layout import number_captions
+from trialdesk.stats.reports.masking import Masking
 from trialdesk.stats.reports.report_stamp import approval_roles, generation_stamp
 from trialdesk.stats.reports.sensitivity import sensitivity_analyses
 
@@ -139,9 +140,9 @@ def build_report(
         },
         "forest": efficacy.subgroup_forest(adsl, grouping) if grouping.compares else None,
         "survival": efficacy.survival_analyses(datasets.adtte, grouping),
-        "exposure": safety.exposure_table(adsl, protocol, grouping),
-        "ae": safety.adverse_event_tables(datasets.adae, adsl, grouping),
-        "listings": safety.listings(datasets.adae, adsl, grouping),
+        "safety": safety.safety_section(
+            datasets.adae, adsl, protocol, grouping, Masking.for_report(protocol, kind, grouping)
+        ),
         "quality": disposition.data_quality(datasets, records, protocol),
         "forms": form_sections(datasets, protocol, grouping),  # risk, cGVHD, infections
         # Efficacy detail (templates/efficacy_detail.html.j2): HR and landmarks, response by

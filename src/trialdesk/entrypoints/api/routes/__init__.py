@@ -25,6 +25,7 @@ from trialdesk.entrypoints.api.routes import (
     signoff,
     source_verification,
     subjects,
+    terminology,
     tokens,
     worklist,
 )
@@ -44,7 +45,8 @@ def api_routers() -> list[APIRouter]:
     return [
         module.router
         for module in (
-            protocol, gvhd, me, tokens, admin, accounts, source_verification, signoff, locks,
+            protocol, gvhd, terminology, me, tokens, admin, accounts, source_verification,
+            signoff, locks,
             subjects, eligibility_signoff, clinical,
             adverse_events, corrections, edit_checks, planning, forms,
             dashboard, worklist, queries, reports, audit_readable,

@@ -147,7 +147,8 @@ def report_adverse_event(
     """Report an AE; seriousness, SUSAR status and the reporting clocks are derived."""
     event_id = clinical.report_adverse_event(
         context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
-        term=body.term, ctcae_grade=body.ctcae_grade, onset_on=body.onset_on,
+        term=body.term, meddra_code=body.meddra_code, other_term=body.other_term,
+        soc=body.soc, ctcae_grade=body.ctcae_grade, onset_on=body.onset_on,
         aware_at=body.aware_at, outcome=body.outcome.value,
         seriousness=frozenset(c.value for c in body.seriousness),
         products={p.product: (p.causality.value, p.expected) for p in body.products},

@@ -214,7 +214,22 @@ class AdverseEventCreate(Confirmable, RawInput):
         "clocks": "seriousness and the awareness time",
     }
 
-    term: Line = Field(examples=["Pneumonia"])
+    meddra_code: int | None = Field(
+        None, ge=1, le=99_999_999, examples=[10040047],
+        description="MedDRA code of the CTCAE v5.0 term (GET /api/v1/terminology/ctcae); for an "
+        "'Other, specify' code give other_term too",
+    )  # fmt: skip
+    other_term: Line | None = Field(
+        None, description="'Other, specify': the event in words, with its soc", examples=["Hiccups"]
+    )
+    soc: Line | None = Field(
+        None, description="MedDRA system organ class of an 'Other, specify' event",
+        examples=["Gastrointestinal disorders"],
+    )  # fmt: skip
+    term: Line | None = Field(
+        None, examples=["Sepsis"],
+        description="Without meddra_code: coded when it names a CTCAE term exactly, else uncoded",
+    )  # fmt: skip
     ctcae_grade: int = Field(ge=1, le=5)
     onset_on: dt.date
     aware_at: AwareDatetime = Field(description="When the site became aware; with a time zone")
@@ -248,6 +263,10 @@ class FollowUpRead(BaseModel):
 class AdverseEventRead(BaseModel):
     id: int
     term: str
+    meddra_code: int | None = Field(
+        None, description="MedDRA code of the CTCAE term; null: uncoded"
+    )
+    soc: str | None = Field(None, description="MedDRA system organ class; null: uncoded")
     ctcae_grade: int
     onset_on: dt.date
     aware_at: dt.datetime

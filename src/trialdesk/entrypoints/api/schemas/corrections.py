@@ -148,6 +148,9 @@ class _AssessmentChanges(_Changes):
 
 class _AdverseEventChanges(_Changes):
     term: Line | None = None
+    meddra_code: Annotated[int, Field(ge=1, le=99_999_999)] | None = None
+    other_term: Line | None = None
+    soc: Line | None = None
     ctcae_grade: Annotated[int, Field(ge=1, le=5)] | None = None
     onset_on: dt.date | None = None
     aware_at: AwareDatetime | None = None

@@ -21,6 +21,7 @@ from trialdesk.domain.errors import FieldError
 from trialdesk.domain.gvhd import BilirubinUnit, OrganMeasurements
 from trialdesk.domain.protocol import Protocol, VisitPhase
 from trialdesk.domain.record_fields import field_label
+from trialdesk.domain.safety.terminology import ctcae_terminology
 from trialdesk.entrypoints.web.views.form_values import FormValues
 from trialdesk.services.clinical.clinical import OutcomeKind, TherapyKind
 
@@ -38,7 +39,7 @@ class FormField:
     name: str
     label: str
     #: date, text, number, select, moment (date and time in the site's zone), flag, yes_no,
-    #: integer
+    #: integer, ctcae_term (text searched in the CTCAE list)
     kind: str
     options: tuple[tuple[str, str], ...] = ()
     optional: bool = False
@@ -109,8 +110,13 @@ def form_fields(protocol: Protocol, table: str) -> list[FormField]:
         ]  # fmt: skip
     if table == "adverse_events":
         grades = tuple((str(g), str(g)) for g in range(1, 6))
+        socs = tuple((soc, soc) for soc in ctcae_terminology().socs)
         return [
-            _F("term", "Term (CTCAE)", "text"), _F("ctcae_grade", "CTCAE grade", "select", grades),
+            # Search as you type fills the code and SOC; see :mod:`...domain.safety.terminology`.
+            _F("term", "Term (CTCAE v5.0, or the event for 'Other, specify')", "ctcae_term"),
+            _F("meddra_code", "MedDRA code", "integer", optional=True),
+            _F("soc", "System organ class", "select", socs, optional=True),
+            _F("ctcae_grade", "CTCAE grade", "select", grades),
             _F("onset_on", "Onset", "date"),
             _F("aware_at", "Site aware at", "moment"),
         ]  # fmt: skip

@@ -20,6 +20,7 @@ from trialdesk.domain.gvhd.attribution import CAUSE_LABELS, AlternativeCause, Bi
 from trialdesk.domain.protocol import VisitPhase
 from trialdesk.domain.safety.adverse_event import AeOutcome
 from trialdesk.domain.safety.seriousness import Causality, SeriousnessCriterion
+from trialdesk.domain.safety.terminology import code_adverse_event_term, ctcae_terminology
 from trialdesk.entrypoints.api.deps import CheckedForm, ContextDep, Principal, WebUser
 from trialdesk.entrypoints.api.routes.clinical import sign_as
 from trialdesk.entrypoints.web.rendering import render
@@ -92,6 +93,7 @@ def _subject_page(
          "ae_outcomes": list(AeOutcome), "criteria": list(SeriousnessCriterion),
          "causalities": list(Causality), "course_visits": _course_visits(context),
          "ae_products": _products(context), "warnings": {},
+         "ctcae_socs": ctcae_terminology().socs if section == "adverse-event" else (),
          "attribution_biopsies": _BIOPSIES, "attribution_causes": _CAUSES,
          **(subject_forms(context, principal, subject_id) if section == "forms" else {}),
          **extra},
@@ -282,6 +284,30 @@ def record_assessment(
     )  # fmt: skip
 
 
+def _coded_term(
+    term: str, code: float | None, other_term: str | None, soc: str | None
+) -> dict[str, Any]:
+    """The AE form's term choice for the service; the page never saves an uncoded term.
+
+    The list's term sets ``meddra_code`` (the page's script); without the script a typed CTCAE
+    name is coded on the server. "Other, specify" sends the text and the SOC picked.
+    """
+    if code is not None:
+        meddra = int(code) if code.is_integer() else 0
+        coded = code_adverse_event_term(meddra_code=meddra, other_term=other_term, soc=soc)
+    elif other_term or soc:
+        coded = code_adverse_event_term(other_term=other_term, soc=soc)
+    else:
+        coded = code_adverse_event_term(term=term)
+    if not coded.coded:
+        raise InputError.single(
+            "term", f"{term!r} is not a CTCAE v5.0 term: pick one from the list, or describe the "
+            "event under 'Other, specify' with its system organ class",
+        )  # fmt: skip
+    return {"meddra_code": coded.meddra_code, "other_term": other_term if other_term else None,
+            "soc": soc, "term": term or None}  # fmt: skip
+
+
 @router.post("/{subject_id}/adverse-events")
 def report_adverse_event(
     request: Request, context: ContextDep, principal: WebUser, form: CheckedForm, subject_id: int
@@ -290,8 +316,9 @@ def report_adverse_event(
     zone = site_zones.subject_time_zone(
         context.store.new_read_uow(), subject_id=subject_id, default=context.protocol.time_zone
     )
-    term, onset, aware = v.required("term"), v.date("onset_on"), v.local_moment("aware_at", zone)
+    onset, aware = v.date("onset_on"), v.local_moment("aware_at", zone)
     grade, outcome = v.required_number("ctcae_grade"), v.required("outcome")
+    code = v.number("meddra_code")
     criteria = frozenset(str(c) for c in form.getlist("seriousness"))
     product, causality = v.text("product"), v.text("causality")
     products = {product: (causality, v.flag("expected"))} if product and causality else {}
@@ -299,7 +326,10 @@ def report_adverse_event(
         request, context, principal, subject_id, "adverse-event", v,
         lambda: clinical.report_adverse_event(
             context.store.new_uow(), as_user=principal.user_id, subject_id=subject_id,
-            term=term, ctcae_grade=int(grade), onset_on=onset, aware_at=aware,
+            **_coded_term(
+                v.text("term"), code, v.optional_text("other_term"), v.optional_text("soc")
+            ),
+            ctcae_grade=int(grade), onset_on=onset, aware_at=aware,
             outcome=outcome, seriousness=criteria, products=products,
             protocol=context.protocol, **confirmation(form),
         ),
