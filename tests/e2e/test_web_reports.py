@@ -66,9 +66,13 @@ def _cli_report(reports: ReportsWorld, kind: ReportKind) -> str:
     return build_report(datasets, records, reports.trial.world.protocol, kind).html
 
 
+_GENERATED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC( \(\d{4}-\d\d-\d\d \d\d:\d\d [^)]+\))?")
+
+
 def _without_figures(document: str) -> str:
-    # Figure SVGs carry random element ids; everything else must match byte for byte.
-    return _FIGURE.sub("FIGURE", document)
+    # Figure SVGs carry random element ids, and the generation time (to the minute) may move on
+    # between the two renderings; everything else must match byte for byte.
+    return _GENERATED.sub("GENERATED", _FIGURE.sub("FIGURE", document))
 
 
 def _framed_report(page: str) -> str:

@@ -19,6 +19,7 @@ from trialdesk.domain.refusals import refusal_message
 from trialdesk.services.accounts.access import Actor, load_actor
 from trialdesk.services.clinical.recording import audit_event
 from trialdesk.services.ports import UnitOfWork
+from trialdesk.services.trial.trial_settings import dsmb_arm_coding
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords, build_datasets
 from trialdesk.stats.reports import Report, ReportKind, build_report
 
@@ -127,8 +128,16 @@ def produce_report(
     """
     purpose = AnalysisPurpose.FINAL_REPORT if kind is ReportKind.FINAL else (
         AnalysisPurpose.DSMB_REPORT)  # fmt: skip
+    coded_order = None
+    if kind is ReportKind.DSMB_CLOSED and not unmasked:
+        coded_order = dsmb_arm_coding(
+            uow, as_user=as_user, arm_codes=[arm.code for arm in protocol.arms]
+        )
     prepared = prepare_analysis(
         uow, reader, as_user=as_user, protocol=protocol, purpose=purpose, cutoff=cutoff,
         details={"report": kind.value, "unmasked": unmasked, **(details or {})},
     )  # fmt: skip
-    return build_report(prepared.datasets, prepared.records, protocol, kind, unmasked=unmasked)
+    return build_report(
+        prepared.datasets, prepared.records, protocol, kind, unmasked=unmasked,
+        coded_order=coded_order,
+    )  # fmt: skip

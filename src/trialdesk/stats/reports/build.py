@@ -4,6 +4,7 @@ PDF from WeasyPrint."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,14 +93,16 @@ def build_report(
     *,
     unmasked: bool = False,
     generated_at: dt.datetime | None = None,
+    coded_order: Sequence[str] | None = None,
 ) -> Report:
     """Compute every section of a report and render it to HTML.
 
     The final report compares the arms by name. The DSMB closed report compares arms coded A/B
-    (unless ``unmasked``); the open report pools everybody and shows no comparison.
+    (unless ``unmasked``) in the trial's coding key ``coded_order`` (arm codes in the order that
+    receives A, B, …); the open report pools everybody and shows no comparison.
     ``generated_at`` (default: now) is printed on every page with the data's SHA-256.
     """
-    grouping = Grouping.for_report(protocol, kind, unmasked=unmasked)
+    grouping = Grouping.for_report(protocol, kind, unmasked=unmasked, coded_order=coded_order)
     adsl = datasets.adsl
     plan = protocol.analysis
     itt = adsl[adsl["ITTFL"] == "Y"]
