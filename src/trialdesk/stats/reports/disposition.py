@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from trialdesk.domain import labels
 from trialdesk.domain.protocol import Protocol
+from trialdesk.domain.queries import QueryStatus
 from trialdesk.domain.visit_matching import STAGING_ASSESSMENT
 from trialdesk.stats.datasets import AnalysisDatasets, TrialRecords
 from trialdesk.stats.datasets.per_protocol import PP_EXCLUSIONS
@@ -128,5 +131,16 @@ def data_quality(
         absent = [s for s in due if s not in done]
         missing.append({"visit": visit.code, "due": len(due), "missing": len(absent)})
     statuses = Counter(str(q["status"]) for q in records.queries)
-    return {"missing_visits": missing, "queries": sorted(statuses.items()),
+    return {"missing_visits": missing, "queries": queries_by_status(records.queries),
             "open_queries": statuses.get("open", 0)}  # fmt: skip
+
+
+def queries_by_status(queries: Iterable[Mapping[str, Any]]) -> list[tuple[str, int]]:
+    """(status label, count) in the order a query moves, labelled as the query pages label them
+    ("Re-opened", never the stored "reopened")."""
+    statuses = Counter(str(q["status"]) for q in queries)
+    order = {status.value: i for i, status in enumerate(QueryStatus)}
+    return [
+        (labels.label("query_status", status), statuses[status])
+        for status in sorted(statuses, key=lambda s: order.get(s, len(order)))
+    ]
