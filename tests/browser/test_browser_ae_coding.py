@@ -56,6 +56,14 @@ def test_the_coordinator_picks_a_ctcae_term_as_she_types_and_specifies_another(
     page.dispatch_event("#term", "input")
     page.wait_for_function("document.getElementById('meddra_code').value === '10035528'")
     assert page.inner_text("#ae-soc") == "Investigations"
+    # Each label sits on the row of its own field: the SOC note spans the form's grid.
+    for field in ("ctcae_grade", "onset_on", "outcome"):
+        label = page.locator(f'label[for="{field}"]').bounding_box()
+        control = page.locator(f"#{field}").bounding_box()
+        assert label is not None
+        assert control is not None
+        assert abs(label["y"] + label["height"] / 2 - control["y"] - control["height"] / 2) < 12
+        assert label["x"] < control["x"], field
     visitor.screenshot("02-the-term-chosen-and-its-soc", of="#adverse-event")
     _fill_event(visitor, aware)
     _submit(visitor)

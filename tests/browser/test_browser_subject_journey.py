@@ -144,7 +144,7 @@ def test_a_coordinator_takes_one_patient_from_screening_to_the_day_28_response(
     visitor.screenshot("07-four-weekly-assessments-and-response")
 
     visitor.visit(f"{subject}/adverse-events/new")
-    page.fill("#term", "Pneumonia")
+    page.fill("#term", "Lung infection")  # a CTCAE v5.0 term
     page.select_option("#ctcae_grade", "3")
     page.fill("#onset_on", (day1 + dt.timedelta(days=10)).isoformat())
     # Typed in the site's time zone (the protocol's Asia/Shanghai); outcome has no default.
