@@ -125,7 +125,10 @@ def test_a_monitor_sees_no_form_they_could_not_send(web: WebWorld, monitor_query
     query = web.client.get(f"/queries/{monitor_query}").text
     assert f"/queries/{monitor_query}/close" in _forms(query)
     assert "Reply (re-opens the query)" in query
-    assert "/queries" in _forms(web.client.get("/queries").text)  # monitors raise queries
+    # Monitors raise queries from the field bubbles, not from the list: it only points there.
+    listing = web.client.get("/queries").text
+    assert "/queries" not in _forms(listing)
+    assert 'id="raise-hint"' in listing
 
 
 def test_a_coordinator_gets_the_answer_form_but_not_the_close_form(

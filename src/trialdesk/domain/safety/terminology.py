@@ -189,7 +189,11 @@ def code_adverse_event_term(
         return CodedTerm(other, catch_all.meddra_code, catch_all.soc)
     text = (term or "").strip()
     if not text:
-        raise InputError.single("term", "pick a CTCAE term (meddra_code) or describe the event")
+        raise InputError.single(
+            "term",
+            "is required: pick a CTCAE term from the list, or describe the event under "
+            "'Other, specify'",
+        )
     named = terminology.by_name(text)
     if named is not None and not named.is_other_specify:
         return CodedTerm(named.term, named.meddra_code, named.soc)
