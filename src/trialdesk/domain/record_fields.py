@@ -62,6 +62,9 @@ _TABLES: dict[str, dict[str, str]] = {
     },
     "adverse_events": {
         "term": "Adverse event term",
+        "meddra_code": "MedDRA code",
+        "other_term": "Event (Other, specify)",
+        "soc": "System organ class",
         "ctcae_grade": "CTCAE grade",
         "onset_on": "Onset date",
         "aware_at": "Site aware at",
