@@ -250,7 +250,7 @@ def test_an_adverse_event_time_without_offset_is_the_site_s_local_time(
     client, csrf = _browser(journey, "coord.bj")
     refused = client.post(
         f"/subjects/{journey.subject_id}/adverse-events",
-        data={"csrf_token": csrf, "term": "Rash", "ctcae_grade": "1",
+        data={"csrf_token": csrf, "term": "Rash maculo-papular", "ctcae_grade": "1",
               "onset_on": DAY1.isoformat(), "aware_at": "2 March, 8 am",
               "outcome": "recovered"},
     )  # fmt: skip
@@ -261,7 +261,7 @@ def test_an_adverse_event_time_without_offset_is_the_site_s_local_time(
     assert count(journey, "adverse_events") == 0
     saved = client.post(
         f"/subjects/{journey.subject_id}/adverse-events",
-        data={"csrf_token": csrf, "term": "Rash", "ctcae_grade": "1",
+        data={"csrf_token": csrf, "term": "Rash maculo-papular", "ctcae_grade": "1",
               "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00",
               "outcome": "recovered"},
     )  # fmt: skip
@@ -278,7 +278,7 @@ def test_the_investigator_signs_with_password_re_entry_and_sees_the_manifest(
     coordinator, csrf = _browser(journey, "coord.bj")
     coordinator.post(
         f"/subjects/{journey.subject_id}/adverse-events",
-        data={"csrf_token": csrf, "term": "Rash", "ctcae_grade": "1",
+        data={"csrf_token": csrf, "term": "Rash maculo-papular", "ctcae_grade": "1",
               "onset_on": DAY1.isoformat(), "aware_at": "2026-03-02T08:00+00:00",
               "outcome": "recovered"},
     )  # fmt: skip
